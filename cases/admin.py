@@ -1,0 +1,93 @@
+"""The data editor's view: every record, searchable and filterable, with its edit history.
+
+Stages are read-only here: a case moves only through a recorded stage change (the case page)."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .models import Case, CaseParty, Event, Forum, Person, PersonName, Source, Statement, Treaty
+
+
+class PersonNameInline(admin.TabularInline):
+    model = PersonName
+    extra = 1
+
+
+class CasePartyInline(admin.TabularInline):
+    model = CaseParty
+    extra = 1
+    autocomplete_fields = ["person"]
+
+
+@admin.register(Case)
+class CaseAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "reference", "requesting_state", "requested_state", "stage", "outcome", "last_activity_on"]
+    list_filter = ["stage", "outcome", "requesting_state", "requested_state"]
+    search_fields = ["title", "reference", "offences", "parties__person__name", "parties__person__names__name"]
+    readonly_fields = ["stage", "stage_entered_on", "last_activity_on", "created_at", "updated_at"]
+    autocomplete_fields = ["treaty"]
+    inlines = [CasePartyInline]
+    date_hierarchy = "last_activity_on"
+    show_full_result_count = False
+
+
+@admin.register(Person)
+class PersonAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "description"]
+    search_fields = ["name", "names__name"]
+    inlines = [PersonNameInline]
+
+
+@admin.register(Forum)
+class ForumAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "country", "jurisdiction", "level"]
+    list_filter = ["level", "country"]
+    search_fields = ["name", "jurisdiction"]
+
+
+@admin.register(Treaty)
+class TreatyAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "signed_on"]
+    search_fields = ["name"]
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "publisher", "published_on", "url"]
+    search_fields = ["title", "publisher", "url"]
+    date_hierarchy = "published_on"
+
+
+@admin.register(Statement)
+class StatementAdmin(SimpleHistoryAdmin):
+    list_display = ["__str__", "government", "body", "speaker", "channel"]
+    list_filter = ["channel", "government"]
+    search_fields = ["quote", "body", "speaker__name", "speaker_title"]
+    autocomplete_fields = ["speaker"]
+
+
+@admin.register(Event)
+class EventAdmin(SimpleHistoryAdmin):
+    list_display = ["occurred_on", "date_precision", "kind", "case", "summary", "confidence"]
+    list_filter = ["kind", "confidence", "date_precision", "decision"]
+    search_fields = ["summary", "case__title", "case__reference", "docket_number"]
+    list_select_related = ["case"]
+    readonly_fields = ["case", "kind", "from_stage", "to_stage", "recorded_by", "recorded_at", "updated_at"]
+    autocomplete_fields = ["forum", "statement", "sources"]
+    date_hierarchy = "occurred_on"
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        # Events are logged from the case page, through the services that keep the case in step.
+        return False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.case_refresh_last_event(obj.case)
+
+
+@admin.register(PersonName)
+class PersonNameAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "person"]
+    search_fields = ["name", "person__name"]

@@ -1,0 +1,525 @@
+"""
+The extradition case record.
+
+A case is one matter (one person sought, one requesting and one requested state). Everything that
+happens to it is an Event on its timeline; the case's stage is always the result of its latest
+stage-change event, written by ``services.case_change_stage`` and nowhere else.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django_countries.fields import CountryField
+from simple_history.models import HistoricalRecords
+
+from .dates import DatePrecision, partial_date_display, partial_date_validate
+
+
+class Stage(models.TextChoices):
+    """Where an extradition matter stands, in the usual order of US, UK and Indian practice.
+
+    The order is for display only: real matters move backwards (an appeal quashes an order) and
+    skip stages, so any move between different stages is allowed."""
+
+    BEFORE_REQUEST = "before_request", "Before request"
+    REQUEST_MADE = "request_made", "Request made"
+    ARREST = "arrest", "Arrest or provisional arrest"
+    HEARING = "hearing", "Extradition hearing"
+    COMMITTED = "committed", "Committed / found extraditable"
+    EXECUTIVE_ORDER = "executive_order", "Executive decision"
+    APPEAL = "appeal", "Appeal or review pending"
+    REFUSED = "refused", "Refused or discharged"
+    STAYED = "stayed", "Stayed by separate proceedings"
+    SURRENDER_PENDING = "surrender_pending", "Surrender pending"
+    SURRENDERED = "surrendered", "Surrendered"
+    AFTER_SURRENDER = "after_surrender", "After surrender (custody, trial)"
+    INACTIVE = "inactive", "Inactive"
+    CLOSED = "closed", "Closed"
+
+
+class Outcome(models.TextChoices):
+    EXTRADITED = "extradited", "Extradited"
+    REFUSED = "refused", "Refused"
+    WITHDRAWN = "withdrawn", "Request withdrawn"
+    DISCHARGED = "discharged", "Discharged"
+    SETTLED = "settled", "Ended by plea or other settlement"
+    DIED = "died", "Person died"
+    OTHER = "other", "Other"
+
+
+class Confidence(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed by a primary source"
+    REPORTED = "reported", "Reported by the press"
+    UNCONFIRMED = "unconfirmed", "Unconfirmed"
+
+
+class Treaty(models.Model):
+    name = models.CharField(
+        "name", max_length=200, unique=True, help_text="As it is usually cited, e.g. “India–US Extradition Treaty (1997)”."
+    )
+    countries = CountryField("parties", multiple=True, blank=True, help_text="The states bound by the treaty.")
+    signed_on = models.DateField("signed on", null=True, blank=True)
+    url = models.URLField("text of the treaty", max_length=500, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "treaty"
+        verbose_name_plural = "treaties"
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class PersonQuerySet(models.QuerySet):
+    def matching(self, text: str):
+        """People whose name or any recorded variant contains the text (case-insensitive)."""
+        text = text.strip()
+        if not text:
+            return self.none()
+        return self.filter(Q(name__icontains=text) | Q(names__name__icontains=text)).distinct()
+
+
+class Person(models.Model):
+    name = models.CharField(
+        "name", max_length=200, help_text="The name as this tracker shows it; spellings and full names go in name variants."
+    )
+    nationality = CountryField("nationality", multiple=True, blank=True)
+    description = models.TextField(
+        "description", blank=True, help_text="Who the person is, in a sentence: “Pakistani-born Canadian businessman”."
+    )
+    created_at = models.DateTimeField("created at", auto_now_add=True)
+    updated_at = models.DateTimeField("updated at", auto_now=True)
+    history = HistoricalRecords()
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "person"
+        verbose_name_plural = "people"
+        ordering = ["name"]
+        indexes = [models.Index(fields=["name"])]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("cases:person_detail", args=[self.pk])
+
+
+class PersonName(models.Model):
+    """Another way the same person is written: a full name, a transliteration, an alias."""
+
+    class Kind(models.TextChoices):
+        FULL = "full", "Full name"
+        TRANSLITERATION = "transliteration", "Transliteration or spelling"
+        ALIAS = "alias", "Alias"
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="names", verbose_name="person")
+    name = models.CharField("name", max_length=200)
+    kind = models.CharField("kind", max_length=20, choices=Kind, default=Kind.TRANSLITERATION)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "name variant"
+        verbose_name_plural = "name variants"
+        ordering = ["person", "name"]
+        constraints = [models.UniqueConstraint(fields=["person", "name"], name="person_name_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class Forum(models.Model):
+    """A court or other body where part of a matter is decided; one matter runs in several."""
+
+    class Level(models.TextChoices):
+        FIRST_INSTANCE = "first_instance", "First-instance extradition court"
+        REVIEW = "review", "Habeas corpus or judicial review"
+        APPEAL = "appeal", "Appeal court"
+        SUPREME = "supreme", "Supreme or final court"
+        EXECUTIVE = "executive", "Executive (minister or Secretary of State)"
+        REQUESTING_STATE = "requesting_state", "Court in the requesting state"
+        HUMAN_RIGHTS = "human_rights", "Human-rights body"
+        OTHER = "other", "Other"
+
+    name = models.CharField("name", max_length=200, help_text="E.g. “Supreme Court of the United States”.")
+    country = CountryField("country", blank=True, help_text="Blank for an international body such as the ECtHR.")
+    jurisdiction = models.CharField(
+        "jurisdiction", max_length=200, blank=True, help_text="E.g. “Ninth Circuit”, “England and Wales”, “federal”."
+    )
+    level = models.CharField("level", max_length=20, choices=Level, help_text="Its place in an extradition matter.")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "court or forum"
+        verbose_name_plural = "courts and forums"
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["name", "country"], name="forum_name_country_unique")]
+
+    def __str__(self):
+        return self.name
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(outcome="")
+
+    def closed(self):
+        return self.exclude(outcome="")
+
+
+class Case(models.Model):
+    title = models.CharField(
+        "title", max_length=200, help_text="How analysts refer to the matter, e.g. “Tahawwur Rana (US → India)”."
+    )
+    reference = models.SlugField(
+        "reference",
+        max_length=50,
+        unique=True,
+        help_text="A short, stable identifier (letters, digits, hyphens), used in links, exports and imports.",
+    )
+    requesting_state = CountryField("requesting state", help_text="The state that wants the person.")
+    requested_state = CountryField("requested state", help_text="The state where the person is.")
+    offences = models.TextField("offences", help_text="The offences for which extradition is sought.")
+    treaty = models.ForeignKey(
+        Treaty,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name="treaty",
+        help_text="The legal basis, when it is a treaty.",
+    )
+    summary = models.TextField("summary", blank=True)
+    stage = models.CharField(
+        "stage",
+        max_length=20,
+        choices=Stage,
+        default=Stage.REQUEST_MADE,
+        editable=False,
+        help_text="Set only by recording a stage change.",
+    )
+    stage_entered_on = models.DateField(
+        "in this stage since", null=True, blank=True, editable=False, help_text="The date of the latest stage change."
+    )
+    opened_on = models.DateField(
+        "opened on", null=True, blank=True, help_text="The day the requesting state made its request, if known."
+    )
+    outcome = models.CharField(
+        "outcome", max_length=20, choices=Outcome, blank=True, help_text="Blank while the matter is open."
+    )
+    closed_on = models.DateField("closed on", null=True, blank=True, help_text="The day the matter ended.")
+    last_event = models.ForeignKey(
+        "Event",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="latest event",
+        help_text="The event latest in time, kept here so lists need no extra query.",
+    )
+    last_activity_on = models.DateField(
+        "last activity", null=True, blank=True, editable=False, help_text="The date of the latest event."
+    )
+    created_at = models.DateTimeField("created at", auto_now_add=True)
+    updated_at = models.DateTimeField("updated at", auto_now=True)
+    history = HistoricalRecords(excluded_fields=["last_event", "last_activity_on", "updated_at"])
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "case"
+        verbose_name_plural = "cases"
+        ordering = ["-last_activity_on", "title"]
+        indexes = [models.Index(fields=["-last_activity_on", "title"]), models.Index(fields=["stage"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(requesting_state=models.F("requested_state")),
+                name="case_states_differ",
+                violation_error_message="The requesting and requested states must differ.",
+            ),
+            models.CheckConstraint(
+                condition=(Q(outcome="") & Q(closed_on__isnull=True)) | (~Q(outcome="") & Q(closed_on__isnull=False)),
+                name="case_closed_has_outcome_and_date",
+                violation_error_message="A closed case needs both an outcome and the date it closed.",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("cases:case_detail", args=[self.reference])
+
+    @property
+    def is_open(self) -> bool:
+        return not self.outcome
+
+    @property
+    def person_sought(self):
+        """The first person sought on the case, or None; several are rare but allowed."""
+        for party in self.parties.all():
+            if party.role == CaseParty.Role.PERSON_SOUGHT:
+                return party.person
+        return None
+
+
+class CaseParty(models.Model):
+    """A person's role on one case; the same person can be on several cases."""
+
+    class Role(models.TextChoices):
+        PERSON_SOUGHT = "person_sought", "Person sought"
+        CO_ACCUSED = "co_accused", "Co-accused"
+        WITNESS = "witness", "Witness"
+        COUNSEL = "counsel", "Counsel"
+        OFFICIAL = "official", "Official"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties", verbose_name="case")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="roles", verbose_name="person")
+    role = models.CharField("role", max_length=20, choices=Role)
+    note = models.CharField(
+        "note", max_length=300, blank=True, help_text="What the role means here, e.g. “US has refused his extradition”."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "person on a case"
+        verbose_name_plural = "people on cases"
+        ordering = ["case", "role", "person__name"]
+        constraints = [models.UniqueConstraint(fields=["case", "person", "role"], name="case_party_unique")]
+
+    def __str__(self):
+        return f"{self.person} ({self.get_role_display()})"
+
+
+class Source(models.Model):
+    """Where an event was learned: a news report, a judgment, a press release."""
+
+    url = models.URLField("address", max_length=500, blank=True, help_text="Blank for print or unpublished sources.")
+    publisher = models.CharField("publisher", max_length=200, blank=True, help_text="E.g. “Ministry of External Affairs”.")
+    title = models.CharField("title", max_length=300)
+    published_on = models.DateField("published on", null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "source"
+        verbose_name_plural = "sources"
+        ordering = ["-published_on", "title"]
+        constraints = [models.UniqueConstraint(fields=["url"], condition=~Q(url=""), name="source_url_unique")]
+
+    def __str__(self):
+        return f"{self.publisher}: {self.title}" if self.publisher else self.title
+
+
+class Statement(models.Model):
+    """What a government said, once, however many cases it concerns: each case it concerns
+    carries its own statement event pointing here."""
+
+    class Channel(models.TextChoices):
+        BRIEFING = "briefing", "Press briefing"
+        PRESS_RELEASE = "press_release", "Press release"
+        JOINT_PRESS_CONFERENCE = "joint_press_conference", "Joint press conference"
+        COURT_FILING = "court_filing", "Court filing"
+        INTERVIEW = "interview", "Interview"
+        PARLIAMENT = "parliament", "Parliament or congress"
+        OTHER = "other", "Other"
+
+    government = CountryField("government", help_text="The state on whose behalf the speaker spoke.")
+    body = models.CharField("body", max_length=200, help_text="Ministry or department, e.g. “Ministry of External Affairs”.")
+    speaker = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="statements",
+        verbose_name="speaker",
+        help_text="Blank when the body spoke without a named person.",
+    )
+    speaker_title = models.CharField("speaker's title", max_length=200, blank=True, help_text="E.g. “Spokesperson”.")
+    channel = models.CharField("channel", max_length=30, choices=Channel)
+    quote = models.TextField("quote", help_text="The words as said, verbatim.")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "government statement"
+        verbose_name_plural = "government statements"
+        ordering = ["-id"]
+
+    def __str__(self):
+        who = self.speaker or self.body
+        return f"{who}: “{self.quote[:60]}…”" if len(self.quote) > 60 else f"{who}: “{self.quote}”"
+
+
+class EventQuerySet(models.QuerySet):
+    def timeline_order(self, *, newest_first: bool = True):
+        """Partial dates are stored as the first day of their period, so this sorts “Apr 2025” with April."""
+        if newest_first:
+            return self.order_by("-occurred_on", "-id")
+        return self.order_by("occurred_on", "id")
+
+
+class Event(models.Model):
+    """Something that happened on a case.
+
+    All kinds share one table, with the columns of each kind left empty on the others: the
+    timeline is then one query without joins, each kind gets its own form through its list of
+    fields, and check constraints hold what each kind requires."""
+
+    class Kind(models.TextChoices):
+        RULING = "ruling", "Court ruling"
+        STATEMENT = "statement", "Government statement"
+        STATUS = "status", "Status update"
+        HEARING = "hearing", "Hearing"
+        FILING = "filing", "Filing"
+        CUSTODY = "custody", "Custody change"
+        STAGE_CHANGE = "stage_change", "Stage change"
+
+    class Decision(models.TextChoices):
+        CERTIFIED = "certified", "Certified extraditable"
+        REFUSED = "refused", "Extradition refused"
+        DISCHARGED = "discharged", "Discharged"
+        AFFIRMED = "affirmed", "Affirmed"
+        REVERSED = "reversed", "Reversed"
+        REMANDED = "remanded", "Sent back to the lower court"
+        PETITION_DENIED = "petition_denied", "Petition denied"
+        PETITION_GRANTED = "petition_granted", "Petition granted"
+        CERT_DENIED = "cert_denied", "Declined to hear (certiorari denied)"
+        STAY_DENIED = "stay_denied", "Stay denied"
+        STAY_GRANTED = "stay_granted", "Stay granted"
+        BAIL_GRANTED = "bail_granted", "Bail granted"
+        BAIL_DENIED = "bail_denied", "Bail denied"
+        ORDER_MADE = "order_made", "Extradition ordered"
+        OTHER = "other", "Other"
+
+    class HearingStatus(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        HELD = "held", "Held"
+        ADJOURNED = "adjourned", "Adjourned"
+
+    class FilingType(models.TextChoices):
+        APPEAL = "appeal", "Appeal"
+        PETITION = "petition", "Petition"
+        HABEAS = "habeas", "Habeas corpus petition"
+        CERT = "cert", "Petition for certiorari"
+        STAY = "stay", "Application for a stay"
+        BAIL = "bail", "Application for bail"
+        REQUEST = "request", "Extradition request"
+        OTHER = "other", "Other"
+
+    class CustodyChange(models.TextChoices):
+        ARRESTED = "arrested", "Arrested"
+        BAILED = "bailed", "Released on bail"
+        REMANDED = "remanded", "Remanded in custody"
+        RELEASED = "released", "Released"
+        TRANSFERRED = "transferred", "Transferred"
+        SURRENDERED = "surrendered", "Surrendered"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name="case")
+    kind = models.CharField("kind", max_length=20, choices=Kind)
+    occurred_on = models.DateField(
+        "date",
+        help_text="When it happened, not when it was reported; the first day of the month or year when only that is known.",
+    )
+    date_precision = models.CharField("date known to", max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
+    date_approximate = models.BooleanField("approximate date", default=False, help_text="Tick for “around”, “late 2018”.")
+    reported_on = models.DateField(
+        "reported on", null=True, blank=True, help_text="When the news first reported it, often days after it happened."
+    )
+    summary = models.TextField("summary", help_text="What happened, in a sentence or two; for a stage change, the reason.")
+    confidence = models.CharField("confidence", max_length=12, choices=Confidence, default=Confidence.REPORTED)
+    sources = models.ManyToManyField(Source, related_name="events", blank=True, verbose_name="sources")
+
+    # Court rulings, hearings and filings.
+    forum = models.ForeignKey(
+        Forum, on_delete=models.PROTECT, null=True, blank=True, related_name="events", verbose_name="court or forum"
+    )
+    docket_number = models.CharField("docket number", max_length=100, blank=True)
+    decision = models.CharField("decision", max_length=20, choices=Decision, blank=True)
+    judges = models.CharField("judge(s)", max_length=300, blank=True)
+    document_url = models.URLField("document", max_length=500, blank=True, help_text="Link to the judgment or order.")
+    hearing_status = models.CharField("hearing status", max_length=10, choices=HearingStatus, blank=True)
+    filing_type = models.CharField("filing", max_length=10, choices=FilingType, blank=True)
+    filed_by = models.CharField("filed by", max_length=200, blank=True, help_text="The party that filed it.")
+    # Government statements.
+    statement = models.ForeignKey(
+        Statement, on_delete=models.PROTECT, null=True, blank=True, related_name="events", verbose_name="statement"
+    )
+    # Custody changes.
+    custody_change = models.CharField("custody change", max_length=12, choices=CustodyChange, blank=True)
+    # Stage changes: written only by services.case_change_stage.
+    from_stage = models.CharField("from stage", max_length=20, choices=Stage, blank=True)
+    to_stage = models.CharField("to stage", max_length=20, choices=Stage, blank=True)
+
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="recorded by",
+    )
+    recorded_at = models.DateTimeField("recorded at", auto_now_add=True)
+    updated_at = models.DateTimeField("updated at", auto_now=True)
+    history = HistoricalRecords(m2m_fields=[sources], excluded_fields=["updated_at"])
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "event"
+        verbose_name_plural = "events"
+        ordering = ["-occurred_on", "-id"]
+        indexes = [models.Index(fields=["case", "-occurred_on", "-id"]), models.Index(fields=["kind"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind="ruling") | (Q(forum__isnull=False) & ~Q(decision="")),
+                name="event_ruling_has_forum_and_decision",
+                violation_error_message="A court ruling needs a court and a decision.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="statement") | Q(statement__isnull=False),
+                name="event_statement_has_statement",
+                violation_error_message="A government statement event needs the statement.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="hearing") | ~Q(hearing_status=""),
+                name="event_hearing_has_status",
+                violation_error_message="A hearing needs its status (scheduled, held, adjourned).",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="filing") | ~Q(filing_type=""),
+                name="event_filing_has_type",
+                violation_error_message="A filing needs its type.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="custody") | ~Q(custody_change=""),
+                name="event_custody_has_change",
+                violation_error_message="A custody change needs what changed.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="stage_change") | (~Q(to_stage="") & ~Q(to_stage=models.F("from_stage"))),
+                name="event_stage_change_moves",
+                violation_error_message="A stage change must move the case to a different stage.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.date_display} · {self.get_kind_display()}: {self.summary[:80]}"
+
+    def get_absolute_url(self):
+        return reverse("cases:case_detail", args=[self.case.reference]) + f"#event-{self.pk}"
+
+    def clean(self):
+        super().clean()
+        if self.occurred_on:
+            try:
+                partial_date_validate(self.occurred_on, precision=self.date_precision)
+            except ValidationError as error:
+                raise ValidationError({"occurred_on": error}) from None
+
+    @property
+    def date_display(self) -> str:
+        return partial_date_display(self.occurred_on, precision=self.date_precision, approximate=self.date_approximate)

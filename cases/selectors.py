@@ -1,0 +1,73 @@
+"""
+Composite reads: each returns what a page needs in a fixed number of queries, however many
+events a case has.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from .models import Case, CaseParty, Event, Stage
+
+
+def case_timeline(*, case: Case, kinds: list[str] | None = None, newest_first: bool = True) -> QuerySet[Event]:
+    """Everything that happened on a case, in date order, with what each entry shows already joined."""
+    events = (
+        case.events.timeline_order(newest_first=newest_first)
+        .select_related("forum", "statement", "statement__speaker", "recorded_by")
+        .prefetch_related("sources")
+    )
+    if kinds:
+        events = events.filter(kind__in=kinds)
+    return events
+
+
+def case_with_parties(*, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """Cases with their treaty, latest event and people, for headers and list rows."""
+    return (queryset if queryset is not None else Case.objects.all()).select_related(
+        "treaty", "last_event"
+    ).prefetch_related(
+        Prefetch("parties", queryset=CaseParty.objects.select_related("person").order_by("role", "person__name"))
+    )
+
+
+@dataclass(frozen=True)
+class StageSpan:
+    """A stretch of time a case spent at one stage."""
+
+    stage: str
+    entered_on: datetime.date | None
+    left_on: datetime.date | None
+    is_current: bool
+
+    @property
+    def label(self) -> str:
+        return Stage(self.stage).label
+
+    @property
+    def days(self) -> int | None:
+        if self.entered_on is None:
+            return None
+        end = self.left_on or timezone.localdate()
+        return (end - self.entered_on).days
+
+
+def case_stage_track(*, case: Case) -> list[StageSpan]:
+    """Every stage the case has been at, oldest first, with the dates it entered and left each.
+
+    The first stage is the one the case was opened at; every later one comes from a stage-change
+    event, so the track and the case's current stage cannot disagree."""
+    changes = list(
+        case.events.filter(kind=Event.Kind.STAGE_CHANGE)
+        .timeline_order(newest_first=False)
+        .values_list("from_stage", "to_stage", "occurred_on")
+    )
+    if not changes:
+        return [StageSpan(stage=case.stage, entered_on=case.stage_entered_on, left_on=None, is_current=True)]
+    spans = [StageSpan(stage=changes[0][0], entered_on=case.opened_on, left_on=changes[0][2], is_current=False)]
+    for index, (_from, to_stage, on) in enumerate(changes):
+        left_on = changes[index + 1][2] if index + 1 < len(changes) else None
+        spans.append(StageSpan(stage=to_stage, entered_on=on, left_on=left_on, is_current=left_on is None))
+    return spans

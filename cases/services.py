@@ -1,0 +1,320 @@
+"""
+Every write to the case record goes through here: one transaction each, validated before saving.
+
+Views, forms, the admin's custom actions, importers and the demo loader call these functions,
+so that each rule (a stage change is recorded as an event, a case's latest event is kept up to
+date, history rows name who did it) has one home.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .dates import DatePrecision
+from .models import Case, CaseParty, Confidence, Event, Person, PersonName, Source, Stage, Statement
+
+# Fields an analyst may set on an event of each kind, besides the ones every event has.
+EVENT_KIND_FIELDS: dict[str, tuple[str, ...]] = {
+    Event.Kind.RULING: ("forum", "docket_number", "decision", "judges", "document_url"),
+    Event.Kind.STATEMENT: (),
+    Event.Kind.STATUS: (),
+    Event.Kind.HEARING: ("forum", "docket_number", "hearing_status", "judges"),
+    Event.Kind.FILING: ("forum", "docket_number", "filing_type", "filed_by", "document_url"),
+    Event.Kind.CUSTODY: ("custody_change",),
+    Event.Kind.STAGE_CHANGE: (),
+}
+EVENT_COMMON_FIELDS = ("occurred_on", "date_precision", "date_approximate", "reported_on", "summary", "confidence")
+
+
+def _as_history_user(instance, by: AbstractBaseUser | None):
+    # Outside a web request (worker, command) simple-history cannot see who acted; tell it.
+    if by is not None:
+        instance._history_user = by
+    return instance
+
+
+def _save_validated(instance, *, by: AbstractBaseUser | None, exclude: Iterable[str] = ()):
+    instance.full_clean(exclude=list(exclude))
+    _as_history_user(instance, by).save()
+    return instance
+
+
+def _check_not_in_future(event: Event) -> None:
+    """Only a hearing can be scheduled ahead; everything else has happened by the time it is logged."""
+    if event.kind == Event.Kind.HEARING and event.hearing_status == Event.HearingStatus.SCHEDULED:
+        return
+    if event.occurred_on and event.occurred_on > timezone.localdate():
+        raise ValidationError({"occurred_on": "This date is in the future; only a scheduled hearing can be."})
+    if event.reported_on and event.occurred_on and event.reported_on < event.occurred_on:
+        raise ValidationError({"reported_on": "It cannot have been reported before it happened."})
+
+
+def case_refresh_last_event(case: Case) -> None:
+    """Point the case at its latest event again, after any event of it was added, moved or removed."""
+    latest = case.events.timeline_order().only("id", "occurred_on").first()
+    # update() keeps these derived columns out of the case's edit history.
+    Case.objects.filter(pk=case.pk).update(
+        last_event=latest, last_activity_on=latest.occurred_on if latest else None
+    )
+    case.last_event, case.last_activity_on = latest, latest.occurred_on if latest else None
+
+
+def source_get_or_create(
+    *, url: str = "", title: str, publisher: str = "", published_on: datetime.date | None = None
+) -> Source:
+    """One row per article, so that every event learned from it points at the same source.
+
+    An article is known by its address, or, for one without, by its title, publisher and date."""
+    existing = Source.objects.filter(url=url) if url else Source.objects.filter(
+        url="", title=title, publisher=publisher, published_on=published_on
+    )
+    source = existing.first()
+    if source is not None:
+        return source
+    return _save_validated(
+        Source(url=url, title=title, publisher=publisher, published_on=published_on), by=None
+    )
+
+
+def person_create(
+    *,
+    name: str,
+    variants: Iterable[tuple[str, str]] = (),
+    nationality: Iterable[str] = (),
+    description: str = "",
+    by: AbstractBaseUser | None = None,
+) -> Person:
+    """Create a person with their name variants, given as (name, kind) pairs."""
+    with transaction.atomic():
+        person = _save_validated(
+            Person(name=name, nationality=list(nationality), description=description), by=by
+        )
+        for variant, kind in variants:
+            person_add_name(person=person, name=variant, kind=kind, by=by)
+    return person
+
+
+def person_add_name(*, person: Person, name: str, kind: str, by: AbstractBaseUser | None = None) -> PersonName:
+    return _save_validated(PersonName(person=person, name=name, kind=kind), by=by)
+
+
+def case_create(
+    *,
+    title: str,
+    reference: str,
+    requesting_state: str,
+    requested_state: str,
+    offences: str,
+    stage: str = Stage.REQUEST_MADE,
+    stage_entered_on: datetime.date | None = None,
+    treaty=None,
+    summary: str = "",
+    opened_on: datetime.date | None = None,
+    by: AbstractBaseUser | None = None,
+) -> Case:
+    """Open a case at the stage it has already reached when the tracker starts following it.
+
+    That starting stage is not a stage change: nothing moved, the tracker just began to look."""
+    case = Case(
+        title=title,
+        reference=reference,
+        requesting_state=requesting_state,
+        requested_state=requested_state,
+        offences=offences,
+        stage=stage,
+        stage_entered_on=stage_entered_on or opened_on,
+        treaty=treaty,
+        summary=summary,
+        opened_on=opened_on,
+    )
+    with transaction.atomic():
+        return _save_validated(case, by=by)
+
+
+def case_add_party(
+    *, case: Case, person: Person, role: str, note: str = "", by: AbstractBaseUser | None = None
+) -> CaseParty:
+    return _save_validated(CaseParty(case=case, person=person, role=role, note=note), by=by)
+
+
+def _event_build(*, case: Case, kind: str, fields: dict) -> Event:
+    allowed = set(EVENT_COMMON_FIELDS) | set(EVENT_KIND_FIELDS[kind])
+    unexpected = set(fields) - allowed
+    if unexpected:
+        raise TypeError(f"{Event.Kind(kind).label} events have no field(s) {', '.join(sorted(unexpected))}.")
+    return Event(case=case, kind=kind, **fields)
+
+
+def _event_save(event: Event, *, sources: Iterable[Source], by: AbstractBaseUser | None) -> Event:
+    _check_not_in_future(event)
+    if event.recorded_by_id is None:
+        event.recorded_by = by
+    _save_validated(event, by=by)
+    event.sources.set(list(sources))
+    case_refresh_last_event(event.case)
+    return event
+
+
+def event_record(
+    *,
+    case: Case,
+    kind: str,
+    by: AbstractBaseUser | None,
+    sources: Iterable[Source] = (),
+    **fields,
+) -> Event:
+    """Log a ruling, status update, hearing, filing or custody change on a case.
+
+    Statements and stage changes have their own services, because they write more than the event."""
+    if kind in (Event.Kind.STAGE_CHANGE, Event.Kind.STATEMENT):
+        raise ValueError(f"Record {kind} events with {'case_change_stage' if kind == Event.Kind.STAGE_CHANGE else 'statement_record'}.")
+    with transaction.atomic():
+        return _event_save(_event_build(case=case, kind=kind, fields=fields), sources=sources, by=by)
+
+
+def event_update(
+    *, event: Event, by: AbstractBaseUser | None, sources: Iterable[Source] | None = None, **fields
+) -> Event:
+    """Correct an event; the history keeps what it said before."""
+    allowed = set(EVENT_COMMON_FIELDS) | set(EVENT_KIND_FIELDS[event.kind])
+    if event.kind == Event.Kind.STAGE_CHANGE:
+        # The stages themselves are the case's audit trail; only the reason, date and sources can be corrected.
+        allowed -= {"occurred_on", "date_precision", "date_approximate"}
+    unexpected = set(fields) - allowed
+    if unexpected:
+        raise ValidationError(f"These fields cannot be changed on this event: {', '.join(sorted(unexpected))}.")
+    for name, value in fields.items():
+        setattr(event, name, value)
+    with transaction.atomic():
+        return _event_save(event, sources=event.sources.all() if sources is None else sources, by=by)
+
+
+def statement_record(
+    *,
+    cases: Iterable[Case],
+    government: str,
+    body: str,
+    channel: str,
+    quote: str,
+    occurred_on: datetime.date,
+    summary: str,
+    speaker: Person | None = None,
+    speaker_title: str = "",
+    date_precision: str = DatePrecision.DAY,
+    date_approximate: bool = False,
+    reported_on: datetime.date | None = None,
+    confidence: str = Confidence.REPORTED,
+    sources: Iterable[Source] = (),
+    by: AbstractBaseUser | None = None,
+) -> Statement:
+    """Record one government statement and put it on the timeline of every case it concerns."""
+    cases, sources = list(cases), list(sources)
+    if not cases:
+        raise ValidationError("A statement must concern at least one case.")
+    with transaction.atomic():
+        statement = _save_validated(
+            Statement(
+                government=government,
+                body=body,
+                speaker=speaker,
+                speaker_title=speaker_title,
+                channel=channel,
+                quote=quote.strip(),
+            ),
+            by=by,
+        )
+        for case in cases:
+            event = Event(
+                case=case,
+                kind=Event.Kind.STATEMENT,
+                statement=statement,
+                occurred_on=occurred_on,
+                date_precision=date_precision,
+                date_approximate=date_approximate,
+                reported_on=reported_on,
+                summary=summary,
+                confidence=confidence,
+            )
+            _event_save(event, sources=sources, by=by)
+    return statement
+
+
+def case_change_stage(
+    *,
+    case: Case,
+    to_stage: str,
+    reason: str,
+    occurred_on: datetime.date,
+    by: AbstractBaseUser | None,
+    date_precision: str = DatePrecision.DAY,
+    date_approximate: bool = False,
+    reported_on: datetime.date | None = None,
+    confidence: str = Confidence.REPORTED,
+    sources: Iterable[Source] = (),
+) -> Event:
+    """Move a case to another stage, in any direction, and record the move on its timeline.
+
+    Refused with a ValidationError: a move to the stage the case is already at, no reason, or
+    a date before the case's latest stage change (the current stage is always the latest move's)."""
+    with transaction.atomic():
+        # Lock the row: two analysts moving the same case at once must not both read the old stage.
+        locked = Case.objects.select_for_update().get(pk=case.pk)
+        if to_stage == locked.stage:
+            raise ValidationError(
+                {"to_stage": f"The case is already at “{Stage(to_stage).label}”; choose a different stage."}
+            )
+        if not reason.strip():
+            raise ValidationError({"summary": "Say why the stage changed."})
+        if locked.stage_entered_on and occurred_on < locked.stage_entered_on:
+            raise ValidationError(
+                {
+                    "occurred_on": "The case entered its current stage on "
+                    f"{locked.stage_entered_on:%d %b %Y}; a later stage change cannot be dated before that."
+                }
+            )
+        event = Event(
+            case=locked,
+            kind=Event.Kind.STAGE_CHANGE,
+            from_stage=locked.stage,
+            to_stage=to_stage,
+            summary=reason.strip(),
+            occurred_on=occurred_on,
+            date_precision=date_precision,
+            date_approximate=date_approximate,
+            reported_on=reported_on,
+            confidence=confidence,
+        )
+        _event_save(event, sources=sources, by=by)
+        locked.stage, locked.stage_entered_on = to_stage, occurred_on
+        _as_history_user(locked, by)
+        locked._change_reason = reason.strip()[:100]
+        locked.save(update_fields=["stage", "stage_entered_on", "updated_at"])
+        case.stage, case.stage_entered_on = locked.stage, locked.stage_entered_on
+    return event
+
+
+def case_close(
+    *, case: Case, outcome: str, closed_on: datetime.date, note: str = "", by: AbstractBaseUser | None
+) -> Event:
+    """Close a matter with its outcome, and say so on its timeline."""
+    with transaction.atomic():
+        case.outcome, case.closed_on = outcome, closed_on
+        _save_validated(case, by=by)
+        summary = f"Case closed: {case.get_outcome_display().lower()}." + (f" {note.strip()}" if note.strip() else "")
+        event = Event(case=case, kind=Event.Kind.STATUS, occurred_on=closed_on, summary=summary)
+        return _event_save(event, sources=(), by=by)
+
+
+def case_reopen(*, case: Case, reason: str, on: datetime.date, by: AbstractBaseUser | None) -> Event:
+    """Reopen a closed matter (a withdrawn request can be renewed)."""
+    if case.is_open:
+        raise ValidationError("The case is already open.")
+    with transaction.atomic():
+        case.outcome, case.closed_on = "", None
+        _save_validated(case, by=by)
+        event = Event(case=case, kind=Event.Kind.STATUS, occurred_on=on, summary=f"Case reopened: {reason.strip()}")
+        return _event_save(event, sources=(), by=by)

@@ -1,0 +1,108 @@
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+
+from cases.models import Case, CaseParty, Event, Forum, Person, PersonName, Source, Stage, Statement, Treaty
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", "correct-horse-battery")
+
+    @factory.post_generation
+    def groups(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(*extracted)
+        if create:
+            self.save()
+
+
+class TreatyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Treaty
+
+    name = factory.Sequence(lambda n: f"Extradition Treaty No. {n}")
+    countries = ["IN", "US"]
+
+
+class PersonFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Person
+
+    name = factory.Faker("name")
+
+
+class PersonNameFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PersonName
+
+    person = factory.SubFactory(PersonFactory)
+    name = factory.Faker("name")
+
+
+class ForumFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Forum
+
+    name = factory.Sequence(lambda n: f"Court {n}")
+    country = "US"
+    level = Forum.Level.FIRST_INSTANCE
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Case
+
+    title = factory.Sequence(lambda n: f"Case {n} (US → India)")
+    reference = factory.Sequence(lambda n: f"case-{n}")
+    requesting_state = "IN"
+    requested_state = "US"
+    offences = "Fraud"
+    stage = Stage.REQUEST_MADE
+
+
+class CasePartyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CaseParty
+
+    case = factory.SubFactory(CaseFactory)
+    person = factory.SubFactory(PersonFactory)
+    role = CaseParty.Role.PERSON_SOUGHT
+
+
+class SourceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Source
+
+    url = factory.Sequence(lambda n: f"https://news.example.org/story-{n}")
+    title = factory.Sequence(lambda n: f"Story {n}")
+    publisher = "Example News"
+
+
+class StatementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Statement
+
+    government = "IN"
+    body = "Ministry of External Affairs"
+    channel = Statement.Channel.BRIEFING
+    quote = "We are working with the other side."
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    """A status update by default; pass kind and its fields for other kinds."""
+
+    class Meta:
+        model = Event
+
+    case = factory.SubFactory(CaseFactory)
+    kind = Event.Kind.STATUS
+    occurred_on = datetime.date(2025, 1, 21)
+    summary = factory.Sequence(lambda n: f"Something happened ({n})")

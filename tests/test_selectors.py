@@ -1,0 +1,50 @@
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases import services
+from cases.models import Event, Stage
+from cases.selectors import case_stage_track, case_timeline
+from tests.factories import EventFactory, ForumFactory, SourceFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_stage_track_lists_every_stage_with_its_dates(case, analyst):
+    services.case_change_stage(case=case, to_stage=Stage.ARREST, reason="a", occurred_on=datetime.date(2024, 9, 1), by=analyst)
+    services.case_change_stage(case=case, to_stage=Stage.HEARING, reason="b", occurred_on=datetime.date(2024, 10, 11), by=analyst)
+    track = case_stage_track(case=case)
+    assert [(s.stage, s.entered_on, s.left_on, s.is_current) for s in track] == [
+        (Stage.REQUEST_MADE, None, datetime.date(2024, 9, 1), False),
+        (Stage.ARREST, datetime.date(2024, 9, 1), datetime.date(2024, 10, 11), False),
+        (Stage.HEARING, datetime.date(2024, 10, 11), None, True),
+    ]
+    assert track[1].days == 40
+
+
+def test_stage_track_of_a_case_never_moved_is_its_current_stage(case):
+    track = case_stage_track(case=case)
+    assert [(s.stage, s.is_current) for s in track] == [(case.stage, True)]
+
+
+def test_timeline_filters_by_kind(case):
+    status = EventFactory(case=case)
+    EventFactory(case=case, kind=Event.Kind.CUSTODY, custody_change="arrested")
+    assert list(case_timeline(case=case, kinds=["status"])) == [status]
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_timeline_reads_in_a_fixed_number_of_queries(case, count):
+    forum, source = ForumFactory(), SourceFactory()
+    for day in range(count):
+        event = EventFactory(
+            case=case, kind=Event.Kind.RULING, forum=forum, decision="affirmed",
+            occurred_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=day),
+        )
+        event.sources.add(source)
+    with CaptureQueriesContext(connection) as queries:
+        rows = [(e.forum.name, [s.title for s in e.sources.all()], e.recorded_by) for e in case_timeline(case=case)]
+    assert len(rows) == count
+    assert len(queries) == 2
