@@ -1,6 +1,13 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class CasesConfig(AppConfig):
     name = "cases"
     verbose_name = "Extradition cases"
+
+    def ready(self):
+        from .roles import roles_sync
+
+        # Sent once per app: by the last one, every permission the roles need exists.
+        post_migrate.connect(roles_sync, dispatch_uid="cases.roles_sync")

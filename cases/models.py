@@ -90,6 +90,9 @@ class Person(models.Model):
     description = models.TextField(
         "description", blank=True, help_text="Who the person is, in a sentence: “Pakistani-born Canadian businessman”."
     )
+    version = models.PositiveIntegerField(
+        "version", default=1, editable=False, help_text="Raised by every edit, so that a stale form cannot overwrite."
+    )
     created_at = models.DateTimeField("created at", auto_now_add=True)
     updated_at = models.DateTimeField("updated at", auto_now=True)
     history = HistoricalRecords()
@@ -224,6 +227,9 @@ class Case(models.Model):
     )
     last_activity_on = models.DateField(
         "last activity", null=True, blank=True, editable=False, help_text="The date of the latest event."
+    )
+    version = models.PositiveIntegerField(
+        "version", default=1, editable=False, help_text="Raised by every edit, so that a stale form cannot overwrite."
     )
     created_at = models.DateTimeField("created at", auto_now_add=True)
     updated_at = models.DateTimeField("updated at", auto_now=True)
@@ -464,6 +470,9 @@ class Event(models.Model):
     )
     recorded_at = models.DateTimeField("recorded at", auto_now_add=True)
     updated_at = models.DateTimeField("updated at", auto_now=True)
+    version = models.PositiveIntegerField(
+        "version", default=1, editable=False, help_text="Raised by every edit, so that a stale form cannot overwrite."
+    )
     history = HistoricalRecords(m2m_fields=[sources], excluded_fields=["updated_at"])
 
     objects = EventQuerySet.as_manager()

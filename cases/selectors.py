@@ -6,10 +6,15 @@ events a case has.
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case as SqlCase
+from django.db.models import Prefetch, QuerySet, Value, When
 from django.utils import timezone
 
 from .models import Case, CaseParty, Event, Stage
+
+
+# Entries shown at once on a case page; more load on demand.
+TIMELINE_PAGE_SIZE = 50
 
 
 def case_timeline(*, case: Case, kinds: list[str] | None = None, newest_first: bool = True) -> QuerySet[Event]:
@@ -24,12 +29,16 @@ def case_timeline(*, case: Case, kinds: list[str] | None = None, newest_first: b
     return events
 
 
+# The person sought first, then the others in the order of CaseParty.Role.
+_ROLE_ORDER = SqlCase(*[When(role=role, then=Value(i)) for i, role in enumerate(CaseParty.Role.values)])
+
+
 def case_with_parties(*, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
     """Cases with their treaty, latest event and people, for headers and list rows."""
     return (queryset if queryset is not None else Case.objects.all()).select_related(
         "treaty", "last_event"
     ).prefetch_related(
-        Prefetch("parties", queryset=CaseParty.objects.select_related("person").order_by("role", "person__name"))
+        Prefetch("parties", queryset=CaseParty.objects.select_related("person").order_by(_ROLE_ORDER, "person__name"))
     )
 
 
@@ -71,3 +80,33 @@ def case_stage_track(*, case: Case) -> list[StageSpan]:
         left_on = changes[index + 1][2] if index + 1 < len(changes) else None
         spans.append(StageSpan(stage=to_stage, entered_on=on, left_on=left_on, is_current=left_on is None))
     return spans
+
+
+@dataclass(frozen=True)
+class HistoryChange:
+    """One saved version of a record, with what it changed from the version before."""
+
+    record: object
+    changes: list
+
+    @property
+    def kind(self) -> str:
+        return {"+": "Created", "~": "Changed", "-": "Deleted"}[self.record.history_type]
+
+
+def history_changes(*, history) -> list[HistoryChange]:
+    """Every version of a record, newest first, each with its field-by-field differences.
+
+    Versions are compared in memory, so a record with many edits costs one query."""
+    records = list(history.select_related("history_user").order_by("history_date", "history_id"))
+    result, previous = [], None
+    for record in records:
+        changes = []
+        if previous is not None:
+            changes = [
+                (record.instance._meta.get_field(c.field).verbose_name, c.old, c.new)
+                for c in record.diff_against(previous, foreign_keys_are_objs=False).changes
+            ]
+        result.append(HistoryChange(record=record, changes=changes))
+        previous = record
+    return list(reversed(result))

@@ -14,8 +14,26 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from alerts.services import event_alerts_queue
+
 from .dates import DatePrecision
-from .models import Case, CaseParty, Confidence, Event, Person, PersonName, Source, Stage, Statement
+from .models import Case, CaseParty, Confidence, Event, Forum, Person, PersonName, Source, Stage, Statement
+
+
+class StaleEdit(Exception):
+    """Someone else saved the record after this edit began; ``current`` is what they saved."""
+
+    def __init__(self, current):
+        super().__init__(f"{current._meta.verbose_name} was changed by someone else")
+        self.current = current
+
+
+def _lock_current(instance, *, expected_version: int | None):
+    """Lock the row and refuse the edit if it is no longer the version the editor started from."""
+    locked = type(instance).objects.select_for_update().get(pk=instance.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleEdit(current=locked)
+    return locked
 
 # Fields an analyst may set on an event of each kind, besides the ones every event has.
 EVENT_KIND_FIELDS: dict[str, tuple[str, ...]] = {
@@ -98,6 +116,21 @@ def person_create(
     return person
 
 
+def person_set_names(*, person: Person, names: Iterable[tuple[str, str]], by: AbstractBaseUser | None) -> None:
+    """Make the person's name variants exactly these (name, kind) pairs, keeping unchanged ones."""
+    wanted = {name.strip(): kind for name, kind in names if name.strip()}
+    with transaction.atomic():
+        for variant in person.names.all():
+            if variant.name not in wanted:
+                _as_history_user(variant, by).delete()
+            elif variant.kind != wanted[variant.name]:
+                variant.kind = wanted[variant.name]
+                _save_validated(variant, by=by)
+            wanted.pop(variant.name, None)
+        for name, kind in wanted.items():
+            person_add_name(person=person, name=name, kind=kind, by=by)
+
+
 def person_add_name(*, person: Person, name: str, kind: str, by: AbstractBaseUser | None = None) -> PersonName:
     return _save_validated(PersonName(person=person, name=name, kind=kind), by=by)
 
@@ -133,6 +166,40 @@ def case_create(
     )
     with transaction.atomic():
         return _save_validated(case, by=by)
+
+
+def case_update(
+    *, case: Case, by: AbstractBaseUser | None, expected_version: int | None = None, **fields
+) -> Case:
+    """Edit a case's descriptive fields (not its stage or outcome, which have their own services).
+
+    Raises StaleEdit when someone else saved the case after ``expected_version``."""
+    editable = {"title", "reference", "requesting_state", "requested_state", "offences", "treaty", "summary", "opened_on"}
+    unexpected = set(fields) - editable
+    if unexpected:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unexpected))}.")
+    with transaction.atomic():
+        locked = _lock_current(case, expected_version=expected_version)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.version += 1
+        return _save_validated(locked, by=by)
+
+
+def person_update(
+    *, person: Person, by: AbstractBaseUser | None, expected_version: int | None = None, **fields
+) -> Person:
+    """Edit a person's name, nationality or description; raises StaleEdit on a concurrent edit."""
+    with transaction.atomic():
+        locked = _lock_current(person, expected_version=expected_version)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.version += 1
+        return _save_validated(locked, by=by)
+
+
+def case_remove_party(*, party: CaseParty, by: AbstractBaseUser | None) -> None:
+    _as_history_user(party, by).delete()
 
 
 def case_add_party(
@@ -173,24 +240,64 @@ def event_record(
     if kind in (Event.Kind.STAGE_CHANGE, Event.Kind.STATEMENT):
         raise ValueError(f"Record {kind} events with {'case_change_stage' if kind == Event.Kind.STAGE_CHANGE else 'statement_record'}.")
     with transaction.atomic():
-        return _event_save(_event_build(case=case, kind=kind, fields=fields), sources=sources, by=by)
+        event = _event_save(_event_build(case=case, kind=kind, fields=fields), sources=sources, by=by)
+        event_alerts_queue(event=event, actor=by)
+    return event
 
 
 def event_update(
-    *, event: Event, by: AbstractBaseUser | None, sources: Iterable[Source] | None = None, **fields
+    *,
+    event: Event,
+    by: AbstractBaseUser | None,
+    expected_version: int | None = None,
+    sources: Iterable[Source] | None = None,
+    statement_changes: dict | None = None,
+    **fields,
 ) -> Event:
-    """Correct an event; the history keeps what it said before."""
+    """Correct an event (and, for a statement, what was said); the history keeps what it said before.
+
+    Raises StaleEdit when someone else saved the event after ``expected_version``."""
     allowed = set(EVENT_COMMON_FIELDS) | set(EVENT_KIND_FIELDS[event.kind])
     if event.kind == Event.Kind.STAGE_CHANGE:
-        # The stages themselves are the case's audit trail; only the reason, date and sources can be corrected.
+        # The stages and their dates are the case's audit trail; only the reason and sources can be corrected.
         allowed -= {"occurred_on", "date_precision", "date_approximate"}
     unexpected = set(fields) - allowed
     if unexpected:
         raise ValidationError(f"These fields cannot be changed on this event: {', '.join(sorted(unexpected))}.")
-    for name, value in fields.items():
-        setattr(event, name, value)
     with transaction.atomic():
-        return _event_save(event, sources=event.sources.all() if sources is None else sources, by=by)
+        locked = _lock_current(event, expected_version=expected_version)
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        if statement_changes and locked.statement_id:
+            statement = locked.statement
+            for name, value in statement_changes.items():
+                setattr(statement, name, value)
+            if "quote" in statement_changes:
+                statement.quote = statement.quote.strip()
+            _save_validated(statement, by=by)
+        locked.version += 1
+        _event_save(locked, sources=locked.sources.all() if sources is None else sources, by=by)
+    return locked
+
+
+def event_delete(*, event: Event, by: AbstractBaseUser | None) -> None:
+    """Remove an event logged in error; its edit history keeps what it said.
+
+    Stage changes stay: the case's stage is the result of them. Correct a wrong move with a new one."""
+    if event.kind == Event.Kind.STAGE_CHANGE:
+        raise ValidationError("A stage change cannot be deleted; record a new stage change to correct it.")
+    with transaction.atomic():
+        case = event.case
+        _as_history_user(event, by).delete()
+        case_refresh_last_event(case)
+
+
+def forum_get_or_create(*, name: str, country: str, level: str, jurisdiction: str = "") -> Forum:
+    """The court with this name in this country, created on first mention."""
+    forum = Forum.objects.filter(name__iexact=name.strip(), country=country).first()
+    if forum is not None:
+        return forum
+    return _save_validated(Forum(name=name.strip(), country=country, level=level, jurisdiction=jurisdiction), by=None)
 
 
 def statement_record(
@@ -240,6 +347,7 @@ def statement_record(
                 confidence=confidence,
             )
             _event_save(event, sources=sources, by=by)
+            event_alerts_queue(event=event, actor=by)
     return statement
 
 
@@ -294,6 +402,7 @@ def case_change_stage(
         locked._change_reason = reason.strip()[:100]
         locked.save(update_fields=["stage", "stage_entered_on", "updated_at"])
         case.stage, case.stage_entered_on = locked.stage, locked.stage_entered_on
+        event_alerts_queue(event=event, actor=by)
     return event
 
 

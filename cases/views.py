@@ -1,27 +1,549 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+"""
+The analyst's workspace. Views read the request, call one service or selector, and render; the
+rules live in services.py. Every page also works without JavaScript; with htmx, forms on the case
+page swap in place.
+"""
 
-from .models import Person
-from .selectors import case_stage_track, case_timeline, case_with_parties
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from . import selectors, services
+from .filters import CaseFilter, stage_counts
+from .forms import (
+    CaseCloseForm,
+    CaseCreateForm,
+    CaseForm,
+    CasePartyForm,
+    CaseReopenForm,
+    PersonForm,
+    PersonNameFormSet,
+    SourceFormSet,
+    StageChangeForm,
+    StatementEventForm,
+    event_form_class,
+)
+from .models import Case, CaseParty, Event, Person, Stage
+
+CASES_PER_PAGE = 25
+PEOPLE_PER_PAGE = 50
+
+# Service errors name model fields; some forms show them under another name.
+FORM_FIELD_FOR = {"occurred_on": "date"}
 
 
-@login_required
-def case_list(request):
-    cases = case_with_parties()
-    return render(request, "cases/case_list.html", {"cases": cases})
+def _attach_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal next to the field it concerns, or above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        name = FORM_FIELD_FOR.get(field, field)
+        if name in form.fields:
+            form.add_error(name, errors)
+        else:
+            label = field.replace("_", " ").capitalize() if field != "__all__" else ""
+            form.add_error(None, [f"{label}: {m}" if label else m for e in errors for m in e.messages])
 
 
-@login_required
-def case_detail(request, reference):
-    case = get_object_or_404(case_with_parties(), reference=reference)
-    return render(
+def _stale_message(request, what: str) -> None:
+    messages.error(
         request,
-        "cases/case_detail.html",
-        {"case": case, "timeline": case_timeline(case=case), "stage_track": case_stage_track(case=case)},
+        f"Someone else saved this {what} while you were editing it. Your changes are in the form below and "
+        "have not been saved; the version now saved is shown beside them. Merge the two and save again.",
     )
 
 
-@login_required
+# Case list ----------------------------------------------------------------------------------------
+
+
+@permission_required("cases.view_case", raise_exception=True)
+def case_list(request):
+    filterset = CaseFilter(request.GET, queryset=selectors.case_with_parties())
+    page = Paginator(filterset.qs, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    counts = stage_counts(data=request.GET) if filterset.is_valid() else {}
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "stage_counts": [(value, label, counts.get(value, 0)) for value, label in Stage.choices],
+        "total": sum(counts.values()),
+        "query": query.urlencode(),
+    }
+    template = "cases/_case_results.html" if request.htmx and not request.htmx.boosted else "cases/case_list.html"
+    return render(request, template, context)
+
+
+# Case page ----------------------------------------------------------------------------------------
+
+
+def _case_or_404(reference) -> Case:
+    return get_object_or_404(selectors.case_with_parties(), reference=reference)
+
+
+def _case_page_context(request, case: Case) -> dict:
+    kinds = [k for k in request.GET.getlist("kind") if k in Event.Kind.values]
+    newest_first = request.GET.get("order") != "oldest"
+    timeline = Paginator(
+        selectors.case_timeline(case=case, kinds=kinds, newest_first=newest_first), selectors.TIMELINE_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    return {
+        "case": case,
+        "stage_track": selectors.case_stage_track(case=case),
+        "timeline": timeline,
+        "kinds": Event.Kind.choices,
+        "selected_kinds": kinds,
+        "newest_first": newest_first,
+        "timeline_query": "&".join([f"kind={k}" for k in kinds] + ([] if newest_first else ["order=oldest"])),
+    }
+
+
+@permission_required("cases.view_case", raise_exception=True)
+def case_detail(request, reference):
+    case = _case_or_404(reference)
+    context = _case_page_context(request, case)
+    if request.htmx and request.htmx.target == "timeline-more":
+        return render(request, "cases/_timeline_entries.html", context)
+    if request.htmx and request.htmx.target == "case-live":
+        return render(request, "cases/_case_live.html", context)
+    return render(request, "cases/case_detail.html", context)
+
+
+def _case_updated(request, case: Case, *, message: str, anchor: str = ""):
+    """After a write on the case page: swap the live part in place (htmx) or go back to the page."""
+    if request.htmx:
+        case = _case_or_404(case.reference)
+        response = render(request, "cases/_case_updated.html", _case_page_context(request, case) | {"message": message})
+        response["HX-Retarget"] = "#case-live"
+        response["HX-Reswap"] = "outerHTML"
+        return response
+    messages.success(request, message)
+    return redirect(case.get_absolute_url() + anchor)
+
+
+def _form_response(request, template: str, context: dict):
+    """A form page, or just the form when htmx asked for it to be shown in the case page's panel."""
+    if request.htmx:
+        return render(request, "cases/_form_panel.html", context)
+    return render(request, template, context)
+
+
+@permission_required("cases.add_case", raise_exception=True)
+def case_create(request):
+    form = CaseCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                case = services.case_create(
+                    by=request.user,
+                    stage=data["stage"],
+                    **{k: data[k] for k in CaseForm.Meta.fields},
+                )
+                person = data["person_sought"] or (
+                    services.person_create(name=data["new_person_sought"], by=request.user)
+                    if data["new_person_sought"]
+                    else None
+                )
+                if person:
+                    services.case_add_party(case=case, person=person, role=CaseParty.Role.PERSON_SOUGHT, by=request.user)
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, f"Case “{case}” created.")
+            return redirect(case)
+    return render(request, "cases/case_form.html", {"form": form, "title": "New case"})
+
+
+@permission_required("cases.change_case", raise_exception=True)
+def case_edit(request, reference):
+    case = get_object_or_404(Case, reference=reference)
+    form = CaseForm(request.POST or None, instance=case, initial={"version": case.version})
+    current = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            case = services.case_update(
+                case=case,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                **{k: form.cleaned_data[k] for k in CaseForm.Meta.fields},
+            )
+        except services.StaleEdit as stale:
+            current = stale.current
+            _stale_message(request, "case")
+            form = CaseForm(_with_version(request.POST, current.version), instance=current)
+            form.is_valid()
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, "Case saved.")
+            return redirect(case)
+    return render(
+        request, "cases/case_form.html", {"form": form, "case": case, "current": current, "title": f"Edit {case}"}
+    )
+
+
+def _with_version(data, version: int):
+    """The submitted form again, now based on the version saved since, so a second save is deliberate."""
+    data = data.copy()
+    data["version"] = str(version)
+    return data
+
+
+@permission_required("cases.change_case", raise_exception=True)
+def case_stage_change(request, reference):
+    case = _case_or_404(reference)
+    form = StageChangeForm(request.POST or None, initial={"to_stage": ""})
+    sources = SourceFormSet(request.POST or None, prefix="sources")
+    if request.method == "POST" and form.is_valid() and sources.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                event = services.case_change_stage(
+                    case=case,
+                    to_stage=data["to_stage"],
+                    reason=data["summary"],
+                    occurred_on=data["occurred_on"],
+                    date_precision=data["date_precision"],
+                    date_approximate=data["date_approximate"],
+                    reported_on=data["reported_on"],
+                    confidence=data["confidence"],
+                    sources=_sources_from(sources),
+                    by=request.user,
+                )
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            return _case_updated(
+                request, case, message=f"Stage changed to “{event.get_to_stage_display()}”.", anchor=f"#event-{event.pk}"
+            )
+    context = {
+        "case": case,
+        "form": form,
+        "sources": sources,
+        "title": "Change the stage",
+        "action": reverse("cases:case_stage_change", args=[case.reference]),
+    }
+    return _form_response(request, "cases/event_form.html", context)
+
+
+def _sources_from(formset) -> list:
+    return [
+        services.source_get_or_create(
+            url=f.cleaned_data.get("url", ""),
+            title=f.cleaned_data["title"],
+            publisher=f.cleaned_data.get("publisher", ""),
+            published_on=f.cleaned_data.get("published_on"),
+        )
+        for f in formset
+        if f.cleaned_data and (f.cleaned_data.get("url") or f.cleaned_data.get("title"))
+    ]
+
+
+@permission_required("cases.change_case", raise_exception=True)
+def case_close(request, reference):
+    case = _case_or_404(reference)
+    closing = case.is_open
+    form = (CaseCloseForm if closing else CaseReopenForm)(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if closing:
+                services.case_close(case=case, outcome=data["outcome"], closed_on=data["closed_on"], note=data["note"], by=request.user)
+            else:
+                services.case_reopen(case=case, reason=data["reason"], on=data["on"], by=request.user)
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            return _case_updated(request, case, message="Case closed." if closing else "Case reopened.")
+    context = {
+        "case": case,
+        "form": form,
+        "title": "Close the case" if closing else "Reopen the case",
+        "action": reverse("cases:case_close", args=[case.reference]),
+    }
+    return _form_response(request, "cases/event_form.html", context)
+
+
+@permission_required("cases.change_case", raise_exception=True)
+def case_party_add(request, reference):
+    case = _case_or_404(reference)
+    form = CasePartyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                person = data["person"] or services.person_create(name=data["new_person"], by=request.user)
+                services.case_add_party(case=case, person=person, role=data["role"], note=data["note"], by=request.user)
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            return _case_updated(request, case, message=f"{person} added as {dict(CaseParty.Role.choices)[data['role']].lower()}.")
+    context = {
+        "case": case,
+        "form": form,
+        "title": "Add a person to the case",
+        "action": reverse("cases:case_party_add", args=[case.reference]),
+    }
+    return _form_response(request, "cases/event_form.html", context)
+
+
+@require_POST
+@permission_required("cases.change_case", raise_exception=True)
+def case_party_remove(request, reference, pk):
+    party = get_object_or_404(CaseParty.objects.select_related("case", "person"), pk=pk, case__reference=reference)
+    services.case_remove_party(party=party, by=request.user)
+    return _case_updated(request, party.case, message=f"{party.person} removed from the case.")
+
+
+# Events -------------------------------------------------------------------------------------------
+
+
+@permission_required("cases.add_event", raise_exception=True)
+def event_create(request, reference, kind):
+    if kind not in Event.Kind.values or kind == Event.Kind.STAGE_CHANGE:
+        raise Http404("No such kind of event.")
+    case = _case_or_404(reference)
+    form_class = event_form_class(kind)
+    form_kwargs = {"case": case} if form_class is StatementEventForm else {}
+    form = form_class(request.POST or None, **form_kwargs)
+    sources = SourceFormSet(request.POST or None, prefix="sources")
+    if request.method == "POST" and form.is_valid() and sources.is_valid():
+        try:
+            with transaction.atomic():
+                event = _event_create_from(form, case=case, kind=kind, sources=_sources_from(sources), by=request.user)
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            return _case_updated(
+                request, case, message=f"{Event.Kind(kind).label} added to the timeline.", anchor=f"#event-{event.pk}"
+            )
+    context = {
+        "case": case,
+        "form": form,
+        "sources": sources,
+        "kind": kind,
+        "title": f"Add a {Event.Kind(kind).label.lower()}",
+        "action": reverse("cases:event_create", args=[case.reference, kind]),
+    }
+    return _form_response(request, "cases/event_form.html", context)
+
+
+def _forum_from(form, *, by):
+    data = form.cleaned_data
+    if data.get("new_forum_name"):
+        return services.forum_get_or_create(
+            name=data["new_forum_name"], country=data.get("new_forum_country") or "", level=data["new_forum_level"]
+        )
+    return data.get("forum")
+
+
+def _speaker_from(form, *, by):
+    data = form.cleaned_data
+    if data.get("new_speaker"):
+        return services.person_create(name=data["new_speaker"], by=by)
+    return data.get("speaker")
+
+
+def _event_create_from(form, *, case, kind, sources, by) -> Event:
+    if kind == Event.Kind.STATEMENT:
+        statement = services.statement_record(
+            cases=[case, *form.cleaned_data["also_cases"]],
+            speaker=_speaker_from(form, by=by),
+            sources=sources,
+            by=by,
+            **form.statement_values(),
+            **form.common_values(),
+        )
+        return statement.events.get(case=case)
+    values = form.kind_values()
+    if "forum" in form.fields:
+        values["forum"] = _forum_from(form, by=by)
+    return services.event_record(case=case, kind=kind, sources=sources, by=by, **values, **form.common_values())
+
+
+def _event_form_initial(event: Event) -> dict:
+    initial = {name: getattr(event, name) for name in ("date_precision", "date_approximate", "reported_on", "summary", "confidence")}
+    initial["version"] = event.version
+    for name in services.EVENT_KIND_FIELDS[event.kind]:
+        initial[name] = getattr(event, name)
+    if event.statement_id:
+        statement = event.statement
+        initial.update({name: getattr(statement, name) for name in StatementEventForm.statement_fields})
+        initial["speaker"] = statement.speaker
+    if event.kind == Event.Kind.STAGE_CHANGE:
+        initial["to_stage"] = event.to_stage
+    return initial
+
+
+def _source_initial(event: Event) -> list[dict]:
+    return [
+        {"url": s.url, "title": s.title, "publisher": s.publisher, "published_on": s.published_on} for s in event.sources.all()
+    ]
+
+
+@permission_required("cases.change_event", raise_exception=True)
+def event_edit(request, pk):
+    event = get_object_or_404(Event.objects.select_related("case", "statement", "forum"), pk=pk)
+    case = event.case
+    form_class = event_form_class(event.kind)
+    form_kwargs = {"case": case, "editing": True} if form_class is StatementEventForm else {}
+    form = form_class(request.POST or None, initial=_event_form_initial(event), **form_kwargs)
+    form.initial_date_from(event)
+    if event.kind == Event.Kind.STAGE_CHANGE:
+        # The move itself is the audit trail: only its reason, reporting and sources can be corrected.
+        for name in ("to_stage", "date", "date_precision", "date_approximate"):
+            form.fields[name].disabled = True
+    sources = SourceFormSet(request.POST or None, prefix="sources", initial=_source_initial(event))
+    current = None
+    if request.method == "POST" and form.is_valid() and sources.is_valid():
+        values = form.common_values()
+        if event.kind == Event.Kind.STAGE_CHANGE:
+            values = {k: v for k, v in values.items() if k in ("summary", "reported_on", "confidence")}
+        else:
+            values |= form.kind_values() if hasattr(form, "kind_values") and form.kind_fields else {}
+        statement_changes = None
+        if event.kind == Event.Kind.STATEMENT:
+            statement_changes = form.statement_values() | {"speaker": _speaker_from(form, by=request.user)}
+        try:
+            with transaction.atomic():
+                if "forum" in form.fields:
+                    values["forum"] = _forum_from(form, by=request.user)
+                event = services.event_update(
+                    event=event,
+                    by=request.user,
+                    expected_version=form.cleaned_data["version"],
+                    sources=_sources_from(sources),
+                    statement_changes=statement_changes,
+                    **values,
+                )
+        except services.StaleEdit as stale:
+            current = stale.current
+            _stale_message(request, "event")
+            form = form_class(_with_version(request.POST, current.version), initial=_event_form_initial(current), **form_kwargs)
+            form.is_valid()
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            return _case_updated(request, case, message="Event saved.", anchor=f"#event-{event.pk}")
+    context = {
+        "case": case,
+        "event": event,
+        "current": current,
+        "form": form,
+        "sources": sources,
+        "kind": event.kind,
+        "title": f"Edit {event.get_kind_display().lower()}",
+        "action": reverse("cases:event_edit", args=[event.pk]),
+    }
+    return _form_response(request, "cases/event_form.html", context)
+
+
+@require_POST
+@permission_required("cases.delete_event", raise_exception=True)
+def event_delete(request, pk):
+    event = get_object_or_404(Event.objects.select_related("case"), pk=pk)
+    try:
+        services.event_delete(event=event, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(event.case)
+    return _case_updated(request, event.case, message="Event deleted; its history is kept.")
+
+
+# History ------------------------------------------------------------------------------------------
+
+
+@permission_required("cases.view_case", raise_exception=True)
+def case_history(request, reference):
+    case = get_object_or_404(Case, reference=reference)
+    return render(
+        request,
+        "cases/history.html",
+        {"object": case, "what": "case", "case": case, "changes": selectors.history_changes(history=case.history.all())},
+    )
+
+
+@permission_required("cases.view_event", raise_exception=True)
+def event_history(request, pk):
+    event = get_object_or_404(Event.objects.select_related("case"), pk=pk)
+    changes = selectors.history_changes(history=event.history.all())
+    return render(request, "cases/history.html", {"object": event, "what": "event", "case": event.case, "changes": changes})
+
+
+@permission_required("cases.view_person", raise_exception=True)
+def person_history(request, pk):
+    person = get_object_or_404(Person, pk=pk)
+    changes = selectors.history_changes(history=person.history.all())
+    return render(request, "cases/history.html", {"object": person, "what": "person", "changes": changes})
+
+
+# People -------------------------------------------------------------------------------------------
+
+
+@permission_required("cases.view_person", raise_exception=True)
+def person_list(request):
+    query = request.GET.get("q", "").strip()[:200]
+    people = Person.objects.matching(query) if query else Person.objects.all()
+    page = Paginator(people.prefetch_related("names").order_by("name", "pk"), PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cases/person_list.html", {"page": page, "query": query})
+
+
+@permission_required("cases.view_person", raise_exception=True)
 def person_detail(request, pk):
     person = get_object_or_404(Person.objects.prefetch_related("names", "roles__case"), pk=pk)
     return render(request, "cases/person_detail.html", {"person": person})
+
+
+@permission_required("cases.add_person", raise_exception=True)
+def person_create(request):
+    return _person_form(request, Person())
+
+
+@permission_required("cases.change_person", raise_exception=True)
+def person_edit(request, pk):
+    return _person_form(request, get_object_or_404(Person, pk=pk))
+
+
+def _person_form(request, person: Person):
+    creating = person.pk is None
+    form = PersonForm(request.POST or None, instance=person, initial={"version": person.version})
+    names = PersonNameFormSet(request.POST or None, instance=person, prefix="names")
+    current = None
+    if request.method == "POST" and form.is_valid() and names.is_valid():
+        fields = {k: form.cleaned_data[k] for k in ("name", "nationality", "description")}
+        variants = [
+            (f.cleaned_data["name"], f.cleaned_data["kind"])
+            for f in names.forms
+            if f.cleaned_data and not f.cleaned_data.get("DELETE") and f.cleaned_data.get("name")
+        ]
+        try:
+            with transaction.atomic():
+                if creating:
+                    person = services.person_create(variants=variants, by=request.user, **fields)
+                else:
+                    person = services.person_update(
+                        person=person, by=request.user, expected_version=form.cleaned_data["version"], **fields
+                    )
+                    services.person_set_names(person=person, names=variants, by=request.user)
+        except services.StaleEdit as stale:
+            current = stale.current
+            _stale_message(request, "person")
+            form = PersonForm(_with_version(request.POST, current.version), instance=current)
+            form.is_valid()
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, f"{person} saved.")
+            return redirect(person)
+    title = "New person" if creating else f"Edit {person}"
+    return render(
+        request, "cases/person_form.html", {"form": form, "names": names, "person": person, "current": current, "title": title}
+    )

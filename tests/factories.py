@@ -106,3 +106,43 @@ class EventFactory(factory.django.DjangoModelFactory):
     kind = Event.Kind.STATUS
     occurred_on = datetime.date(2025, 1, 21)
     summary = factory.Sequence(lambda n: f"Something happened ({n})")
+
+
+# Alerts ---------------------------------------------------------------------------------------
+
+from alerts.models import Alert, Deadline, Follow  # noqa: E402
+
+
+class FollowFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Follow
+
+    user = factory.SubFactory(UserFactory)
+    case = factory.SubFactory(CaseFactory)
+    delivery = Follow.Delivery.INSTANT
+    scope = Follow.Scope.MAJOR
+
+
+class DeadlineFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Deadline
+
+    case = factory.SubFactory(CaseFactory)
+    kind = Deadline.Kind.HEARING
+    title = factory.Sequence(lambda n: f"Hearing {n}")
+    due_on = datetime.date(2025, 2, 10)
+    reminder_days = "7,1"
+
+
+class AlertFactory(factory.django.DjangoModelFactory):
+    """A pending instant email about a status event, by default."""
+
+    class Meta:
+        model = Alert
+
+    recipient = factory.SubFactory(UserFactory)
+    event = factory.SubFactory(EventFactory)
+    case = factory.SelfAttribute("event.case")
+    kind = Alert.Kind.EVENT
+    channel = Alert.Channel.EMAIL
+    status = Alert.Status.PENDING

@@ -45,8 +45,8 @@ def test_demo_loaded_twice_changes_nothing(var_dir, capsys):
 
 def test_demo_prints_a_login_that_works(var_dir, capsys, client):
     call_command("load_demo")
-    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("Demo login:"))
-    username, password = line.removeprefix("Demo login:").strip().split(" / ")
+    line = next(l for l in capsys.readouterr().out.splitlines() if l.startswith("Demo login (Analyst):"))
+    username, password = line.split(":", 1)[1].strip().split(" / ")
     assert client.login(username=username, password=password)
     call_command("load_demo")
     assert line in capsys.readouterr().out

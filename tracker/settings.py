@@ -9,7 +9,9 @@ embedded setup: SQLite and a Celery broker on the file system, both under ``var/
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
@@ -60,6 +62,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "cases",
+    "alerts",
 ]
 
 MIDDLEWARE = [
@@ -69,8 +72,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Deny by default: only views marked login_not_required are open to anonymous visitors.
+    "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Records the request's user on every history row.
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -88,12 +94,31 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
         },
     },
 ]
+
+# CONTENT SECURITY POLICY
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/6.1/ref/csp/
+# Everything is served from this origin (htmx is vendored under static/); no inline script or
+# style runs without the per-request nonce, and no other site may frame the app.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
 
 # DATABASES
 # ------------------------------------------------------------------------------
@@ -174,6 +199,22 @@ else:
         }
     }
 
+# ALERTS
+# ------------------------------------------------------------------------------
+# Hour of the day (0-23, in TIME_ZONE) at which the daily digests go out.
+ALERTS_DIGEST_HOUR = env.int("ALERTS_DIGEST_HOUR", default=18)
+# Default reminder lead times of a new deadline, in days before its date.
+ALERTS_REMINDER_DAYS = [int(days) for days in env.list("ALERTS_REMINDER_DAYS", default=["7", "1"])]
+# Tries per email before its outbox row is marked failed (and shown as such in the admin).
+ALERTS_MAX_ATTEMPTS = env.int("ALERTS_MAX_ATTEMPTS", default=6)
+# Seconds before the first retry; doubled after each failure, up to ALERTS_RETRY_BACKOFF_MAX.
+ALERTS_RETRY_BACKOFF = env.float("ALERTS_RETRY_BACKOFF", default=30.0)
+ALERTS_RETRY_BACKOFF_MAX = env.float("ALERTS_RETRY_BACKOFF_MAX", default=1800.0)
+# Seconds a pending email may wait past its due time before the sweep queues it again.
+ALERTS_SWEEP_AFTER = env.int("ALERTS_SWEEP_AFTER", default=120)
+# How many of the case's latest events an alert email lists.
+ALERTS_LATEST_EVENTS = env.int("ALERTS_LATEST_EVENTS", default=5)
+
 # CELERY
 # ------------------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
@@ -201,7 +242,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE: dict = {}
+# The schedule `celery beat` runs (https://docs.celeryq.dev/en/stable/userguide/periodic-tasks.html).
+CELERY_BEAT_SCHEDULE = {
+    # Re-queues outbox rows left unsent (broker down at commit time, worker killed).
+    "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": 60.0},
+    # Reminders ahead of deadlines and hearings, and overdue notices.
+    "alerts-deadline-reminders": {"task": "alerts.tasks.deadline_reminders_send", "schedule": crontab(minute="*/15")},
+    # One digest email per follower who chose it, at ALERTS_DIGEST_HOUR local time (TIME_ZONE).
+    "alerts-daily-digest": {"task": "alerts.tasks.digests_send", "schedule": crontab(minute=0, hour=ALERTS_DIGEST_HOUR)},
+}
 
 # LOGGING
 # ------------------------------------------------------------------------------

@@ -9,14 +9,16 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from cases import services
+from cases import roles, services
 from cases.models import Case, Event, Forum, Person, Treaty
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "rana.json"
-DEMO_USERNAME = "analyst"
+# (username, role, first name): the analyst logs events; the viewer shows what a read-only reader sees.
+DEMO_USERS = [("analyst", roles.ANALYST, "Demo Analyst"), ("viewer", roles.VIEWER, "Demo Viewer")]
 
 
 def _date(text):
@@ -32,21 +34,25 @@ class Command(BaseCommand):
     def handle(self, *args, file, **options):
         data = json.loads(Path(file).read_text(encoding="utf-8"))
         with transaction.atomic():
-            user, password = self._demo_user()
-            loaded = [case for case in data["cases"] if self._load_case(case, data, by=user)]
+            roles.roles_sync()
+            logins = [self._demo_user(*spec) for spec in DEMO_USERS]
+            analyst = logins[0][0]
+            loaded = [case for case in data["cases"] if self._load_case(case, data, by=analyst)]
         if loaded:
             self.stdout.write(self.style.SUCCESS(f"Loaded demo case(s): {', '.join(c['title'] for c in loaded)}"))
         else:
             self.stdout.write("Demo data already loaded; nothing changed.")
-        self.stdout.write(self.style.SUCCESS(f"Demo login: {DEMO_USERNAME} / {password}"))
+        for user, password in logins:
+            self.stdout.write(self.style.SUCCESS(f"Demo login ({roles.ROLE_LABELS[roles.user_role(user)]}): {user.username} / {password}"))
 
-    def _demo_user(self):
-        """The demo analyst, with a password made on this machine and kept (git-ignored) under var/."""
-        password_file = Path(settings.VAR_DIR) / "demo-login.txt"
-        User = get_user_model()
-        user, created = User.objects.get_or_create(
-            username=DEMO_USERNAME, defaults={"first_name": "Demo", "last_name": "Analyst", "email": "analyst@example.org"}
+    def _demo_user(self, username, role, full_name):
+        """A demo user in its role, with a password made on this machine and kept (git-ignored) under var/."""
+        password_file = Path(settings.VAR_DIR) / f"demo-login-{username}.txt"
+        first, last = full_name.split(" ", 1)
+        user, created = get_user_model().objects.get_or_create(
+            username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@example.org"}
         )
+        user.groups.add(Group.objects.get(name=role))
         if created or not password_file.exists():
             password = secrets.token_urlsafe(12)
             user.set_password(password)

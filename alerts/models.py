@@ -1,0 +1,285 @@
+"""
+Who follows which case, the dated items on a case that deserve a reminder, and the outbox.
+
+Every alert is an ``Alert`` row, written in the same transaction as the change that causes it;
+a Celery worker sends the email and marks the row sent. A row therefore cannot be lost with the
+broker or a worker, and the unique constraints below make a second row for the same reader and
+the same happening impossible, so nothing is written (or sent) twice.
+"""
+
+import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from cases.models import Case, Event
+
+
+def default_reminder_days() -> str:
+    return ",".join(str(days) for days in settings.ALERTS_REMINDER_DAYS)
+
+
+def reminder_days_parse(value: str) -> list[int]:
+    """'7, 1' -> [7, 1]: the lead times of a deadline, largest first, without repeats."""
+    return sorted({int(part) for part in value.replace(" ", "").split(",") if part}, reverse=True)
+
+
+# Up to a year ahead; the reminder run only looks that far.
+MAX_REMINDER_DAYS = 365
+reminder_days_validator = RegexValidator(
+    r"^\s*\d{1,3}\s*(,\s*\d{1,3}\s*)*$", "Give whole numbers of days separated by commas, e.g. “7, 1”."
+)
+
+
+class Follow(models.Model):
+    """A user's wish to hear about a case, and how."""
+
+    class Delivery(models.TextChoices):
+        INSTANT = "instant", "An email for each update"
+        DIGEST = "digest", "One daily digest email"
+        NONE = "none", "No email (in the app only)"
+
+    class Scope(models.TextChoices):
+        STAGES = "stages", "Stage changes only"
+        MAJOR = "major", "Stage changes, court rulings and government statements"
+        ALL = "all", "Everything recorded on the case"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="follows", verbose_name="user"
+    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follows", verbose_name="case")
+    delivery = models.CharField(
+        "email", max_length=10, choices=Delivery, default=Delivery.INSTANT,
+        help_text="How the follower hears of updates; every alert is also listed on their notifications page.",
+    )
+    scope = models.CharField(
+        "updates", max_length=10, choices=Scope, default=Scope.MAJOR,
+        help_text="Which new events cause an alert. Deadline reminders are always sent.",
+    )
+    created_at = models.DateTimeField("following since", auto_now_add=True)
+    history = HistoricalRecords()
+
+    # The event kinds each scope alerts about.
+    SCOPE_KINDS: dict[str, frozenset[str]] = {
+        Scope.STAGES: frozenset({Event.Kind.STAGE_CHANGE}),
+        Scope.MAJOR: frozenset({Event.Kind.STAGE_CHANGE, Event.Kind.RULING, Event.Kind.STATEMENT}),
+        Scope.ALL: frozenset(Event.Kind.values),
+    }
+
+    class Meta:
+        verbose_name = "follow"
+        verbose_name_plural = "follows"
+        ordering = ["case__title", "user__username"]
+        constraints = [models.UniqueConstraint(fields=["user", "case"], name="follow_user_case_unique")]
+
+    def __str__(self):
+        return f"{self.user} follows {self.case}"
+
+    def get_absolute_url(self):
+        return reverse("alerts:follow_edit", args=[self.pk])
+
+    @classmethod
+    def scopes_for_kind(cls, kind: str) -> list[str]:
+        return [scope for scope, kinds in cls.SCOPE_KINDS.items() if kind in kinds]
+
+
+class DeadlineQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(done_at__isnull=True)
+
+
+class Deadline(models.Model):
+    """A dated item on a case that must not pass unnoticed: a hearing, a filing deadline, a time limit."""
+
+    class Kind(models.TextChoices):
+        HEARING = "hearing", "Hearing"
+        FILING = "filing", "Filing deadline"
+        TIME_LIMIT = "time_limit", "Statutory time limit"
+        SURRENDER = "surrender", "Surrender deadline"
+        OTHER = "other", "Other"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines", verbose_name="case")
+    kind = models.CharField("kind", max_length=12, choices=Kind)
+    title = models.CharField(
+        "what", max_length=200,
+        help_text="E.g. “Formal request due (60 days after provisional arrest, Art. 12)”.",
+    )
+    due_on = models.DateField("due on", help_text="The day of the hearing, or the last day to act.")
+    reminder_days = models.CharField(
+        "remind", max_length=50, default=default_reminder_days, validators=[reminder_days_validator],
+        help_text="Days before the date to remind followers, separated by commas; 0 is the day itself.",
+    )
+    notes = models.TextField("notes", blank=True, help_text="The legal basis, where the limit comes from, who acts.")
+    done_at = models.DateTimeField(
+        "done at", null=True, blank=True, help_text="When it was marked done; no reminder or overdue notice after that."
+    )
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="done by",
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="recorded by",
+    )
+    created_at = models.DateTimeField("recorded at", auto_now_add=True)
+    history = HistoricalRecords()
+
+    objects = DeadlineQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "deadline or hearing"
+        verbose_name_plural = "deadlines and hearings"
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["due_on"], condition=Q(done_at__isnull=True), name="deadline_open_due_idx")]
+
+    def __str__(self):
+        return f"{self.due_on:%d %b %Y}: {self.title}"
+
+    def get_absolute_url(self):
+        return self.case.get_absolute_url() + f"#deadline-{self.pk}"
+
+    @property
+    def reminder_offsets(self) -> list[int]:
+        return reminder_days_parse(self.reminder_days)
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    def days_left(self, today: datetime.date | None = None) -> int:
+        return (self.due_on - (today or timezone.localdate())).days
+
+
+class AlertQuerySet(models.QuerySet):
+    def pending_email(self):
+        return self.filter(status=Alert.Status.PENDING, channel=Alert.Channel.EMAIL)
+
+    def failed(self):
+        return self.filter(status=Alert.Status.FAILED)
+
+
+class Alert(models.Model):
+    """One alert for one reader: the outbox row that an email is sent from, and the notification they see."""
+
+    class Kind(models.TextChoices):
+        EVENT = "event", "New event"
+        REMINDER = "reminder", "Reminder"
+        OVERDUE = "overdue", "Overdue notice"
+        DIGEST = "digest", "Daily digest"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        DIGEST = "digest", "In the daily digest"
+        IN_APP = "in_app", "In the app only"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        IN_APP = "in_app", "Not emailed"
+        CANCELLED = "cancelled", "Not sent: no longer relevant"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alerts", verbose_name="recipient"
+    )
+    kind = models.CharField("kind", max_length=10, choices=Kind)
+    channel = models.CharField(
+        "delivered by", max_length=10, choices=Channel,
+        help_text="Chosen from the follower's preference when the alert was written.",
+    )
+    status = models.CharField("status", max_length=10, choices=Status, default=Status.PENDING)
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts", verbose_name="case",
+        help_text="Blank for a digest, which covers several cases.",
+    )
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts", verbose_name="event"
+    )
+    deadline = models.ForeignKey(
+        Deadline, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts", verbose_name="deadline"
+    )
+    lead_days = models.PositiveSmallIntegerField(
+        "days before", null=True, blank=True, help_text="For a reminder: how many days before the date it was due."
+    )
+    digest_on = models.DateField("digest of", null=True, blank=True, help_text="For a digest: the day it covers.")
+    digest = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="items", verbose_name="sent in digest",
+        limit_choices_to={"kind": "digest"},
+    )
+    attempts = models.PositiveSmallIntegerField("attempts", default=0, help_text="Tries to send the email so far.")
+    last_error = models.TextField("last error", blank=True)
+    next_attempt_at = models.DateTimeField(
+        "next attempt at", default=timezone.now,
+        help_text="Before this time a pending row is left to the task that will retry it; after it, the sweep re-queues it.",
+    )
+    created_at = models.DateTimeField("written at", auto_now_add=True)
+    sent_at = models.DateTimeField("sent at", null=True, blank=True)
+
+    objects = AlertQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "alert"
+        verbose_name_plural = "alerts (outbox)"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="alert_recipient_idx"),
+            models.Index(fields=["status", "channel", "next_attempt_at"], name="alert_outbox_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "event"], condition=Q(kind="event"), name="alert_once_per_event"
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "deadline", "lead_days"], condition=Q(kind="reminder"),
+                name="alert_once_per_reminder",
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "deadline"], condition=Q(kind="overdue"), name="alert_once_per_overdue"
+            ),
+            models.UniqueConstraint(
+                fields=["recipient", "digest_on"], condition=Q(kind="digest"), name="alert_once_per_digest"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="event") | Q(event__isnull=False), name="alert_event_has_event"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reminder") | (Q(deadline__isnull=False) & Q(lead_days__isnull=False)),
+                name="alert_reminder_has_deadline_and_lead",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="overdue") | Q(deadline__isnull=False), name="alert_overdue_has_deadline"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="digest") | Q(digest_on__isnull=False), name="alert_digest_has_day"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} for {self.recipient} ({self.get_status_display().lower()})"
+
+    @property
+    def headline(self) -> str:
+        """One line saying what the alert is about (load event and deadline with it)."""
+        if self.kind == self.Kind.EVENT:
+            event = self.event
+            if event.kind == Event.Kind.STAGE_CHANGE:
+                return f"Stage changed: {event.get_from_stage_display()} → {event.get_to_stage_display()}"
+            summary = event.summary if len(event.summary) <= 120 else event.summary[:119] + "…"
+            return f"{event.get_kind_display()}: {summary}"
+        if self.kind == self.Kind.REMINDER:
+            return f"Reminder: {self.deadline.title} ({self.deadline.due_on:%d %b %Y})"
+        if self.kind == self.Kind.OVERDUE:
+            return f"Overdue: {self.deadline.title} (was due {self.deadline.due_on:%d %b %Y})"
+        return f"Daily digest of {self.digest_on:%d %b %Y}"
+
+    @property
+    def message_id(self) -> str:
+        """The same for every attempt, so a mail client drops a copy sent twice."""
+        domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+        return f"<alert-{self.pk}@{domain}>"

@@ -1,0 +1,485 @@
+"""
+Alerts: who follows which case, the outbox of alerts their changes cause, and sending it.
+
+How an alert travels: the service that records an event calls ``event_alerts_queue`` inside its
+transaction, which writes one ``Alert`` row per follower to be told (the outbox) and, once the
+transaction commits, queues one Celery task for the event. The task (``alerts_deliver``) sends
+the pending rows over one mail connection, each row claimed under a row lock and marked sent in
+its own transaction. A failure is recorded in a transaction of its own; the task retries with a
+growing delay and, after ``ALERTS_MAX_ATTEMPTS``, marks the row failed. ``alerts_sweep`` (beat,
+every minute) queues again whatever was left pending: the broker was down at commit time, or a
+worker died.
+"""
+
+import datetime
+import logging
+import smtplib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
+
+from cases.models import Case, Event
+
+from .models import MAX_REMINDER_DAYS, Alert, Deadline, Follow
+
+logger = logging.getLogger(__name__)
+
+# Rows per task when many alerts are queued at once (sweep, reminders, digests).
+QUEUE_CHUNK = 500
+
+CHANNEL_FOR_DELIVERY = {
+    Follow.Delivery.INSTANT: Alert.Channel.EMAIL,
+    Follow.Delivery.DIGEST: Alert.Channel.DIGEST,
+    Follow.Delivery.NONE: Alert.Channel.IN_APP,
+}
+
+
+# Following -----------------------------------------------------------------------------------
+
+
+def case_follow(*, user: AbstractBaseUser, case: Case) -> Follow:
+    """Start following a case with the default preferences; following it again changes nothing."""
+    with transaction.atomic():
+        follow, _created = Follow.objects.get_or_create(user=user, case=case)
+    return follow
+
+
+def case_unfollow(*, user: AbstractBaseUser, case: Case) -> None:
+    """Stop following a case; alerts already written stay on the notifications page."""
+    with transaction.atomic():
+        for follow in Follow.objects.filter(user=user, case=case):
+            # One by one, not queryset.delete(), so the history records who stopped following.
+            follow._history_user = user
+            follow.delete()
+
+
+def follow_update(*, follow: Follow, delivery: str, scope: str, by: AbstractBaseUser | None = None) -> Follow:
+    """Change how a follower hears of a case and about which events."""
+    follow.delivery, follow.scope = delivery, scope
+    follow.full_clean()
+    if by is not None:
+        follow._history_user = by
+    with transaction.atomic():
+        follow.save(update_fields=["delivery", "scope"])
+    return follow
+
+
+def follows_unsubscribe(*, user: AbstractBaseUser, case: Case | None) -> int:
+    """Turn emails off (in-app only) for one followed case, or for all of them when case is None.
+
+    Used by the one-click unsubscribe link, so it is safe to repeat. Returns how many follows changed."""
+    follows = Follow.objects.filter(user=user).exclude(delivery=Follow.Delivery.NONE)
+    if case is not None:
+        follows = follows.filter(case=case)
+    changed = 0
+    with transaction.atomic():
+        for follow in follows.select_for_update():
+            follow.delivery = Follow.Delivery.NONE
+            follow._history_user = user
+            follow._change_reason = "Unsubscribed from the email link"
+            follow.save(update_fields=["delivery"])
+            changed += 1
+    return changed
+
+
+# Writing the outbox --------------------------------------------------------------------------
+
+
+def _channel_for(*, delivery: str, email: str) -> str:
+    # Someone without an address still sees the alert in the app.
+    return CHANNEL_FOR_DELIVERY[delivery] if email else Alert.Channel.IN_APP
+
+
+def _status_for(channel: str) -> str:
+    return Alert.Status.IN_APP if channel == Alert.Channel.IN_APP else Alert.Status.PENDING
+
+
+def event_alerts_queue(*, event: Event, actor: AbstractBaseUser | None) -> None:
+    """Write an outbox row for each follower to be told of this new event, in the caller's transaction.
+
+    Two queries whatever the number of followers (one read, one bulk insert), and one task queued
+    after commit for the whole event: the web request never waits for mail."""
+    follows = (
+        Follow.objects.filter(case_id=event.case_id, scope__in=Follow.scopes_for_kind(event.kind), user__is_active=True)
+        .values_list("user_id", "delivery", "user__email")
+        .order_by("user_id")
+    )
+    if actor is not None and actor.pk is not None:
+        follows = follows.exclude(user_id=actor.pk)
+    alerts = []
+    for user_id, delivery, email in follows:
+        channel = _channel_for(delivery=delivery, email=email)
+        alerts.append(
+            Alert(
+                recipient_id=user_id,
+                kind=Alert.Kind.EVENT,
+                channel=channel,
+                status=_status_for(channel),
+                case_id=event.case_id,
+                event=event,
+            )
+        )
+    Alert.objects.bulk_create(alerts)
+    if any(alert.channel == Alert.Channel.EMAIL for alert in alerts):
+        event_id = event.pk
+        transaction.on_commit(lambda: _enqueue("event_alerts_send", event_id))
+
+
+def _enqueue(task_name: str, *args) -> bool:
+    """Queue a task; if the broker is down, log it and leave the rows to the sweep.
+
+    Runs after commit: the change is saved either way, and the web request must not fail for mail."""
+    from . import tasks
+
+    try:
+        getattr(tasks, task_name).apply_async(args=args, retry=False)
+    except Exception:  # The broker's errors differ by transport; all mean "not queued".
+        logger.warning("Could not queue %s%r; the sweep will send it later.", task_name, args, exc_info=True)
+        return False
+    return True
+
+
+def _enqueue_alerts(alert_ids: list[int]) -> None:
+    for start in range(0, len(alert_ids), QUEUE_CHUNK):
+        chunk = alert_ids[start : start + QUEUE_CHUNK]
+        transaction.on_commit(lambda chunk=chunk: _enqueue("alerts_send", chunk))
+
+
+def alerts_retry(*, alerts: QuerySet[Alert]) -> int:
+    """Give failed alerts a fresh set of attempts and queue them (the admin's retry action)."""
+    with transaction.atomic():
+        ids = list(alerts.filter(status=Alert.Status.FAILED, channel=Alert.Channel.EMAIL).values_list("id", flat=True))
+        Alert.objects.filter(id__in=ids).update(
+            status=Alert.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+        )
+        _enqueue_alerts(ids)
+    return len(ids)
+
+
+def alerts_sweep(*, older_than: datetime.timedelta | None = None) -> int:
+    """Queue again every email left pending past its time; returns how many.
+
+    A row is pending past its time when the task meant for it was never queued (broker down at
+    commit) or was lost (worker killed after the broker gave up on it). Sending claims each row
+    under a lock and skips rows already sent, so queueing one too many is harmless."""
+    if older_than is None:
+        older_than = datetime.timedelta(seconds=settings.ALERTS_SWEEP_AFTER)
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            Alert.objects.pending_email()
+            .filter(next_attempt_at__lte=now - older_than)
+            .order_by("id")
+            .values_list("id", flat=True)[:10_000]
+        )
+        # Not again at the next sweep, unless this attempt too goes missing.
+        Alert.objects.filter(id__in=ids).update(next_attempt_at=now)
+        _enqueue_alerts(ids)
+    if ids:
+        logger.info("Sweep queued %d pending alert(s) again.", len(ids))
+    return len(ids)
+
+
+# Deadlines and reminders ---------------------------------------------------------------------
+
+
+def deadline_create(
+    *,
+    case: Case,
+    kind: str,
+    title: str,
+    due_on: datetime.date,
+    reminder_days: str | None = None,
+    notes: str = "",
+    by: AbstractBaseUser | None,
+) -> Deadline:
+    """Record a hearing, filing deadline or time limit on a case; followers are reminded ahead of it."""
+    deadline = Deadline(case=case, kind=kind, title=title.strip(), due_on=due_on, notes=notes, created_by=by)
+    if reminder_days is not None:
+        deadline.reminder_days = reminder_days
+    return _deadline_save(deadline, by=by)
+
+
+def deadline_update(*, deadline: Deadline, by: AbstractBaseUser | None, **fields) -> Deadline:
+    """Correct a deadline (its date moved, reminders changed); the history keeps the old values."""
+    allowed = {"kind", "title", "due_on", "reminder_days", "notes"}
+    unexpected = set(fields) - allowed
+    if unexpected:
+        raise TypeError(f"Deadlines have no editable field(s) {', '.join(sorted(unexpected))}.")
+    for name, value in fields.items():
+        setattr(deadline, name, value)
+    return _deadline_save(deadline, by=by)
+
+
+def _deadline_save(deadline: Deadline, *, by: AbstractBaseUser | None) -> Deadline:
+    deadline.full_clean()
+    if any(days > MAX_REMINDER_DAYS for days in deadline.reminder_offsets):
+        raise ValidationError({"reminder_days": f"Reminders can be at most {MAX_REMINDER_DAYS} days ahead."})
+    # Stored in one canonical form, so "1,7, 7" and "7, 1" read the same.
+    deadline.reminder_days = ",".join(str(days) for days in deadline.reminder_offsets)
+    if by is not None:
+        deadline._history_user = by
+    with transaction.atomic():
+        deadline.save()
+    return deadline
+
+
+def deadline_mark_done(*, deadline: Deadline, by: AbstractBaseUser | None) -> Deadline:
+    """Mark a deadline met (or a hearing held): no more reminders, no overdue notice."""
+    if deadline.is_done:
+        return deadline
+    deadline.done_at, deadline.done_by = timezone.now(), by
+    if by is not None:
+        deadline._history_user = by
+    with transaction.atomic():
+        deadline.save(update_fields=["done_at", "done_by"])
+        # Reminders written but not yet sent would now be wrong.
+        deadline.alerts.filter(status=Alert.Status.PENDING).update(status=Alert.Status.CANCELLED)
+    return deadline
+
+
+def deadline_reminder_due(*, deadline: Deadline, today: datetime.date) -> tuple[str, int | None] | None:
+    """Which notice a deadline calls for today: ("reminder", lead days), ("overdue", None) or None.
+
+    Of the lead times already reached, only the nearest is sent: a deadline recorded three days
+    ahead with reminders at 7 and 1 days gets the 7-day one at once (saying "in 3 days") and the
+    1-day one the day before, and a run that missed a day does not send two."""
+    if deadline.is_done:
+        return None
+    days_left = deadline.days_left(today)
+    if days_left < 0:
+        return Alert.Kind.OVERDUE, None
+    reached = [lead for lead in deadline.reminder_offsets if days_left <= lead]
+    if not reached:
+        return None
+    return Alert.Kind.REMINDER, min(reached)
+
+
+def deadline_reminders_queue(*, today: datetime.date | None = None) -> int:
+    """Write the reminders and overdue notices due today for every open deadline; returns how many rows.
+
+    Safe to run as often as beat likes: the unique constraints turn a repeat into nothing."""
+    today = today or timezone.localdate()
+    deadlines = list(
+        Deadline.objects.open()
+        .filter(due_on__lte=today + datetime.timedelta(days=MAX_REMINDER_DAYS))
+        # Overdue notices only for the recent past: a deadline recorded long after it passed is history.
+        .filter(due_on__gte=today - datetime.timedelta(days=7))
+    )
+    due = {}
+    for deadline in deadlines:
+        notice = deadline_reminder_due(deadline=deadline, today=today)
+        if notice is not None:
+            due[deadline.pk] = (deadline, *notice)
+    if not due:
+        return 0
+    case_ids = {deadline.case_id for deadline, _kind, _lead in due.values()}
+    followers: dict[int, list[tuple[int, str, str]]] = {}
+    for case_id, user_id, delivery, email in (
+        Follow.objects.filter(case_id__in=case_ids, user__is_active=True)
+        .values_list("case_id", "user_id", "delivery", "user__email")
+        .order_by("case_id", "user_id")
+    ):
+        followers.setdefault(case_id, []).append((user_id, delivery, email))
+    alerts = []
+    for deadline, kind, lead_days in due.values():
+        for user_id, delivery, email in followers.get(deadline.case_id, []):
+            channel = _channel_for(delivery=delivery, email=email)
+            alerts.append(
+                Alert(
+                    recipient_id=user_id,
+                    kind=kind,
+                    channel=channel,
+                    status=_status_for(channel),
+                    case_id=deadline.case_id,
+                    deadline=deadline,
+                    lead_days=lead_days,
+                )
+            )
+    started = timezone.now()
+    with transaction.atomic():
+        # A reminder already written (an earlier run) conflicts with its unique constraint and is skipped.
+        Alert.objects.bulk_create(alerts, ignore_conflicts=True)
+        new_ids = list(
+            Alert.objects.pending_email()
+            .filter(deadline_id__in=due, kind__in=[Alert.Kind.REMINDER, Alert.Kind.OVERDUE], created_at__gte=started)
+            .values_list("id", flat=True)
+        )
+        _enqueue_alerts(new_ids)
+    return len(alerts)
+
+
+# Daily digests -------------------------------------------------------------------------------
+
+
+def digests_queue(*, on: datetime.date | None = None) -> int:
+    """Bundle each follower's waiting digest items into one digest email for the day; returns how many digests.
+
+    Nobody with nothing waiting gets one. Running twice on one day writes nothing new: the second
+    run finds each digest already there, and what arrived since waits for the next day's."""
+    on = on or timezone.localdate()
+    waiting = Alert.objects.filter(channel=Alert.Channel.DIGEST, status=Alert.Status.PENDING, digest__isnull=True)
+    recipient_ids = list(waiting.values_list("recipient_id", flat=True).distinct().order_by("recipient_id"))
+    digest_ids = []
+    for recipient_id in recipient_ids:
+        with transaction.atomic():
+            digest, created = Alert.objects.get_or_create(
+                recipient_id=recipient_id,
+                kind=Alert.Kind.DIGEST,
+                digest_on=on,
+                defaults={"channel": Alert.Channel.EMAIL, "status": Alert.Status.PENDING},
+            )
+            if not created:
+                continue
+            waiting.filter(recipient_id=recipient_id).update(digest=digest)
+            digest_ids.append(digest.pk)
+    with transaction.atomic():
+        _enqueue_alerts(digest_ids)
+    return len(digest_ids)
+
+
+# Sending -------------------------------------------------------------------------------------
+
+
+@dataclass
+class DeliveryResult:
+    """What one delivery run did; ``retry_in`` is set when some rows should be tried again later."""
+
+    sent: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    retry: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    retry_in: float | None = None
+
+
+def alert_retry_delay(*, attempts: int) -> float:
+    """Seconds to wait after the given number of failed attempts: doubling, capped."""
+    delay = settings.ALERTS_RETRY_BACKOFF * 2 ** max(attempts - 1, 0)
+    return min(delay, settings.ALERTS_RETRY_BACKOFF_MAX)
+
+
+# Errors that mean the mail server cannot be reached at all: no point trying the other rows now.
+CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError)
+
+
+def _alerts_record_failure(*, alert_ids: Iterable[int], error: BaseException) -> DeliveryResult:
+    """Count a failed attempt on each row, in its own transaction (the sending one was rolled back)."""
+    alert_ids = list(alert_ids)
+    result = DeliveryResult()
+    if not alert_ids:
+        return result
+    now = timezone.now()
+    message = f"{type(error).__name__}: {error}"[:2000]
+    with transaction.atomic():
+        rows = list(
+            Alert.objects.select_for_update(of=("self",))
+            .filter(id__in=alert_ids, status=Alert.Status.PENDING)
+            .values_list("id", "attempts")
+        )
+        for alert_id, attempts in rows:
+            attempts += 1
+            if attempts >= settings.ALERTS_MAX_ATTEMPTS:
+                result.failed.append(alert_id)
+                Alert.objects.filter(id=alert_id).update(
+                    attempts=attempts, last_error=message, status=Alert.Status.FAILED
+                )
+            else:
+                delay = alert_retry_delay(attempts=attempts)
+                result.retry.append(alert_id)
+                result.retry_in = delay if result.retry_in is None else min(result.retry_in, delay)
+                Alert.objects.filter(id=alert_id).update(
+                    attempts=attempts, last_error=message, next_attempt_at=now + datetime.timedelta(seconds=delay)
+                )
+    for alert_id in result.failed:
+        logger.error("Alert %s failed for good after %s attempts: %s", alert_id, settings.ALERTS_MAX_ATTEMPTS, message)
+    return result
+
+
+def _alert_claim(alert_id: int) -> Alert | None:
+    """Lock a pending email row for sending; None if it is sent, failed, or being sent by another worker."""
+    return (
+        Alert.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("recipient", "case", "event", "event__recorded_by", "deadline")
+        .filter(pk=alert_id, status=Alert.Status.PENDING, channel=Alert.Channel.EMAIL)
+        .first()
+    )
+
+
+def alerts_deliver(*, alert_ids: Iterable[int], mailer_alias: str = "default") -> DeliveryResult:
+    """Send the given pending email alerts over one mail connection, each at most once.
+
+    Each row is claimed under a lock that other workers skip, sent, and marked sent in one
+    transaction: a second run, or a second worker, finds it sent (or locked) and leaves it. Should
+    the process die between the server's acceptance and the commit, the row is sent again later
+    with the same Message-ID, which mail clients use to drop the copy."""
+    from . import notifications
+
+    alert_ids = list(alert_ids)
+    result = DeliveryResult()
+    if not alert_ids:
+        return result
+    renderer = notifications.AlertRenderer()
+    mailer = mail.mailers[mailer_alias]
+    try:
+        try:
+            # One connection for the whole run, not one per email.
+            mailer.open()
+        except Exception as error:
+            failure = _alerts_record_failure(alert_ids=alert_ids, error=error)
+            result.failed, result.retry, result.retry_in = failure.failed, failure.retry, failure.retry_in
+            return result
+        for index, alert_id in enumerate(alert_ids):
+            try:
+                with transaction.atomic():
+                    alert = _alert_claim(alert_id)
+                    if alert is None:
+                        result.skipped.append(alert_id)
+                        continue
+                    if alert.deadline_id and alert.deadline.is_done:
+                        alert.status = Alert.Status.CANCELLED
+                        alert.save(update_fields=["status"])
+                        result.skipped.append(alert_id)
+                        continue
+                    message = renderer.email(alert=alert)
+                    mailer.send_messages([message])
+                    now = timezone.now()
+                    Alert.objects.filter(pk=alert.pk).update(
+                        status=Alert.Status.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
+                    )
+                    if alert.kind == Alert.Kind.DIGEST:
+                        alert.items.update(status=Alert.Status.SENT, sent_at=now)
+                result.sent.append(alert_id)
+            except CONNECTION_ERRORS as error:
+                # The server went away: this row and the rest wait for the retry.
+                failure = _alerts_record_failure(alert_ids=alert_ids[index:], error=error)
+                result.failed += failure.failed
+                result.retry += failure.retry
+                result.retry_in = failure.retry_in
+                break
+            except Exception as error:  # A refused address or a rendering bug: this row only.
+                logger.warning("Sending alert %s failed: %s", alert_id, error, exc_info=True)
+                failure = _alerts_record_failure(alert_ids=[alert_id], error=error)
+                result.failed += failure.failed
+                result.retry += failure.retry
+                if failure.retry_in is not None:
+                    result.retry_in = min(result.retry_in or failure.retry_in, failure.retry_in)
+    finally:
+        try:
+            mailer.close()
+        except Exception:
+            logger.warning("Closing the mail connection failed.", exc_info=True)
+    return result
+
+
+def event_alerts_deliver(*, event_id: int) -> DeliveryResult:
+    """Send every pending email alert of one event (the task queued after the event was recorded)."""
+    ids = list(Alert.objects.pending_email().filter(event_id=event_id).order_by("id").values_list("id", flat=True))
+    return alerts_deliver(alert_ids=ids)
+

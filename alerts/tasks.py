@@ -1,0 +1,53 @@
+"""
+Celery tasks: thin adapters that take primary keys, call one service, and own the retries.
+
+A task may run twice (a redelivery after a lost acknowledgement, the sweep queueing a row whose
+task was only slow): the services claim each outbox row under a lock and skip rows already sent,
+so a second run sends nothing.
+"""
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+
+
+def _retry_if_needed(task, result: services.DeliveryResult, **retry_kwargs):
+    if result.retry and result.retry_in is not None:
+        # The per-row attempt counter decides when to stop (the row is then marked failed);
+        # max_retries is only a safety net.
+        raise task.retry(countdown=result.retry_in, **retry_kwargs)
+
+
+@shared_task(bind=True, max_retries=settings.ALERTS_MAX_ATTEMPTS * 2, acks_late=True)
+def event_alerts_send(self, event_id: int) -> int:
+    """Email the followers of one new event; queued once per event after its transaction commits."""
+    result = services.event_alerts_deliver(event_id=event_id)
+    _retry_if_needed(self, result)
+    return len(result.sent)
+
+
+@shared_task(bind=True, max_retries=settings.ALERTS_MAX_ATTEMPTS * 2, acks_late=True)
+def alerts_send(self, alert_ids: list[int]) -> int:
+    """Email the given outbox rows (reminders, digests, rows the sweep or the admin queued again)."""
+    result = services.alerts_deliver(alert_ids=alert_ids)
+    _retry_if_needed(self, result, args=[result.retry])
+    return len(result.sent)
+
+
+@shared_task
+def alerts_sweep() -> int:
+    """Beat, every minute: queue again the emails left pending (broker down, worker killed)."""
+    return services.alerts_sweep()
+
+
+@shared_task
+def deadline_reminders_send() -> int:
+    """Beat, every quarter hour: write and queue the reminders and overdue notices due today."""
+    return services.deadline_reminders_queue()
+
+
+@shared_task
+def digests_send() -> int:
+    """Beat, daily at ALERTS_DIGEST_HOUR: one digest email per follower with something waiting."""
+    return services.digests_queue()

@@ -1,0 +1,37 @@
+"""
+Signed tokens for the two alert links that work without logging in: unsubscribe and the calendar feed.
+
+Both are signed with SECRET_KEY (django.core.signing), each with its own salt, so a token made for
+one cannot be used for the other. Neither expires: an email read a year later must still unsubscribe.
+"""
+
+from django.core import signing
+
+UNSUBSCRIBE_SALT = "alerts.unsubscribe"
+CALENDAR_SALT = "alerts.calendar"
+
+
+def unsubscribe_token_make(*, user_id: int, case_id: int | None) -> str:
+    """A token that turns emails off for one followed case, or for all of them when case_id is None."""
+    return signing.dumps({"u": user_id, "c": case_id}, salt=UNSUBSCRIBE_SALT)
+
+
+def unsubscribe_token_read(token: str) -> tuple[int, int | None]:
+    """(user id, case id or None); raises signing.BadSignature for a forged or damaged token."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int):
+        raise signing.BadSignature("Malformed unsubscribe token.")
+    return data["u"], data.get("c")
+
+
+def calendar_token_make(*, user_id: int) -> str:
+    """The private part of a user's calendar feed address."""
+    return signing.Signer(salt=CALENDAR_SALT).sign(str(user_id))
+
+
+def calendar_token_read(token: str) -> int:
+    """The user id; raises signing.BadSignature for a forged token."""
+    value = signing.Signer(salt=CALENDAR_SALT).unsign(token)
+    if not value.isdigit():
+        raise signing.BadSignature("Malformed calendar token.")
+    return int(value)

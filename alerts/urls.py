@@ -1,0 +1,18 @@
+from django.urls import path
+
+from . import views
+
+app_name = "alerts"
+
+urlpatterns = [
+    path("following/", views.following, name="following"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("cases/<slug:reference>/follow/", views.case_follow, name="case_follow"),
+    path("cases/<slug:reference>/unfollow/", views.case_unfollow, name="case_unfollow"),
+    path("follows/<int:pk>/", views.follow_edit, name="follow_edit"),
+    path("cases/<slug:reference>/deadlines/new/", views.deadline_create, name="deadline_create"),
+    path("deadlines/<int:pk>/edit/", views.deadline_edit, name="deadline_edit"),
+    path("deadlines/<int:pk>/done/", views.deadline_done, name="deadline_done"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+]

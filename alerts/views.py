@@ -1,0 +1,151 @@
+"""Pages for following cases, preferences, notifications and deadlines; writes go through services."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_not_required, login_required, permission_required
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from cases.models import Case
+
+from . import selectors, services
+from .calendar import deadlines_ical
+from .forms import DeadlineForm, FollowPreferencesForm
+from .models import Deadline, Follow
+from .tokens import calendar_token_make, calendar_token_read, unsubscribe_token_read
+
+
+def _back(request, fallback):
+    """Where a button on another page sends the user afterwards: its ?next= if it is ours."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return redirect(target)
+    return redirect(fallback)
+
+
+@login_required
+def following(request):
+    feed_path = reverse("alerts:calendar_feed", args=[calendar_token_make(user_id=request.user.pk)])
+    return render(
+        request,
+        "alerts/following.html",
+        {"follows": selectors.user_follows(user=request.user), "calendar_url": settings.SITE_URL + feed_path},
+    )
+
+
+@login_required
+def notifications(request):
+    page = Paginator(selectors.user_alerts(user=request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "alerts/notifications.html", {"page": page, "alerts": page.object_list})
+
+
+@login_required
+@require_POST
+def case_follow(request, reference):
+    case = get_object_or_404(Case, reference=reference)
+    services.case_follow(user=request.user, case=case)
+    messages.success(request, f"You follow {case}. Choose how you hear of it under “Following”.")
+    return _back(request, case)
+
+
+@login_required
+@require_POST
+def case_unfollow(request, reference):
+    case = get_object_or_404(Case, reference=reference)
+    services.case_unfollow(user=request.user, case=case)
+    messages.success(request, f"You no longer follow {case}.")
+    return _back(request, case)
+
+
+@login_required
+def follow_edit(request, pk):
+    follow = get_object_or_404(Follow.objects.select_related("case"), pk=pk, user=request.user)
+    form = FollowPreferencesForm(request.POST or None, instance=follow)
+    if request.method == "POST" and form.is_valid():
+        services.follow_update(
+            follow=follow, delivery=form.cleaned_data["delivery"], scope=form.cleaned_data["scope"], by=request.user
+        )
+        messages.success(request, f"Preferences for {follow.case} saved.")
+        return redirect("alerts:following")
+    return render(request, "alerts/follow_form.html", {"form": form, "follow": follow})
+
+
+@login_required
+@permission_required("alerts.add_deadline", raise_exception=True)
+def deadline_create(request, reference):
+    case = get_object_or_404(Case, reference=reference)
+    form = DeadlineForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.deadline_create(case=case, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Deadline recorded; followers will be reminded ahead of it.")
+            return redirect(case)
+    return render(request, "alerts/deadline_form.html", {"form": form, "case": case})
+
+
+@login_required
+@permission_required("alerts.change_deadline", raise_exception=True)
+def deadline_edit(request, pk):
+    deadline = get_object_or_404(Deadline.objects.select_related("case"), pk=pk)
+    form = DeadlineForm(request.POST or None, instance=deadline)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.deadline_update(deadline=deadline, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Deadline saved.")
+            return redirect(deadline.case)
+    return render(request, "alerts/deadline_form.html", {"form": form, "case": deadline.case, "deadline": deadline})
+
+
+@login_required
+@permission_required("alerts.change_deadline", raise_exception=True)
+@require_POST
+def deadline_done(request, pk):
+    deadline = get_object_or_404(Deadline.objects.select_related("case"), pk=pk)
+    services.deadline_mark_done(deadline=deadline, by=request.user)
+    messages.success(request, f"Marked done: {deadline.title}.")
+    return _back(request, deadline.case)
+
+
+# Mail clients post here without a session or CSRF token (RFC 8058 one-click); the signed token is the proof.
+@login_not_required
+@csrf_exempt
+def unsubscribe(request, token):
+    try:
+        user_id, case_id = unsubscribe_token_read(token)
+    except signing.BadSignature:
+        return render(request, "alerts/unsubscribe.html", {"invalid": True}, status=400)
+    user = get_object_or_404(get_user_model(), pk=user_id)
+    case = Case.objects.filter(pk=case_id).first() if case_id is not None else None
+    if case_id is not None and case is None:
+        raise Http404("That case no longer exists.")
+    done = False
+    if request.method == "POST":
+        services.follows_unsubscribe(user=user, case=case)
+        done = True
+    return render(request, "alerts/unsubscribe.html", {"case": case, "done": done, "token": token})
+
+
+@login_not_required
+def calendar_feed(request, token):
+    try:
+        user_id = calendar_token_read(token)
+    except signing.BadSignature:
+        raise Http404("No such calendar.") from None
+    body = deadlines_ical(deadlines=selectors.user_calendar_deadlines(user_id=user_id))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
+    return response

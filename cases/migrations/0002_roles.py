@@ -1,0 +1,20 @@
+from django.db import migrations
+
+ROLES = ("viewer", "analyst", "administrator")
+
+
+def create_roles(apps, schema_editor):
+    # Permissions are attached after migrate by cases.roles.roles_sync, once they all exist.
+    Group = apps.get_model("auth", "Group")
+    for name in ROLES:
+        Group.objects.get_or_create(name=name)
+
+
+def remove_roles(apps, schema_editor):
+    apps.get_model("auth", "Group").objects.filter(name__in=ROLES).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("cases", "0001_initial"), ("auth", "0012_alter_user_first_name_max_length")]
+
+    operations = [migrations.RunPython(create_roles, remove_roles)]

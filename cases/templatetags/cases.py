@@ -1,0 +1,48 @@
+from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
+
+register = template.Library()
+
+
+@register.simple_tag
+def stage_duration(case) -> str:
+    """How long the case has been at its current stage, in words."""
+    if case.stage_entered_on is None:
+        return "since an unknown date"
+    days = (timezone.localdate() - case.stage_entered_on).days
+    if days < 1:
+        return "since today"
+    return "for " + timesince(case.stage_entered_on, timezone.localdate(), depth=2)
+
+
+@register.simple_tag
+def span_duration(span) -> str:
+    """The time a case spent at one stage of its track."""
+    days = span.days
+    if days is None:
+        return ""
+    if days < 1:
+        return "under a day"
+    if days < 60:
+        return f"{days} day{'s' if days != 1 else ''}"
+    return timesince(span.entered_on, span.left_on or timezone.localdate(), depth=2)
+
+
+@register.simple_tag
+def record_values(obj) -> list[tuple[str, object]]:
+    """(label, value) for each field a person edits, as saved now: shown beside a refused edit."""
+    values = []
+    for field in obj._meta.concrete_fields:
+        if not field.editable or field.auto_created or field.name in ("case", "kind", "recorded_by"):
+            continue
+        value = getattr(obj, field.name)
+        if field.choices and not getattr(field, "multiple", False):
+            value = getattr(obj, f"get_{field.name}_display")()
+        if value in ("", None, []):
+            continue
+        values.append((field.verbose_name.capitalize(), value))
+    statement = getattr(obj, "statement", None)
+    if statement is not None:
+        values.append(("Quote", statement.quote))
+    return values

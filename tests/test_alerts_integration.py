@@ -1,0 +1,235 @@
+"""
+End to end: a real Celery worker (in a thread) and a real SMTP server (aiosmtpd on 127.0.0.1).
+
+The broker is CELERY_BROKER_URL when it is Redis (CI's second pass gives a dedicated database),
+otherwise an in-memory one (see conftest). Every wait has a timeout, so nothing hangs.
+"""
+
+import datetime
+import email
+import socket
+import threading
+import time
+from email import policy
+from unittest import mock
+
+import pytest
+from aiosmtpd.controller import Controller
+from celery.contrib.testing.worker import start_worker
+from celery.signals import task_postrun
+from django.db import close_old_connections
+from kombu.exceptions import OperationalError
+
+from alerts import services, tasks
+from alerts.models import Alert, Follow
+from cases import services as case_services
+from cases.models import Case, Stage
+from tests.factories import CaseFactory, FollowFactory, UserFactory
+
+pytestmark = [pytest.mark.django_db(transaction=True)]
+
+WAIT = 20  # seconds: generous for a loaded CI machine, and never forever
+
+
+def wait_for(predicate, *, timeout=WAIT, message="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"Timed out after {timeout}s waiting for {message}.")
+
+
+class Inbox:
+    """The aiosmtpd handler: keeps every message the server accepted."""
+
+    def __init__(self):
+        self.messages: list[email.message.EmailMessage] = []
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):
+        parsed = email.message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        with self.lock:
+            self.messages.append(parsed)
+        return "250 Message accepted for delivery"
+
+    def __len__(self):
+        with self.lock:
+            return len(self.messages)
+
+
+class SmtpServer:
+    """A real SMTP server on a free local port that a test can stop and start again on the same port."""
+
+    def __init__(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.inbox = Inbox()
+        self.controller = None
+
+    def start(self):
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port, ready_timeout=10)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp(settings):
+    server = SmtpServer()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": server.port, "timeout": 5},
+        }
+    }
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fast_retries(settings):
+    settings.ALERTS_RETRY_BACKOFF = 0.3
+    settings.ALERTS_RETRY_BACKOFF_MAX = 1.0
+    settings.ALERTS_MAX_ATTEMPTS = 20
+
+
+@pytest.fixture
+def worker(celery_broker_for_tests):
+    app = celery_broker_for_tests
+    # Tasks left in the queue by an earlier, interrupted run would be run by this worker.
+    app.control.purge()
+    finished = []
+
+    def count(sender=None, **kwargs):
+        finished.append(sender.name)
+
+    task_postrun.connect(count, weak=False)
+    try:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as running:
+            running.finished = finished
+            yield running
+    finally:
+        task_postrun.disconnect(count)
+        app.control.purge()
+        close_old_connections()
+
+
+@pytest.fixture
+def follower(db):
+    return UserFactory(username="follower", email="follower@example.org")
+
+
+@pytest.fixture
+def rana(db):
+    return CaseFactory(title="Rana (US→India)", stage=Stage.SURRENDER_PENDING, stage_entered_on=datetime.date(2025, 1, 21))
+
+
+def change_stage(case, by):
+    return case_services.case_change_stage(
+        case=case, to_stage=Stage.SURRENDERED, reason="Flown to New Delhi", occurred_on=datetime.date(2025, 4, 10), by=by
+    )
+
+
+def test_stage_change_reaches_the_inbox_once(smtp, worker, rana, follower, analyst):
+    FollowFactory(user=follower, case=rana)
+    event = change_stage(rana, analyst)
+
+    wait_for(lambda: len(smtp.inbox) >= 1, message="the email")
+    wait_for(lambda: "alerts.tasks.event_alerts_send" in worker.finished, message="the task to finish")
+    time.sleep(0.3)  # a duplicate, if any, would arrive now
+    assert len(smtp.inbox) == 1
+    message = smtp.inbox.messages[0]
+    alert = Alert.objects.get(event=event, recipient=follower)
+    assert message["Subject"] == "Rana (US→India): surrender pending → surrendered"
+    assert message["To"] == "follower@example.org"
+    assert message["Message-ID"] == alert.message_id
+    assert message["List-Unsubscribe"].startswith("<http") and "/alerts/unsubscribe/" in message["List-Unsubscribe"]
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert {part.get_content_type() for part in message.walk()} >= {"text/plain", "text/html"}
+    assert (alert.status, alert.attempts) == (Alert.Status.SENT, 1)
+    # The analyst who made the change follows nothing and got nothing; the author is never alerted.
+    assert not Alert.objects.filter(recipient=analyst).exists()
+
+
+def test_smtp_down_then_back_delivers_once_after_retries(smtp, fast_retries, worker, rana, follower, analyst):
+    FollowFactory(user=follower, case=rana)
+    smtp.stop()
+    event = change_stage(rana, analyst)
+    alert = Alert.objects.get(event=event)
+
+    wait_for(lambda: Alert.objects.get(pk=alert.pk).attempts >= 2, message="two failed attempts")
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.PENDING
+    assert "Connection" in alert.last_error or "refused" in alert.last_error.lower()
+    assert len(smtp.inbox) == 0
+
+    smtp.start()
+    wait_for(lambda: Alert.objects.get(pk=alert.pk).status == Alert.Status.SENT, message="the retry to deliver")
+    time.sleep(0.5)
+    assert len(smtp.inbox) == 1
+
+
+def test_last_failed_attempt_marks_the_row_failed_not_dropped(smtp, settings, worker, rana, follower, analyst):
+    settings.ALERTS_RETRY_BACKOFF = 0.1
+    settings.ALERTS_MAX_ATTEMPTS = 3
+    FollowFactory(user=follower, case=rana)
+    smtp.stop()
+    event = change_stage(rana, analyst)
+
+    wait_for(lambda: Alert.objects.get(event=event).status == Alert.Status.FAILED, message="the row to fail")
+    alert = Alert.objects.get(event=event)
+    assert alert.attempts == 3
+    assert alert.last_error
+
+
+def test_task_run_twice_sends_one_email(smtp, worker, rana, follower, analyst):
+    FollowFactory(user=follower, case=rana)
+    event = change_stage(rana, analyst)
+    wait_for(lambda: len(smtp.inbox) == 1, message="the first email")
+
+    # The same task again, twice (a redelivery, a sweep that raced the first run).
+    tasks.event_alerts_send.delay(event.pk)
+    tasks.alerts_send.delay(list(Alert.objects.filter(event=event).values_list("id", flat=True)))
+    wait_for(lambda: len(worker.finished) >= 3, message="the repeated tasks to run")
+    assert len(smtp.inbox) == 1
+    assert Alert.objects.get(event=event).attempts == 1
+
+
+def test_broker_down_at_the_change_saves_it_and_the_sweep_delivers_later(smtp, worker, rana, follower, analyst):
+    FollowFactory(user=follower, case=rana)
+    broken = OperationalError("Error 111 connecting to the broker. Connection refused.")
+    with mock.patch.object(tasks.event_alerts_send, "apply_async", side_effect=broken) as publish:
+        event = change_stage(rana, analyst)
+    assert publish.called
+    assert Case.objects.get(pk=rana.pk).stage == Stage.SURRENDERED
+    alert = Alert.objects.get(event=event)
+    assert alert.status == Alert.Status.PENDING
+    time.sleep(0.3)
+    assert len(smtp.inbox) == 0
+
+    # Beat's sweep, once the broker is back: only rows pending past their time are taken.
+    assert services.alerts_sweep(older_than=datetime.timedelta(0)) == 1
+    wait_for(lambda: len(smtp.inbox) == 1, message="the swept email")
+    wait_for(lambda: Alert.objects.get(pk=alert.pk).status == Alert.Status.SENT, message="the row to be marked sent")
+    assert services.alerts_sweep(older_than=datetime.timedelta(0)) == 0
+    time.sleep(0.3)
+    assert len(smtp.inbox) == 1
+
+
+def test_one_task_sends_to_many_followers_over_one_connection(smtp, worker, rana, analyst):
+    users = [UserFactory(email=f"reader{n}@example.org") for n in range(20)]
+    for user in users:
+        FollowFactory(user=user, case=rana, delivery=Follow.Delivery.INSTANT)
+    event = change_stage(rana, analyst)
+
+    wait_for(lambda: len(smtp.inbox) == 20, message="twenty emails")
+    wait_for(lambda: "alerts.tasks.event_alerts_send" in worker.finished, message="the task to finish")
+    assert worker.finished.count("alerts.tasks.event_alerts_send") == 1
+    assert sorted(m["To"] for m in smtp.inbox.messages) == sorted(u.email for u in users)
+    assert Alert.objects.filter(event=event, status=Alert.Status.SENT).count() == 20
