@@ -9,6 +9,42 @@ from . import services
 from .models import Case, CaseParty, Event, Forum, Person, PersonName, Source, Statement, Treaty
 
 
+class DeletedFilter(admin.SimpleListFilter):
+    title = "deleted"
+    parameter_name = "deleted"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Live"), ("yes", "Deleted")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(deleted_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(deleted_at__isnull=True)
+        return queryset
+
+
+class SoftDeleteAdminMixin:
+    """Deleted rows stay visible here (filter “deleted”) so an administrator can restore them."""
+
+    restore_service = None
+
+    def get_queryset(self, request):
+        return self.model.all_objects.get_queryset()
+
+    @admin.action(description="Restore the selected deleted records")
+    def restore(self, request, queryset):
+        restored = 0
+        for obj in queryset.filter(deleted_at__isnull=False):
+            type(self).restore_service(**{self.model._meta.model_name: obj, "by": request.user})
+            restored += 1
+        self.message_user(request, f"{restored} restored.")
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting is done from the app, where it only marks the record; the admin must not erase it.
+        return False
+
+
 class PersonNameInline(admin.TabularInline):
     model = PersonName
     extra = 1
@@ -21,11 +57,13 @@ class CasePartyInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(SimpleHistoryAdmin):
-    list_display = ["title", "reference", "requesting_state", "requested_state", "stage", "outcome", "last_activity_on"]
-    list_filter = ["stage", "outcome", "requesting_state", "requested_state"]
+class CaseAdmin(SoftDeleteAdminMixin, SimpleHistoryAdmin):
+    list_display = ["title", "reference", "requesting_state", "requested_state", "stage", "outcome", "last_activity_on", "deleted_at"]
+    list_filter = [DeletedFilter, "stage", "outcome", "requesting_state", "requested_state"]
+    actions = ["restore"]
+    restore_service = services.case_restore
     search_fields = ["title", "reference", "offences", "parties__person__name", "parties__person__names__name"]
-    readonly_fields = ["stage", "stage_entered_on", "last_activity_on", "created_at", "updated_at"]
+    readonly_fields = ["stage", "stage_entered_on", "last_activity_on", "created_at", "updated_at", "deleted_at", "deleted_by"]
     autocomplete_fields = ["treaty"]
     inlines = [CasePartyInline]
     date_hierarchy = "last_activity_on"
@@ -68,12 +106,14 @@ class StatementAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Event)
-class EventAdmin(SimpleHistoryAdmin):
-    list_display = ["occurred_on", "date_precision", "kind", "case", "summary", "confidence"]
-    list_filter = ["kind", "confidence", "date_precision", "decision"]
+class EventAdmin(SoftDeleteAdminMixin, SimpleHistoryAdmin):
+    list_display = ["occurred_on", "date_precision", "kind", "case", "summary", "confidence", "deleted_at"]
+    list_filter = [DeletedFilter, "kind", "confidence", "date_precision", "decision"]
+    actions = ["restore"]
+    restore_service = services.event_restore
     search_fields = ["summary", "case__title", "case__reference", "docket_number"]
     list_select_related = ["case"]
-    readonly_fields = ["case", "kind", "from_stage", "to_stage", "recorded_by", "recorded_at", "updated_at"]
+    readonly_fields = ["case", "kind", "from_stage", "to_stage", "recorded_by", "recorded_at", "updated_at", "deleted_at", "deleted_by"]
     autocomplete_fields = ["forum", "statement", "sources"]
     date_hierarchy = "occurred_on"
     show_full_result_count = False

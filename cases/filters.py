@@ -1,12 +1,45 @@
 """The case list's filters: everything lives in the query string, so a filtered list can be bookmarked."""
 
+import re
+
 import django_filters
+from django.contrib.postgres.search import SearchQuery, SearchVector
+from django.db import connection
 from django import forms
 from django.db.models import Case as SqlCase
 from django.db.models import Count, Exists, F, OuterRef, Q, Value, When
 from django_countries import countries
 
-from .models import Case, CaseParty, Event, Forum, Outcome, Person, PersonName, Stage, Statement
+from .models import Case, CaseParty, Event, Forum, Outcome, Person, Stage, Statement
+
+
+MAX_SEARCH_WORDS = 8
+
+
+def _word_matches(word: str) -> Q:
+    """A Q for one search word: PostgreSQL's full-text search (GIN-indexed, see migration 0005),
+    or LIKE on SQLite, over the case's search text, its events and their statements' quotes."""
+    if connection.vendor == "postgresql":
+        token = re.sub(r"[^\w]+", "", word)
+        if not token:
+            return Q()
+        query = SearchQuery(f"{token}:*", search_type="raw", config="simple")
+
+        def matching(model, column):
+            return model.objects.alias(document=SearchVector(column, config="simple")).filter(document=query)
+
+        case_matches = Q(pk__in=matching(Case, "search_text").values("pk"))
+    else:
+
+        def matching(model, column):
+            return model.objects.filter(**{f"{column}__icontains": word})
+
+        case_matches = Q(search_text__icontains=word)
+    return (
+        case_matches
+        | Exists(matching(Event, "summary").filter(case=OuterRef("pk")))
+        | Exists(Event.objects.filter(case=OuterRef("pk"), statement__in=matching(Statement, "quote")))
+    )
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -15,7 +48,9 @@ class CaseFilter(django_filters.FilterSet):
         method="filter_text",
         widget=forms.TextInput(attrs={"type": "search", "placeholder": "Title, person, offence, event…"}),
     )
-    stage = django_filters.MultipleChoiceFilter(choices=Stage.choices, widget=forms.CheckboxSelectMultiple)
+    stage = django_filters.MultipleChoiceFilter(
+        choices=Stage.choices, widget=forms.CheckboxSelectMultiple, distinct=False
+    )
     status = django_filters.ChoiceFilter(
         label="Open or closed",
         choices=[("open", "Open"), ("closed", "Closed")],
@@ -25,9 +60,11 @@ class CaseFilter(django_filters.FilterSet):
     outcome = django_filters.ChoiceFilter(choices=Outcome.choices, empty_label="Any outcome")
     requesting_state = django_filters.ChoiceFilter(choices=countries, empty_label="Any requesting state")
     requested_state = django_filters.ChoiceFilter(choices=countries, empty_label="Any requested state")
-    person = django_filters.ModelChoiceFilter(
+    # Free text rather than a list: a desk can have tens of thousands of people on file.
+    person = django_filters.CharFilter(
         label="Person",
-        queryset=Person.objects.all(), method="filter_person", empty_label="Anyone"
+        method="filter_person",
+        widget=forms.TextInput(attrs={"placeholder": "Name or spelling"}),
     )
     court = django_filters.ModelChoiceFilter(
         label="Court or forum", queryset=Forum.objects.all(), method="filter_court", empty_label="Any court"
@@ -48,37 +85,24 @@ class CaseFilter(django_filters.FilterSet):
         model = Case
         fields = ["q", "stage", "status", "outcome", "requesting_state", "requested_state", "person", "court"]
 
-    def filter_text(self, queryset, name, value):
-        """Title, reference, offences, people (with name variants), event summaries and quotes.
-
-        Exists() subqueries rather than joins, so a case matching twice is listed once."""
-        words = value.split()
-        for word in words[:8]:
-            people = Person.objects.filter(
-                Q(name__icontains=word) | Exists(PersonName.objects.filter(person=OuterRef("pk"), name__icontains=word))
-            )
-            queryset = queryset.filter(
-                Q(title__icontains=word)
-                | Q(reference__icontains=word)
-                | Q(offences__icontains=word)
-                | Exists(CaseParty.objects.filter(case=OuterRef("pk"), person__in=people))
-                | Exists(Event.objects.filter(case=OuterRef("pk"), summary__icontains=word))
-                | Exists(
-                    Event.objects.filter(
-                        case=OuterRef("pk"),
-                        statement__in=Statement.objects.filter(quote__icontains=word),
-                    )
-                )
-            )
+    def filter_text(self, queryset, name, value: str):
+        """Every word must appear in the case (title, reference, offences, people and their name
+        variants), in one of its events' summaries, or in a statement's quote; words match as
+        prefixes ("huss" finds "Hussain")."""
+        for word in value.split()[:MAX_SEARCH_WORDS]:
+            queryset = queryset.filter(_word_matches(word))
         return queryset
 
-    def filter_status(self, queryset, name, value):
+    def filter_status(self, queryset, name, value: str):
         return queryset.open() if value == "open" else queryset.closed()
 
-    def filter_person(self, queryset, name, value):
-        return queryset.filter(Exists(CaseParty.objects.filter(case=OuterRef("pk"), person=value)))
+    def filter_person(self, queryset, name, value: str):
+        """A person's id (links from a person's page) or any of their names and spellings."""
+        value = value.strip()
+        people = Person.objects.filter(pk=int(value)) if value.isdigit() and len(value) < 18 else Person.objects.matching(value)
+        return queryset.filter(Exists(CaseParty.objects.filter(case=OuterRef("pk"), person__in=people.values("pk"))))
 
-    def filter_court(self, queryset, name, value):
+    def filter_court(self, queryset, name, value: Forum):
         return queryset.filter(Exists(Event.objects.filter(case=OuterRef("pk"), forum=value)))
 
     # Cases with no event yet come last when sorting by activity, on SQLite and PostgreSQL alike.
@@ -93,7 +117,7 @@ class CaseFilter(django_filters.FilterSet):
         ),
     }
 
-    def sort_by(self, queryset, name, value):
+    def sort_by(self, queryset, name, value: str):
         return queryset.order_by(*self.ORDERINGS.get(value, self.ORDERINGS["activity"]))
 
     @property

@@ -26,6 +26,26 @@ def _limit(field: forms.Field, limit: int) -> forms.Field:
     return field
 
 
+# The largest key a database id column holds; a bigger number must not reach the query.
+_PK_MAX = 2**63 - 1
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Refuses ids that no database key can hold with a form error, before they reach the query
+    (SQLite raises on them instead of finding nothing)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                if not 0 < int(str(pk)) <= _PK_MAX:
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                ) from None
+        return super()._check_values(value)
+
+
 class VersionedForm(forms.Form):
     """Carries the version of the record the editor started from, to catch a concurrent edit."""
 
@@ -168,7 +188,7 @@ class StatementEventForm(EventForm):
         forms.CharField(label="Quote", widget=forms.Textarea(attrs={"rows": 4}), help_text="Verbatim, as said."),
         QUOTE_MAX,
     )
-    also_cases = forms.ModelMultipleChoiceField(
+    also_cases = BoundedModelMultipleChoiceField(
         label="Also concerns",
         queryset=Case.objects.all(),
         required=False,
@@ -289,6 +309,10 @@ class PersonForm(VersionedForm, forms.ModelForm):
 
     def _post_clean(self):
         pass
+
+
+class PersonSearchForm(forms.Form):
+    q = forms.CharField(label="Name or spelling", required=False, max_length=200)
 
 
 PersonNameFormSet = forms.inlineformset_factory(

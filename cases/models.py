@@ -17,6 +17,36 @@ from simple_history.models import HistoricalRecords
 from .dates import DatePrecision, partial_date_display, partial_date_validate
 
 
+class SoftDeletable(models.Model):
+    """A record an administrator can delete and bring back: deleting only marks it.
+
+    ``objects`` sees live rows only, so every page, filter and related manager ignores deleted
+    ones; ``all_objects`` sees everything, for the admin's restore."""
+
+    deleted_at = models.DateTimeField("deleted at", null=True, blank=True, editable=False, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name="deleted by",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class LiveManager(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
 class Stage(models.TextChoices):
     """Where an extradition matter stands, in the usual order of US, UK and Indian practice.
 
@@ -174,7 +204,7 @@ class CaseQuerySet(models.QuerySet):
         return self.exclude(outcome="")
 
 
-class Case(models.Model):
+class Case(SoftDeletable):
     title = models.CharField(
         "title", max_length=200, help_text="How analysts refer to the matter, e.g. “Tahawwur Rana (US → India)”."
     )
@@ -228,14 +258,22 @@ class Case(models.Model):
     last_activity_on = models.DateField(
         "last activity", null=True, blank=True, editable=False, help_text="The date of the latest event."
     )
+    search_text = models.TextField(
+        "search text",
+        blank=True,
+        editable=False,
+        help_text="Title, reference, offences and every name of the people on the case, kept by the services "
+        "so that the search box reads one column (with a full-text index on PostgreSQL).",
+    )
     version = models.PositiveIntegerField(
         "version", default=1, editable=False, help_text="Raised by every edit, so that a stale form cannot overwrite."
     )
     created_at = models.DateTimeField("created at", auto_now_add=True)
     updated_at = models.DateTimeField("updated at", auto_now=True)
-    history = HistoricalRecords(excluded_fields=["last_event", "last_activity_on", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["last_event", "last_activity_on", "updated_at", "search_text"])
 
-    objects = CaseQuerySet.as_manager()
+    objects = LiveManager.from_queryset(CaseQuerySet)()
+    all_objects = CaseQuerySet.as_manager()
 
     class Meta:
         verbose_name = "case"
@@ -368,7 +406,7 @@ class EventQuerySet(models.QuerySet):
         return self.order_by("occurred_on", "id")
 
 
-class Event(models.Model):
+class Event(SoftDeletable):
     """Something that happened on a case.
 
     All kinds share one table, with the columns of each kind left empty on the others: the
@@ -475,7 +513,8 @@ class Event(models.Model):
     )
     history = HistoricalRecords(m2m_fields=[sources], excluded_fields=["updated_at"])
 
-    objects = EventQuerySet.as_manager()
+    objects = LiveManager.from_queryset(EventQuerySet)()
+    all_objects = EventQuerySet.as_manager()
 
     class Meta:
         verbose_name = "event"

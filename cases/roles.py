@@ -28,7 +28,7 @@ def roles_sync(**kwargs) -> None:
         VIEWER: list(_permissions(["view"])),
         ANALYST: list(_permissions(["view", "add", "change"])),
         ADMINISTRATOR: list(_permissions(["view", "add", "change", "delete"]))
-        + list(_permissions(["view", "add", "change", "delete"], apps=("auth",))),
+        + list(_permissions(["view", "add", "change", "delete"], apps=("auth", "axes"))),
     }
     for name, permissions in wanted.items():
         group, _ = Group.objects.get_or_create(name=name)
@@ -42,3 +42,14 @@ def user_role(user) -> str | None:
         if role in names:
             return role
     return None
+
+
+def user_set_role(*, user, role: str | None) -> None:
+    """Give a user exactly one role (or none); administrators also get into the admin site."""
+    held = user.groups.filter(name__in=ROLES)
+    if stale := list(held.exclude(name=role)):
+        user.groups.remove(*stale)
+    if role and not held.filter(name=role).exists():
+        user.groups.add(Group.objects.get(name=role))
+    user.is_staff = role == ADMINISTRATOR
+    user.save(update_fields=["is_staff"])

@@ -33,6 +33,35 @@ def case_timeline(*, case: Case, kinds: list[str] | None = None, newest_first: b
 _ROLE_ORDER = SqlCase(*[When(role=role, then=Value(i)) for i, role in enumerate(CaseParty.Role.values)])
 
 
+@dataclass(frozen=True)
+class TimelinePage:
+    """One page of a timeline. Found by reading one row past the page instead of counting the
+    timeline, which costs a query and grows with the case."""
+
+    entries: list
+    number: int
+    has_next: bool
+
+    @property
+    def object_list(self):
+        return self.entries
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def case_timeline_page(*, case: Case, kinds: list[str] | None = None, newest_first: bool = True, page=1) -> TimelinePage:
+    """The entries of one page of a case's timeline, and whether there are more."""
+    try:
+        number = max(1, min(int(page), 10**6))
+    except (TypeError, ValueError):
+        number = 1
+    start = (number - 1) * TIMELINE_PAGE_SIZE
+    rows = list(case_timeline(case=case, kinds=kinds, newest_first=newest_first)[start : start + TIMELINE_PAGE_SIZE + 1])
+    return TimelinePage(entries=rows[:TIMELINE_PAGE_SIZE], number=number, has_next=len(rows) > TIMELINE_PAGE_SIZE)
+
+
 def case_with_parties(*, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
     """Cases with their treaty, latest event and people, for headers and list rows."""
     return (queryset if queryset is not None else Case.objects.all()).select_related(

@@ -81,6 +81,26 @@ def case_refresh_last_event(case: Case) -> None:
     case.last_event, case.last_activity_on = latest, latest.occurred_on if latest else None
 
 
+def case_search_text(case: Case) -> str:
+    """What the search box matches on the case itself: title, reference, offences, people's names."""
+    names = []
+    for party in case.parties.select_related("person").prefetch_related("person__names"):
+        names.append(party.person.name)
+        names.extend(variant.name for variant in party.person.names.all())
+    return "\n".join([case.title, case.reference, case.offences, *names])
+
+
+def case_refresh_search_text(*, cases: Iterable[Case]) -> None:
+    """Rebuild the search text of cases whose title, offences or people's names changed."""
+    for case in cases:
+        # update() keeps this derived column out of the edit history.
+        Case.all_objects.filter(pk=case.pk).update(search_text=case_search_text(case))
+
+
+def _person_cases(person: Person) -> list[Case]:
+    return list(Case.all_objects.filter(parties__person=person).distinct())
+
+
 def source_get_or_create(
     *, url: str = "", title: str, publisher: str = "", published_on: datetime.date | None = None
 ) -> Source:
@@ -129,10 +149,14 @@ def person_set_names(*, person: Person, names: Iterable[tuple[str, str]], by: Ab
             wanted.pop(variant.name, None)
         for name, kind in wanted.items():
             person_add_name(person=person, name=name, kind=kind, by=by)
+        case_refresh_search_text(cases=_person_cases(person))
 
 
 def person_add_name(*, person: Person, name: str, kind: str, by: AbstractBaseUser | None = None) -> PersonName:
-    return _save_validated(PersonName(person=person, name=name, kind=kind), by=by)
+    with transaction.atomic():
+        variant = _save_validated(PersonName(person=person, name=name, kind=kind), by=by)
+        case_refresh_search_text(cases=_person_cases(person))
+    return variant
 
 
 def case_create(
@@ -165,7 +189,9 @@ def case_create(
         opened_on=opened_on,
     )
     with transaction.atomic():
-        return _save_validated(case, by=by)
+        _save_validated(case, by=by)
+        case_refresh_search_text(cases=[case])
+    return case
 
 
 def case_update(
@@ -183,7 +209,9 @@ def case_update(
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.version += 1
-        return _save_validated(locked, by=by)
+        _save_validated(locked, by=by)
+        case_refresh_search_text(cases=[locked])
+    return locked
 
 
 def person_update(
@@ -195,17 +223,24 @@ def person_update(
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.version += 1
-        return _save_validated(locked, by=by)
+        _save_validated(locked, by=by)
+        case_refresh_search_text(cases=_person_cases(locked))
+    return locked
 
 
 def case_remove_party(*, party: CaseParty, by: AbstractBaseUser | None) -> None:
-    _as_history_user(party, by).delete()
+    with transaction.atomic():
+        _as_history_user(party, by).delete()
+        case_refresh_search_text(cases=[party.case])
 
 
 def case_add_party(
     *, case: Case, person: Person, role: str, note: str = "", by: AbstractBaseUser | None = None
 ) -> CaseParty:
-    return _save_validated(CaseParty(case=case, person=person, role=role, note=note), by=by)
+    with transaction.atomic():
+        party = _save_validated(CaseParty(case=case, person=person, role=role, note=note), by=by)
+        case_refresh_search_text(cases=[case])
+    return party
 
 
 def _event_build(*, case: Case, kind: str, fields: dict) -> Event:
@@ -281,15 +316,37 @@ def event_update(
 
 
 def event_delete(*, event: Event, by: AbstractBaseUser | None) -> None:
-    """Remove an event logged in error; its edit history keeps what it said.
+    """Delete an event logged in error. It is only marked deleted: an administrator can restore it,
+    and its history records who deleted it and when.
 
     Stage changes stay: the case's stage is the result of them. Correct a wrong move with a new one."""
     if event.kind == Event.Kind.STAGE_CHANGE:
         raise ValidationError("A stage change cannot be deleted; record a new stage change to correct it.")
     with transaction.atomic():
-        case = event.case
-        _as_history_user(event, by).delete()
-        case_refresh_last_event(case)
+        event.deleted_at, event.deleted_by = timezone.now(), by
+        _as_history_user(event, by).save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+        case_refresh_last_event(event.case)
+
+
+def event_restore(*, event: Event, by: AbstractBaseUser | None) -> None:
+    """Bring back a deleted event."""
+    with transaction.atomic():
+        event.deleted_at, event.deleted_by = None, None
+        _as_history_user(event, by).save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+        case_refresh_last_event(event.case)
+
+
+def case_delete(*, case: Case, by: AbstractBaseUser | None) -> None:
+    """Delete a case: it disappears from every list and page, and an administrator can restore it."""
+    with transaction.atomic():
+        case.deleted_at, case.deleted_by = timezone.now(), by
+        _as_history_user(case, by).save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+
+
+def case_restore(*, case: Case, by: AbstractBaseUser | None) -> None:
+    with transaction.atomic():
+        case.deleted_at, case.deleted_by = None, None
+        _as_history_user(case, by).save(update_fields=["deleted_at", "deleted_by", "updated_at"])
 
 
 def forum_get_or_create(*, name: str, country: str, level: str, jurisdiction: str = "") -> Forum:

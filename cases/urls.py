@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/<slug:reference>/edit/", views.case_edit, name="case_edit"),
     path("cases/<slug:reference>/stage/", views.case_stage_change, name="case_stage_change"),
     path("cases/<slug:reference>/close/", views.case_close, name="case_close"),
+    path("cases/<slug:reference>/delete/", views.case_delete, name="case_delete"),
     path("cases/<slug:reference>/people/add/", views.case_party_add, name="case_party_add"),
     path("cases/<slug:reference>/people/<int:pk>/remove/", views.case_party_remove, name="case_party_remove"),
     path("cases/<slug:reference>/events/new/<slug:kind>/", views.event_create, name="event_create"),

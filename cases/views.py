@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from . import selectors, services
 from .filters import CaseFilter, stage_counts
@@ -24,6 +25,7 @@ from .forms import (
     CaseReopenForm,
     PersonForm,
     PersonNameFormSet,
+    PersonSearchForm,
     SourceFormSet,
     StageChangeForm,
     StatementEventForm,
@@ -91,9 +93,9 @@ def _case_or_404(reference) -> Case:
 def _case_page_context(request, case: Case) -> dict:
     kinds = [k for k in request.GET.getlist("kind") if k in Event.Kind.values]
     newest_first = request.GET.get("order") != "oldest"
-    timeline = Paginator(
-        selectors.case_timeline(case=case, kinds=kinds, newest_first=newest_first), selectors.TIMELINE_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
+    timeline = selectors.case_timeline_page(
+        case=case, kinds=kinds, newest_first=newest_first, page=request.GET.get("page", 1)
+    )
     return {
         "case": case,
         "stage_track": selectors.case_stage_track(case=case),
@@ -455,7 +457,18 @@ def event_delete(request, pk):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(event.case)
-    return _case_updated(request, event.case, message="Event deleted; its history is kept.")
+    return _case_updated(request, event.case, message="Event deleted. An administrator can restore it from the admin.")
+
+
+@require_POST
+@permission_required("cases.delete_case", raise_exception=True)
+def case_delete(request, reference):
+    case = get_object_or_404(Case, reference=reference)
+    services.case_delete(case=case, by=request.user)
+    messages.success(request, f"Case “{case}” deleted. An administrator can restore it from the admin.")
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("cases:case_list"))
+    return redirect("cases:case_list")
 
 
 # History ------------------------------------------------------------------------------------------
@@ -490,10 +503,11 @@ def person_history(request, pk):
 
 @permission_required("cases.view_person", raise_exception=True)
 def person_list(request):
-    query = request.GET.get("q", "").strip()[:200]
+    search = PersonSearchForm(request.GET)
+    query = search.cleaned_data["q"].strip() if search.is_valid() else ""
     people = Person.objects.matching(query) if query else Person.objects.all()
     page = Paginator(people.prefetch_related("names").order_by("name", "pk"), PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "cases/person_list.html", {"page": page, "query": query})
+    return render(request, "cases/person_list.html", {"page": page, "query": query, "search": search})
 
 
 @permission_required("cases.view_person", raise_exception=True)

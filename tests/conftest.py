@@ -1,4 +1,15 @@
+import os
+
+# Playwright's sync API keeps an event loop running in the main thread, and Django then refuses
+# every ORM call made in that thread; the browser tests make such calls between page actions.
+# Set before Django's first database query, so here, at the top of the first conftest loaded.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
 import datetime
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 
@@ -33,3 +44,118 @@ def celery_broker_for_tests():
 def fast_password_hasher(settings):
     """A deliberately slow hash costs ~0.3 s per user created; tests need no protection from brute force."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def login_throttling_off(settings, request):
+    """Django's test client logs in without a request, which the lockout backend refuses;
+    tests of throttling itself are marked `login_throttling` and keep it on."""
+    if "login_throttling" not in request.keywords:
+        settings.AXES_ENABLED = False
+
+
+# Browser tests (marked `browser`) ------------------------------------------------------------------
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+# Where the browser tests leave screenshots (git-ignored).
+TEST_RESULTS_DIR = Path(__file__).resolve().parent.parent / "test-results"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless Chromium for the whole session: starting it costs more than most tests.
+
+    The system's Chromium is used (`playwright install` needs the network); without it the browser
+    tests are skipped, with the reason, rather than passed."""
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("Chromium is not installed: apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class BrowserConsole:
+    """What the pages of one test wrote to the console, and the errors the page itself threw."""
+
+    messages: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    checked: bool = False
+
+    # A missing favicon is the browser's own request, not the app's fault.
+    IGNORED = re.compile(r"favicon")
+
+    def record(self, kind: str, text: str, where: str = "") -> None:
+        line = f"{kind}: {text}" + (f" ({where})" if where else "")
+        self.messages.append(line)
+        if kind in ("error", "pageerror") and not self.IGNORED.search(line):
+            self.errors.append(line)
+
+    def assert_clean(self) -> None:
+        self.checked = True
+        assert not self.errors, "The browser console reported errors:\n" + "\n".join(self.errors)
+
+
+# Turns Content Security Policy violations into console errors with the directive and the blocked
+# resource named, whatever Chromium itself prints about them.
+_REPORT_CSP_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  const blocked = e.blockedURI || "inline code";
+  console.error(`CSP violation: ${e.violatedDirective} blocked ${blocked} at ${e.sourceFile}:${e.lineNumber}`);
+});
+"""
+
+
+@pytest.fixture
+def browser_console():
+    console = BrowserConsole()
+    yield console
+    if not console.checked:
+        console.assert_clean()
+
+
+@pytest.fixture
+def new_page(browser, live_server, browser_console):
+    """Open a page in a fresh browser context (its own cookies), e.g. new_page(java_script_enabled=False).
+
+    Every page's console goes to `browser_console`; the test fails on any error there."""
+    contexts = []
+
+    def open_page(**context_options):
+        context = browser.new_context(base_url=live_server.url, **context_options)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.add_init_script(_REPORT_CSP_VIOLATIONS)
+        page.on("console", lambda msg: browser_console.record(msg.type, msg.text, msg.location.get("url", "")))
+        page.on("pageerror", lambda error: browser_console.record("pageerror", str(error)))
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    """A page in a fresh browser context, against the live server."""
+    return new_page()
+
+
+@pytest.fixture
+def test_results_dir():
+    TEST_RESULTS_DIR.mkdir(exist_ok=True)
+    return TEST_RESULTS_DIR

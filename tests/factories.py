@@ -66,6 +66,8 @@ class CaseFactory(factory.django.DjangoModelFactory):
     requested_state = "US"
     offences = "Fraud"
     stage = Stage.REQUEST_MADE
+    # What services.case_search_text would give a case with no one on it yet.
+    search_text = factory.LazyAttribute(lambda c: "\n".join([c.title, c.reference, c.offences]))
 
 
 class CasePartyFactory(factory.django.DjangoModelFactory):

@@ -17,7 +17,6 @@ import pytest
 from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
-from django.db import close_old_connections
 from kombu.exceptions import OperationalError
 
 from alerts import services, tasks
@@ -99,8 +98,9 @@ def fast_retries(settings):
     settings.ALERTS_MAX_ATTEMPTS = 20
 
 
-@pytest.fixture
-def worker(celery_broker_for_tests):
+@pytest.fixture(scope="module")
+def celery_worker(celery_broker_for_tests):
+    """One worker thread for the module: stopping one takes seconds (it polls the broker)."""
     app = celery_broker_for_tests
     # Tasks left in the queue by an earlier, interrupted run would be run by this worker.
     app.control.purge()
@@ -111,13 +111,26 @@ def worker(celery_broker_for_tests):
 
     task_postrun.connect(count, weak=False)
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10) as running:
+        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=15) as running:
             running.finished = finished
             yield running
     finally:
         task_postrun.disconnect(count)
         app.control.purge()
-        close_old_connections()
+
+
+@pytest.fixture
+def worker(celery_worker):
+    celery_worker.finished.clear()
+    yield celery_worker
+    # Let a task still running finish before the database is emptied under it.
+    wait_for(lambda: not celery_worker_busy(celery_worker), timeout=10, message="the worker to go idle")
+
+
+def celery_worker_busy(worker) -> bool:
+    from celery.worker import state
+
+    return bool(state.active_requests)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ comes from environment variables (https://django-environ.readthedocs.io/). The d
 embedded setup: SQLite and a Celery broker on the file system, both under ``var/``.
 """
 
+import datetime
 from pathlib import Path
 
 import environ
@@ -61,8 +62,15 @@ INSTALLED_APPS = [
     "django_countries",
     "django_htmx",
     "simple_history",
+    "accounts",
     "cases",
     "alerts",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "exchange",
+    # Last, as its documentation asks: it wraps the authentication backends.
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -78,8 +86,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.SessionExpiryMiddleware",
     # Records the request's user on every history row.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last: turns a lockout raised by the authentication backend into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tracker.urls"
@@ -101,6 +112,25 @@ TEMPLATES = [
         },
     },
 ]
+
+# HTTPS AND SECURITY HEADERS
+# ------------------------------------------------------------------------------
+# https://docs.djangoproject.com/en/stable/ref/settings/#secure-ssl-redirect
+# On by default whenever DEBUG is off; each can be turned off for a plain-HTTP test deployment.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Uploads (the import page): refuse bodies larger than this before reading them.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 # CONTENT SECURITY POLICY
 # ------------------------------------------------------------------------------
@@ -140,8 +170,37 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# AUTHENTICATION
+# AUTHENTICATION AND SESSIONS
 # ------------------------------------------------------------------------------
+# https://django-axes.readthedocs.io/en/latest/4_configuration.html
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.RolePermissionBackend",
+]
+# Lock out a username, and separately an address, after repeated failures, for a while.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_VERBOSE = False
+# Behind a reverse proxy: how many proxies stand in front of the app (0: none, trust REMOTE_ADDR only).
+# Each proxy appends the address it saw to X-Forwarded-For; see accounts.network.client_ip.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
+if PROXY_COUNT:
+    # The proxy terminates TLS and says so in this header; it must strip any the client sent.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# https://docs.djangoproject.com/en/stable/topics/http/sessions/
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_MINUTES", default=120) * 60
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_LIFETIME_HOURS", default=12) * 3600
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_LIFETIME
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -215,6 +274,27 @@ ALERTS_SWEEP_AFTER = env.int("ALERTS_SWEEP_AFTER", default=120)
 # How many of the case's latest events an alert email lists.
 ALERTS_LATEST_EVENTS = env.int("ALERTS_LATEST_EVENTS", default=5)
 
+# IMPORT, EXPORT AND THE READ API
+# ------------------------------------------------------------------------------
+# Import files above this size are refused before they are read.
+EXCHANGE_IMPORT_MAX_BYTES = env.int("EXCHANGE_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+# https://www.django-rest-framework.org/api-guide/settings/ : read-only, token-authenticated, paginated.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+}
+# https://drf-spectacular.readthedocs.io/en/latest/settings.html
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Extradition Case Tracker API",
+    "DESCRIPTION": "Read-only access to cases and their events. Send `Authorization: Token <your token>`.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "ENUM_NAME_OVERRIDES": {"StageEnum": "cases.models.Stage"},
+}
+
 # CELERY
 # ------------------------------------------------------------------------------
 # https://docs.celeryq.dev/en/stable/userguide/configuration.html
@@ -254,12 +334,22 @@ CELERY_BEAT_SCHEDULE = {
 
 # LOGGING
 # ------------------------------------------------------------------------------
+# The security log (logins, lockouts, refusals, role changes) is JSON, one event a line, so that
+# a log collector can index it; LOG_FORMAT=json makes every other log line JSON too.
+_json = {"()": "pythonjsonlogger.json.JsonFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": _json,
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": env.str("LOG_FORMAT", default="plain")},
+        "security": {"class": "logging.StreamHandler", "formatter": "json"},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"security": {"handlers": ["security"], "level": "INFO", "propagate": False}},
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -7,5 +7,9 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("alerts/", include("alerts.urls")),
+    path("exchange/", include("exchange.urls")),
+    path("api/", include("exchange.api_urls")),
     path("", include("cases.urls")),
 ]
+
+handler403 = "accounts.views.permission_denied"

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -52,7 +51,7 @@ class Command(BaseCommand):
         user, created = get_user_model().objects.get_or_create(
             username=username, defaults={"first_name": first, "last_name": last, "email": f"{username}@example.org"}
         )
-        user.groups.add(Group.objects.get(name=role))
+        roles.user_set_role(user=user, role=role)
         if created or not password_file.exists():
             password = secrets.token_urlsafe(12)
             user.set_password(password)

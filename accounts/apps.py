@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class AccountsConfig(AppConfig):
+    name = "accounts"
+    verbose_name = "Accounts and security"
+
+    def ready(self):
+        from . import middleware, security  # noqa: F401  (connect their signal receivers)

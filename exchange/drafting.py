@@ -1,0 +1,640 @@
+"""
+Drafting events from a news article: proposals for an analyst to confirm, edit or discard.
+
+Everything here is offline and read-only: rules over the article's sentences, dateparser to
+resolve dates as news writes them ("on Friday (January 31)", "January 21, 2025", "last month")
+against the publication date, and the database to recognise people (through their name
+variants), courts and cases already recorded. Nothing is saved until ``drafts_record`` is called
+with the drafts the analyst confirmed.
+
+The rules are deliberately narrow: a court ruling needs a court and a decision in one sentence;
+a government statement needs a quotation attributed to a speaker. What they miss, the analyst
+adds by hand; what they propose wrongly, the analyst discards.
+"""
+
+import calendar
+import datetime
+import re
+from dataclasses import asdict, dataclass, field
+
+from dateparser.date import DateDataParser
+from django.db import transaction
+from django.db.models import Q
+
+from cases import services
+from cases.dates import DatePrecision
+from cases.models import Case, CaseParty, Confidence, Event, Forum, Person, PersonName, Statement
+
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+MONTHS_SHORT = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
+WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_MONTH = rf"(?:{MONTHS}|(?:{MONTHS_SHORT})\.?)"
+
+# Date expressions as news writes them, most specific first; each gives the precision it states.
+DATE_PATTERNS = [
+    (re.compile(rf"\b(?:on\s+)?(?P<weekday>{WEEKDAYS})\s*\(\s*(?P<inner>{_MONTH}\s+\d{{1,2}}|\d{{1,2}}\s+{_MONTH})\s*\)"), DatePrecision.DAY),
+    (re.compile(rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?,?\s+\d{{4}}\b"), DatePrecision.DAY),
+    (re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH},?\s+\d{{4}}\b"), DatePrecision.DAY),
+    (re.compile(rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?!,?\s*\d{{4}})"), DatePrecision.DAY),
+    (re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b(?!,?\s*\d{{4}})"), DatePrecision.DAY),
+    (re.compile(rf"\b(?:on|last|this|since)\s+(?P<weekday>{WEEKDAYS})\b"), DatePrecision.DAY),
+    (re.compile(r"\b(?:yesterday|today)\b", re.I), DatePrecision.DAY),
+    (re.compile(rf"\b(?:early|mid|late|in|since|during|until|by)?-?\s*{_MONTH}\s+\d{{4}}\b"), DatePrecision.MONTH),
+    (re.compile(r"\b(?:last|this|earlier this|previous)\s+month\b", re.I), DatePrecision.MONTH),
+    (re.compile(r"\b(?:last|this|earlier this)\s+year\b", re.I), DatePrecision.YEAR),
+    (re.compile(r"\b(?:in|since|during|until|by|early|mid|late)[\s-]+(?P<year>(?:19|20)\d{2})\b"), DatePrecision.YEAR),
+]
+
+# Court decisions as reported, with the decision code they suggest.
+DECISIONS = [
+    (re.compile(r"\b(?:declin|refus)\w*\s+to\s+(?:hear|take up|review)|\bdenied\s+(?:a\s+|his\s+|her\s+|the\s+)?(?:writ\s+of\s+)?certiorari|\bcert(?:iorari)?\s+denied", re.I), Event.Decision.CERT_DENIED),
+    (re.compile(r"\b(?:den(?:ied|ies)|refus\w+|reject\w*|dismiss\w*)\b[^.]{0,60}\bstay\b|\bstay\b[^.]{0,40}\b(?:denied|rejected|refused)", re.I), Event.Decision.STAY_DENIED),
+    (re.compile(r"\b(?:grant\w*)\b[^.]{0,40}\bstay\b|\bstay(?:ed)?\b[^.]{0,20}\bgranted|\bstayed\s+(?:his|her|the)\s+extradition", re.I), Event.Decision.STAY_GRANTED),
+    (re.compile(r"\b(?:grant\w*)\s+(?:him\s+|her\s+)?bail|\breleased\s+on\s+bail", re.I), Event.Decision.BAIL_GRANTED),
+    (re.compile(r"\b(?:den\w+|refus\w+|reject\w+)\s+(?:him\s+|her\s+|his\s+|her\s+)?bail|\bbail\s+(?:plea|application)\b[^.]{0,30}\b(?:rejected|dismissed|denied)", re.I), Event.Decision.BAIL_DENIED),
+    (re.compile(r"\b(?:dismiss|reject|throw\w* out|threw out|turn\w* down)\w*\b[^.]{0,60}\b(?:appeal|petition|plea|challenge|application|request|bid)"
+                r"|\blost\s+(?:his|her)\s+(?:\w+\s+)?appeal"
+                r"|\b(?:appeal|petition|plea|request|bid|application)\b[^.]{0,40}\b(?:was|were|been)\s+(?:rejected|dismissed|refused|turned down)",
+                re.I), Event.Decision.PETITION_DENIED),
+    (re.compile(r"\b(?:upheld|uphold\w*|affirm\w*)\b", re.I), Event.Decision.AFFIRMED),
+    (re.compile(r"\b(?:quash\w*|overturn\w*|revers\w*|set aside)\b", re.I), Event.Decision.REVERSED),
+    (re.compile(r"\bdischarg\w*\b", re.I), Event.Decision.DISCHARGED),
+    (re.compile(r"\b(?:refus\w+|block\w+|bar\w+|den\w+)\s+(?:his\s+|her\s+|the\s+)?extradition", re.I), Event.Decision.REFUSED),
+    (re.compile(r"\b(?:order\w*|approv\w*|clear\w*)\s+[^.]{0,60}?extradition|\bcertif\w+\b[^.]{0,40}\bextradit", re.I), Event.Decision.ORDER_MADE),
+    (re.compile(r"\b(?:allow\w*|accept\w*)\s+(?:his\s+|her\s+|the\s+)?(?:appeal|petition|plea)", re.I), Event.Decision.PETITION_GRANTED),
+]
+
+COURT = re.compile(
+    r"(?P<court>(?:(?:the|a)\s+)?(?:(?:US|U\.S\.|UK|U\.K\.|Indian|British|American|federal|Federal|[A-Z][a-z’'.]+)\s+){0,3}"
+    r"(?:Supreme Court|High Court|Court of Appeals?|Circuit Court(?: of Appeals)?|(?:Ninth|Second|Seventh|Fifth|\w+th) Circuit|"
+    r"Magistrates?[’']?s?[’']? Court|[Dd]istrict [Cc]ourt|[Ss]pecial (?:NIA )?[Cc]ourt|Crown Court|European Court of Human Rights|[Cc]ourt))"
+)
+COURT_LEVELS = [
+    ("Supreme Court", Forum.Level.SUPREME),
+    ("High Court", Forum.Level.APPEAL),
+    ("Court of Appeal", Forum.Level.APPEAL),
+    ("Circuit", Forum.Level.APPEAL),
+    ("Magistrates", Forum.Level.FIRST_INSTANCE),
+    ("district court", Forum.Level.REVIEW),
+    ("Human Rights", Forum.Level.HUMAN_RIGHTS),
+    ("Special", Forum.Level.REQUESTING_STATE),
+    ("special", Forum.Level.REQUESTING_STATE),
+]
+COUNTRY_WORDS = [
+    (re.compile(r"(?<!\w)(?:US|U\.S\.|American|United States|Washington|federal|Ninth Circuit|Chicago|California|Los Angeles)(?!\w)"), "US"),
+    (re.compile(r"(?<!\w)(?:UK|U\.K\.|British|United Kingdom|Westminster|London|England|Home Office|Home Secretary)(?!\w)"), "GB"),
+    (re.compile(r"(?<!\w)(?:India|Indian|New Delhi|Delhi|Mumbai|Bombay|NIA|CBI|Ministry of External Affairs|MEA)(?!\w)"), "IN"),
+]
+COURT_FULL_NAMES = {("supreme court", "US"): "Supreme Court of the United States", ("supreme court", "GB"): "Supreme Court of the United Kingdom",
+                    ("supreme court", "IN"): "Supreme Court of India", ("high court", "GB"): "High Court of England and Wales",
+                    ("magistrates' court", "GB"): "Westminster Magistrates' Court"}
+
+# Government bodies whose spokespeople speak for a state, with that state.
+BODIES = [
+    (re.compile(r"Ministry of External Affairs|\bMEA\b"), "Ministry of External Affairs", "IN"),
+    (re.compile(r"Ministry of Home Affairs|\bMHA\b"), "Ministry of Home Affairs", "IN"),
+    (re.compile(r"National Investigation Agency|\bNIA\b"), "National Investigation Agency", "IN"),
+    (re.compile(r"Central Bureau of Investigation|\bCBI\b"), "Central Bureau of Investigation", "IN"),
+    (re.compile(r"Enforcement Directorate|\bED\b"), "Enforcement Directorate", "IN"),
+    (re.compile(r"(?:US |U\.S\. )?(?:Department of Justice|Justice Department|\bDOJ\b)"), "Department of Justice", "US"),
+    (re.compile(r"(?:US |U\.S\. )?(?:State Department|Department of State)"), "Department of State", "US"),
+    (re.compile(r"Home Office"), "Home Office", "GB"),
+    (re.compile(r"Crown Prosecution Service|\bCPS\b"), "Crown Prosecution Service", "GB"),
+    (re.compile(r"Foreign Office|Foreign, Commonwealth"), "Foreign, Commonwealth and Development Office", "GB"),
+]
+TITLES = r"(?:official\s+)?spokesperson|spokesman|spokeswoman|minister|secretary|Home Secretary|Secretary of State|Attorney General|official|prosecutor|director|ambassador|high commissioner"
+SPEECH_VERBS = r"said|says|told|added|stated|reiterated|noted|announced|explained|confirmed|asserted|remarked"
+NAME = r"[A-Z][a-zA-Z’'\-]+(?:\s+[A-Z][a-zA-Z’'\-]+){1,3}"
+
+QUOTE = re.compile(r"[“\"](?P<quote>[^”\"]{20,})[”\"]")
+ATTRIBUTION_AFTER = re.compile(rf"^[\s,]*(?:{SPEECH_VERBS})\s+(?P<who>[^.“\"]+?)\s*(?:\.|,|$)")
+ATTRIBUTION_AFTER_INVERTED = re.compile(rf"^[\s,]*(?P<who>[^.“\"]+?)\s+(?:{SPEECH_VERBS})\s*(?:\.|,|$)")
+ATTRIBUTION_BEFORE = re.compile(rf"(?P<who>(?:[A-Z][^.“\"]*?|[Hh]e|[Ss]he))\s+(?:{SPEECH_VERBS})\b[^.“\"]*?$")
+PRONOUN = re.compile(r"^(?:he|she|they|the spokesperson|the minister)$", re.I)
+
+EXECUTIVE = re.compile(
+    r"(?P<who>Home Secretary|Secretary of State)[^.]{0,80}?\b(?:signed|ordered|approved)\b[^.]{0,40}?\b(?:order|extradition)", re.I
+)
+CUSTODY = [
+    (re.compile(r"\b(?:was|been|were)\s+(?:formally\s+)?arrested\b|\barrested\s+(?:him|her)\b", re.I), Event.CustodyChange.ARRESTED),
+    (re.compile(r"\b(?:was|been|being)\s+[“\"]?(?:successfully\s+|formally\s+)?(?:extradited|surrendered|handed over)\b", re.I), Event.CustodyChange.SURRENDERED),
+    (re.compile(r"\b(?:sent|remanded)\b[^.]{0,40}\bcustody\b", re.I), Event.CustodyChange.REMANDED),
+    (re.compile(r"\b(?:released|granted)\s+(?:on\s+)?bail\b", re.I), Event.CustodyChange.BAILED),
+]
+
+EXTRADITION_WORDS = re.compile(r"\bextradit\w*|\bsurrender\w*|\bthe accused\b|\bhis (?:appeal|petition|plea)\b|\bhabeas\b|\bcertiorari\b", re.I)
+
+
+@dataclass
+class Draft:
+    """One proposed event; the analyst confirms, edits or discards it. Plain data, so that a form
+    can carry it between the proposal and the confirmation."""
+
+    kind: str
+    date: str  # as the analyst types it: YYYY, YYYY-MM or YYYY-MM-DD
+    date_precision: str
+    date_approximate: bool
+    date_as_written: str
+    summary: str
+    evidence: str  # the sentence the draft comes from
+    about_case: bool
+    why: str  # why it is (or is not) thought to be about the case
+    confidence: str = Confidence.REPORTED
+    forum_name: str = ""
+    forum_country: str = ""
+    forum_level: str = ""
+    decision: str = ""
+    government: str = ""
+    body: str = ""
+    speaker_name: str = ""
+    speaker_id: int | None = None
+    speaker_title: str = ""
+    channel: str = ""
+    quote: str = ""
+    custody_change: str = ""
+
+    def as_initial(self) -> dict:
+        return asdict(self) | {"record": self.about_case}
+
+
+@dataclass
+class Proposal:
+    drafts: list[Draft] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)  # recorded people the article names
+    cases: list[Case] = field(default_factory=list)  # recorded cases the article concerns
+    dates: list[tuple[str, str]] = field(default_factory=list)  # (as written, resolved) for the analyst to check
+
+
+# Dates -------------------------------------------------------------------------------------------
+
+
+def _parser(published_on: datetime.date) -> DateDataParser:
+    base = datetime.datetime.combine(published_on, datetime.time(12))
+    return DateDataParser(languages=["en"], settings={"RELATIVE_BASE": base, "PREFER_DATES_FROM": "past",
+                                                       "PREFER_DAY_OF_MONTH": "first"})
+
+
+def date_resolve(text: str, *, published_on: datetime.date) -> tuple[datetime.date, str, bool] | None:
+    """(first day of the period, precision, approximate) for a date as written in a news report of
+    that day, or None. A date without a year is the latest such date on or before publication."""
+    text = " ".join(text.split())
+    weekday = re.search(rf"\b({WEEKDAYS})\b", text)
+    inner = re.search(r"\(([^)]*)\)", text)
+    if weekday and inner:
+        text = inner.group(1)  # "Friday (January 31)": the date in brackets is the exact one
+    elif weekday:
+        # "on Friday" in a report of a Friday is that day; otherwise the Friday before.
+        target = list(calendar.day_name).index(weekday.group(1))
+        return published_on - datetime.timedelta(days=(published_on.weekday() - target) % 7), DatePrecision.DAY, False
+    lowered = text.lower()
+    approximate = bool(re.match(r"(early|mid|late)\b", lowered))
+    cleaned = re.sub(r"^(?:on|in|since|during|until|by|early|mid|late|earlier)\b-?\s*", "", text, flags=re.I)
+    cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", cleaned).replace(" of ", " ")
+    if re.fullmatch(r"-?\s*(?:19|20)\d{2}", cleaned.strip()):
+        cleaned = cleaned.strip(" -")
+        return datetime.date(int(cleaned), 1, 1), DatePrecision.YEAR, approximate
+    data = _parser(published_on).get_date_data(cleaned)
+    if data.date_obj is None:
+        return None
+    value = data.date_obj.date()
+    period = data.period or "day"
+    if period == "year" or lowered.endswith("year"):
+        return datetime.date(value.year, 1, 1), DatePrecision.YEAR, approximate
+    if period == "month" or lowered.endswith("month"):
+        return datetime.date(value.year, value.month, 1), DatePrecision.MONTH, approximate
+    if period == "week":
+        return value, DatePrecision.DAY, True
+    if value > published_on and not re.search(r"\d{4}", cleaned):
+        value = value.replace(year=value.year - 1)
+    return value, DatePrecision.DAY, approximate
+
+
+def dates_find(sentence: str, *, published_on: datetime.date) -> list[tuple[str, datetime.date, str, bool]]:
+    """Every date expression in a sentence, resolved: (as written, date, precision, approximate)."""
+    found, taken = [], []
+    for pattern, _precision in DATE_PATTERNS:
+        for match in pattern.finditer(sentence):
+            span = match.span()
+            if any(span[0] < end and start < span[1] for start, end in taken):
+                continue
+            resolved = date_resolve(match.group(0), published_on=published_on)
+            if resolved is None:
+                continue
+            taken.append(span)
+            found.append((span[0], match.group(0).strip(), *resolved))
+    return [item[1:] for item in sorted(found)]
+
+
+def _text_of(value: datetime.date, precision: str) -> str:
+    if precision == DatePrecision.YEAR:
+        return f"{value.year:04d}"
+    if precision == DatePrecision.MONTH:
+        return f"{value.year:04d}-{value.month:02d}"
+    return value.isoformat()
+
+
+# Sentences, people and cases ---------------------------------------------------------------------
+
+
+def sentences_split(text: str) -> list[str]:
+    """Sentences, keeping a quotation's inner sentence breaks inside the quotation."""
+    text = text.replace("\r", "")
+    result = []
+    for paragraph in filter(None, (p.strip() for p in text.split("\n"))):
+        parts, buffer, depth = [], "", 0
+        for index, char in enumerate(paragraph):
+            buffer += char
+            if char in "“":
+                depth += 1
+            elif char in "”":
+                depth = max(0, depth - 1)
+            elif char == '"':
+                depth = 0 if depth else 1
+            following = paragraph[index + 1:index + 3]
+            if char in ".?!" and depth == 0 and (following[:1] == " " and following[1:2].isupper() or not following):
+                # Not after an initial or a title (“U.S.”, “Mr.”).
+                if not re.search(r"(?:\b[A-Z]|\bMr|\bMrs|\bMs|\bDr|\bSt|\bNo|\bvs?)\.$", buffer):
+                    parts.append(buffer.strip())
+                    buffer = ""
+        if buffer.strip():
+            parts.append(buffer.strip())
+        result.extend(parts)
+    return result
+
+
+def people_mentioned(text: str) -> list[Person]:
+    """Recorded people the text names, by their name or any variant (full names, spellings)."""
+    candidates = set()
+    for match in re.finditer(r"\b[A-Z][\w’'\-.]*(?:\s+[A-Z][\w’'\-.]*){1,3}", text):
+        words = [re.sub(r"(?:[’']s|[’'.,])$", "", word) for word in match.group(0).split()]
+        for start in range(len(words)):
+            for end in range(start + 2, len(words) + 1):
+                candidates.add(" ".join(words[start:end]).lower())
+    if not candidates:
+        return []
+    query = Q()
+    for name in candidates:
+        query |= Q(name__iexact=name)
+    person_ids = set(Person.objects.filter(query).values_list("pk", flat=True))
+    person_ids |= set(PersonName.objects.filter(query).values_list("person_id", flat=True))
+    return list(Person.objects.filter(pk__in=person_ids).prefetch_related("names").order_by("name"))
+
+
+def _surnames(person: Person) -> set[str]:
+    names = [person.name] + [n.name for n in person.names.all()]
+    return {name.split()[-1] for name in names if len(name.split()[-1]) >= 3} | set(names)
+
+
+def cases_mentioned(text: str, people: list[Person]) -> list[Case]:
+    """Cases whose reference or title the text gives, or on which a named person is the one sought."""
+    by_party = Case.objects.filter(
+        parties__person__in=people, parties__role=CaseParty.Role.PERSON_SOUGHT
+    ) if people else Case.objects.none()
+    refs = set(re.findall(r"\b[a-z0-9]+(?:-[a-z0-9]+)+\b", text))
+    by_ref = Case.objects.filter(reference__in=refs) if refs else Case.objects.none()
+    return list((by_party | by_ref).distinct().order_by("title"))
+
+
+def _case_names(case: Case) -> set[str]:
+    """Words that, in a sentence, show it is about this case: the sought person's names and surnames."""
+    names = set()
+    for party in case.parties.select_related("person").prefetch_related("person__names"):
+        if party.role == CaseParty.Role.PERSON_SOUGHT:
+            names |= _surnames(party.person)
+    return names
+
+
+def _others_sought(case: Case, people: list[Person]) -> set[str]:
+    """Surnames of recorded people named in the article who are not sought in this case."""
+    sought = {p.person_id for p in case.parties.all() if p.role == CaseParty.Role.PERSON_SOUGHT}
+    return {name for person in people if person.pk not in sought for name in _surnames(person)}
+
+
+def _relevance(text: str, *, case: Case, case_names: set[str], other_names: set[str],
+               article_names: list[str] = ()) -> tuple[bool, str]:
+    """Whether a sentence is about the case, and why. ``article_names`` (the sought person's names
+    found anywhere in the article) let a ruling or custody change that names nobody count as the
+    case's; statements do not get that benefit, because one briefing covers several matters."""
+    named = sorted(name for name in case_names if re.search(rf"\b{re.escape(name)}\b", text))
+    if named:
+        return True, f"Names {named[0]}."
+    others = sorted(name for name in other_names if re.search(rf"\b{re.escape(name)}\b", text))
+    if others:
+        return False, f"About {others[0]}, not the person sought in this case."
+    if EXTRADITION_WORDS.search(text):
+        return True, "Speaks of the extradition or the accused without naming another person."
+    if article_names:
+        return True, f"The article is about {article_names[0]} and this sentence names no one else."
+    return False, "Does not mention the person sought or the extradition: probably about another matter."
+
+
+# Drafts ------------------------------------------------------------------------------------------
+
+
+def _country_in(text: str) -> str:
+    for pattern, code in COUNTRY_WORDS:
+        if pattern.search(text):
+            return code
+    return ""
+
+
+def _court(sentence: str, *, requested_state: str) -> tuple[str, str, str] | None:
+    match = COURT.search(sentence)
+    if not match:
+        return None
+    phrase = re.sub(r"^(?:the|a)\s+", "", match.group("court").strip(), flags=re.I)
+    country = _country_in(phrase) or _country_in(sentence) or requested_state
+    core = re.sub(r"^(?:(?:US|U\.S\.|UK|U\.K\.|Indian|British|American|London|English)\s+)+", "", phrase)
+    level = next((lvl for key, lvl in COURT_LEVELS if key.lower() in core.lower()), Forum.Level.OTHER)
+    known = Forum.objects.filter(country=country, name__icontains=core).order_by("name").first() if core.lower() != "court" else None
+    if known:
+        return known.name, known.country.code, known.level
+    name = COURT_FULL_NAMES.get((core.lower().replace("’", "'"), country), core)
+    return name, country, level
+
+
+def _surnames_of_name(name: str) -> set[str]:
+    return {name, name.split()[-1]} if name else set()
+
+
+def _speaker(who: str, *, context: str, last_speaker: dict | None, known: dict | None = None) -> dict | None:
+    """Body, title, name and government from an attribution such as “Ministry of External Affairs
+    spokesperson Randhir Jaiswal”, or the previous speaker for “he said” and “Jaiswal said”."""
+    who = re.sub(r"^(?:Meanwhile|However|Later|Earlier|Separately|Also|And|But)\b,?\s*", "", who.strip(" ,"))
+    if PRONOUN.match(who) or re.fullmatch(r"(?:he|she)\s+\w+", who, re.I):
+        if last_speaker:
+            return dict(last_speaker)
+        for pattern, body, government in BODIES:
+            if pattern.search(context):
+                title = "Spokesperson" if "spokes" in who.lower() else ""
+                return {"body": body, "government": government, "speaker_title": title, "speaker_name": ""}
+        return None
+    surname = re.fullmatch(r"(?:Mr\.?\s+|Ms\.?\s+|Mrs\.?\s+)?([A-Z][\w’'\-]+)", who)
+    if surname:
+        if last_speaker and last_speaker["speaker_name"].split()[-1:] == [surname.group(1)]:
+            return dict(last_speaker)
+        for name, person in (known or {}).items():
+            if name.split()[-1] == surname.group(1).lower():
+                return {"body": "", "government": _country_in(context), "speaker_title": "", "speaker_name": person.name}
+        return None
+    if not re.search(r"[A-Z]", who):
+        return None
+    speaker = {"body": "", "government": "", "speaker_title": "", "speaker_name": ""}
+    for pattern, body, government in BODIES:
+        if pattern.search(who):
+            speaker.update(body=body, government=government)
+            break
+    title = re.search(rf"\b({TITLES})\b", who, re.I)
+    if title:
+        speaker["speaker_title"] = title.group(1)[0].upper() + title.group(1)[1:]
+    name = re.search(rf"({NAME})\s*$", who)
+    if name:
+        candidate = name.group(1)
+        for pattern, _body, _gov in BODIES:
+            candidate = pattern.sub("", candidate).strip()
+        if len(candidate.split()) >= 2 and not re.search(rf"\b(?:{TITLES})\b", candidate, re.I):
+            speaker["speaker_name"] = candidate
+    if not speaker["government"]:
+        speaker["government"] = _country_in(who) or _country_in(context)
+    if not speaker["body"] and not speaker["speaker_name"]:
+        return None
+    return speaker
+
+
+def _channel(text: str) -> str:
+    lowered = text.lower()
+    if "briefing" in lowered:
+        return Statement.Channel.BRIEFING
+    if "press release" in lowered or "statement issued" in lowered:
+        return Statement.Channel.PRESS_RELEASE
+    if any(word in lowered for word in ("parliament", "lok sabha", "rajya sabha", "house of commons", "congress")):
+        return Statement.Channel.PARLIAMENT
+    if "told reporters" in lowered or "interview" in lowered:
+        return Statement.Channel.INTERVIEW
+    return Statement.Channel.OTHER
+
+
+def article_propose(*, case: Case, text: str, published_on: datetime.date) -> Proposal:
+    """Draft events for a case from the text of a news report published on the given day."""
+    proposal = Proposal()
+    sentences = sentences_split(text)
+    proposal.people = people_mentioned(text)
+    proposal.cases = cases_mentioned(text, proposal.people)
+    case_names = _case_names(case)
+    article_names = sorted(name for name in case_names if re.search(rf"\b{re.escape(name)}\b", text))
+    other_names = _others_sought(case, proposal.people)
+    requested = case.requested_state.code
+    people_by_name = {}
+    for person in proposal.people:
+        for name in [person.name] + [n.name for n in person.names.all()]:
+            people_by_name[name.lower()] = person
+
+    # The day the government spoke: the first date attached to "said" in the report, else publication.
+    speech_date = None
+    for sentence in sentences:
+        said = re.search(rf"\b(?:{SPEECH_VERBS})\b", sentence)
+        if said:
+            dates = [d for d in dates_find(sentence, published_on=published_on) if d[0] and sentence.find(d[0]) > said.start() - 3]
+            if dates:
+                speech_date = dates[0]
+                break
+    for sentence in sentences:
+        for written, value, precision, approximate in dates_find(sentence, published_on=published_on):
+            proposal.dates.append((written, _text_of(value, precision)))
+
+    drafts: list[Draft] = []
+    last_speaker = None
+    for index, sentence in enumerate(sentences):
+        context = " ".join(sentences[max(0, index - 1):index + 1])
+        # Government statements: a quotation attributed to a speaker.
+        for match in QUOTE.finditer(sentence):
+            quote = match.group("quote").strip()
+            after, before = sentence[match.end():], sentence[:match.start()]
+            attribution = ATTRIBUTION_AFTER.match(after) or ATTRIBUTION_AFTER_INVERTED.match(after)
+            who = attribution.group("who") if attribution else None
+            if who is None:
+                before_match = ATTRIBUTION_BEFORE.search(before)
+                who = before_match.group("who") if before_match else None
+                if who:
+                    # "While there was no response from X, government sources said": the clause that speaks.
+                    who = re.split(rf"\b(?:{SPEECH_VERBS})\b", who)[0].rsplit(",", 1)[-1]
+            wider = " ".join(sentences[max(0, index - 2):index + 1])
+            speaker = _speaker(who, context=wider, last_speaker=last_speaker, known=people_by_name) if who else None
+            if speaker is None:
+                continue
+            last_speaker = speaker
+            quote = re.sub(r"[,;]\s*$", ".", quote)
+            if before.strip() and not before.rstrip().endswith((":", ",")) and not attribution:
+                # A fragment quoted inside a sentence: keep the sentence around it for the summary.
+                pass
+            spoken = sentence
+            about, why = _relevance(spoken, case=case, case_names=case_names,
+                                    other_names=other_names - _surnames_of_name(speaker["speaker_name"]))
+            date = speech_date or (quote, published_on, DatePrecision.DAY, False)
+            person = people_by_name.get(speaker["speaker_name"].lower()) if speaker["speaker_name"] else None
+            who_label = speaker["speaker_name"] or speaker["body"]
+            drafts.append(Draft(
+                kind=Event.Kind.STATEMENT,
+                date=_text_of(date[1], date[2]),
+                date_precision=date[2],
+                date_approximate=date[3],
+                date_as_written=date[0] if speech_date else "publication date",
+                summary=f"{who_label}: “{_shorten(quote, 140)}”",
+                evidence=sentence,
+                about_case=about,
+                why=why,
+                government=speaker["government"],
+                body=speaker["body"],
+                speaker_name=person.name if person else speaker["speaker_name"],
+                speaker_id=person.pk if person else None,
+                speaker_title=speaker["speaker_title"],
+                channel=_channel(text),
+                quote=quote,
+            ))
+        # Court rulings: a court and a decision in one sentence (also inside quotations).
+        for clause in [sentence]:
+            executive = EXECUTIVE.search(clause)
+            if executive:
+                # A minister's order is recorded as a ruling of the executive "forum", as the model keeps it.
+                # The minister deciding is the requested state's: the Home Secretary in the UK, the Secretary of State in the US.
+                name = {"GB": "Home Secretary", "US": "Secretary of State"}.get(
+                    requested, executive.group("who").title().replace(" Of ", " of "))
+                court = (name, requested, Forum.Level.EXECUTIVE)
+                decision, court_at = Event.Decision.ORDER_MADE, executive.start()
+            else:
+                court = _court(clause, requested_state=requested)
+                decision = next((code for pattern, code in DECISIONS if pattern.search(clause)), None)
+                court_at = COURT.search(clause).start() if court else 0
+            if not court or not decision:
+                continue
+            dates = _ruling_dates(clause, court_at=court_at, published_on=published_on)
+            about, why = _relevance(context, case=case, case_names=case_names, other_names=other_names,
+                                    article_names=article_names)
+            if dates:
+                written, value, precision, approximate = dates[0]
+            else:
+                written, value, precision, approximate = "not stated: before publication", published_on, DatePrecision.DAY, True
+            drafts.append(Draft(
+                kind=Event.Kind.RULING,
+                date=_text_of(value, precision),
+                date_precision=precision,
+                date_approximate=approximate,
+                date_as_written=written,
+                summary=_ruling_summary(court[0], decision, clause),
+                evidence=clause,
+                about_case=about,
+                why=why,
+                forum_name=court[0],
+                forum_country=court[1],
+                forum_level=court[2],
+                decision=decision,
+            ))
+        # Custody changes: arrests, surrender, remand, bail, dated in the same sentence.
+        for pattern, change in CUSTODY:
+            if not pattern.search(sentence) or not dates_find(sentence, published_on=published_on):
+                continue
+            written, value, precision, approximate = dates_find(sentence, published_on=published_on)[0]
+            about, why = _relevance(sentence, case=case, case_names=case_names, other_names=other_names,
+                                    article_names=article_names)
+            drafts.append(Draft(
+                kind=Event.Kind.CUSTODY,
+                date=_text_of(value, precision),
+                date_precision=precision,
+                date_approximate=approximate,
+                date_as_written=written,
+                summary=f"{Event.CustodyChange(change).label}.",
+                evidence=sentence,
+                about_case=about,
+                why=why,
+                custody_change=change,
+            ))
+    proposal.drafts = _deduplicate(drafts)
+    return proposal
+
+
+def _ruling_dates(sentence: str, *, court_at: int, published_on: datetime.date) -> list:
+    """Dates that can be the ruling's, nearest the court first: "said on Friday" dates the speech, not the ruling."""
+    candidates = []
+    for found in dates_find(sentence, published_on=published_on):
+        at = sentence.find(found[0])
+        if re.search(rf"\b(?:{SPEECH_VERBS})\s*$", sentence[:at]):
+            continue
+        candidates.append((abs(at - court_at), found))
+    return [found for _distance, found in sorted(candidates, key=lambda item: item[0])]
+
+
+def _shorten(text: str, length: int) -> str:
+    return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _ruling_summary(court: str, decision: str, sentence: str) -> str:
+    return f"{court}: {Event.Decision(decision).label.lower()}."
+
+
+def _deduplicate(drafts: list[Draft]) -> list[Draft]:
+    """One draft per ruling (court and decision) and per quotation, keeping the best-dated one."""
+    kept: list[Draft] = []
+    for draft in drafts:
+        same = None
+        for index, other in enumerate(kept):
+            if draft.kind != other.kind:
+                continue
+            if draft.kind == Event.Kind.STATEMENT and draft.quote == other.quote:
+                same = index
+            elif draft.kind in (Event.Kind.RULING, Event.Kind.CUSTODY) and (draft.forum_name, draft.decision, draft.custody_change) == (
+                other.forum_name, other.decision, other.custody_change
+            ) and (draft.date == other.date or draft.date_approximate or other.date_approximate):
+                # The same ruling told twice (once undated): one draft, with the better date.
+                same = index
+        if same is None:
+            kept.append(draft)
+        elif kept[same].date_approximate and not draft.date_approximate:
+            draft.about_case = draft.about_case or kept[same].about_case
+            kept[same] = draft
+    return kept
+
+
+# Recording the confirmed drafts ------------------------------------------------------------------
+
+
+def drafts_record(*, case: Case, drafts: list[dict], source: dict, by) -> list[Event]:
+    """Record the drafts the analyst confirmed, each with the article as its source; all or none.
+
+    ``drafts`` are cleaned form data (see forms.DraftForm); ``source`` has url, title, publisher
+    and published_on. Raises ValidationError from the services, with nothing saved."""
+    events = []
+    with transaction.atomic():
+        article = services.source_get_or_create(**source)
+        for draft in drafts:
+            common = {
+                "occurred_on": draft["occurred_on"],
+                "date_precision": draft["date_precision"],
+                "date_approximate": draft["date_approximate"],
+                "reported_on": source["published_on"],
+                "confidence": draft["confidence"],
+                "sources": [article],
+                "by": by,
+            }
+            if draft["kind"] == Event.Kind.STATEMENT:
+                speaker = draft.get("speaker")
+                if speaker is None and draft.get("speaker_name"):
+                    speaker = Person.objects.matching(draft["speaker_name"]).filter(
+                        Q(name__iexact=draft["speaker_name"]) | Q(names__name__iexact=draft["speaker_name"])
+                    ).first() or services.person_create(name=draft["speaker_name"], by=by)
+                statement = services.statement_record(
+                    cases=[case], government=draft["government"], body=draft["body"], speaker=speaker,
+                    speaker_title=draft["speaker_title"], channel=draft["channel"], quote=draft["quote"],
+                    summary=draft["summary"], **common,
+                )
+                events.append(statement.events.get(case=case))
+            else:
+                fields = {"summary": draft["summary"]}
+                if draft["kind"] == Event.Kind.RULING:
+                    fields["forum"] = services.forum_get_or_create(
+                        name=draft["forum_name"], country=draft["forum_country"], level=draft["forum_level"] or Forum.Level.OTHER
+                    )
+                    fields["decision"] = draft["decision"]
+                elif draft["kind"] == Event.Kind.CUSTODY:
+                    fields["custody_change"] = draft["custody_change"]
+                events.append(services.event_record(case=case, kind=draft["kind"], **fields, **common))
+    return events

@@ -1,0 +1,108 @@
+"""
+Atom feeds of case timelines: one per case, and one of every case a user follows.
+
+Feed readers cannot log in, so each feed also has a private address carrying a signed token
+(``tokens.feed_token_make``); whoever holds it reads what that user may read.
+"""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.contrib.syndication.views import Feed
+from django.core import signing
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.feedgenerator import Atom1Feed
+
+from alerts.models import Follow
+from cases.models import Case, Event
+from cases.selectors import case_timeline
+
+from .tokens import feed_token_read
+
+FEED_ENTRIES = 50
+
+
+def feed_user(token: str):
+    """The active user a feed token belongs to, if they may still read cases; else 404."""
+    try:
+        user_id = feed_token_read(token)
+    except signing.BadSignature:
+        raise Http404("No such feed.") from None
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.has_perm("cases.view_case"):
+        raise Http404("No such feed.")
+    return user
+
+
+class _TimelineFeed(Feed):
+    feed_type = Atom1Feed
+
+    def item_title(self, event: Event) -> str:
+        return f"{event.date_display} · {event.get_kind_display()}: {event.case.title}"
+
+    def item_description(self, event: Event) -> str:
+        text = event.summary
+        if event.statement_id:
+            speaker = event.statement.speaker or event.statement.body
+            text += f"\n\n“{event.statement.quote}” ({speaker})"
+        if event.forum_id:
+            text += f"\n\n{event.forum.name}" + (f": {event.get_decision_display()}" if event.decision else "")
+        return text
+
+    def item_link(self, event: Event) -> str:
+        return event.get_absolute_url()
+
+    def item_guid(self, event: Event) -> str:
+        return f"event-{event.pk}"
+
+    def item_pubdate(self, event: Event) -> datetime.datetime:
+        return event.recorded_at
+
+    def item_updateddate(self, event: Event) -> datetime.datetime:
+        return event.updated_at
+
+    def item_author_name(self, event: Event) -> str:
+        return event.recorded_by.get_full_name() or event.recorded_by.get_username() if event.recorded_by_id else ""
+
+
+class CaseTimelineFeed(_TimelineFeed):
+    """The latest entries of one case's timeline, newest first."""
+
+    def get_object(self, request, reference, token=None):
+        if token is not None:
+            feed_user(token)
+        return get_object_or_404(Case, reference=reference)
+
+    def title(self, case: Case) -> str:
+        return f"{case.title}: timeline"
+
+    def subtitle(self, case: Case) -> str:
+        return f"Stage: {case.get_stage_display()}. {case.summary}"
+
+    def link(self, case: Case) -> str:
+        return case.get_absolute_url()
+
+    def items(self, case: Case):
+        return case_timeline(case=case).select_related("case")[:FEED_ENTRIES]
+
+
+class FollowingFeed(_TimelineFeed):
+    """The latest events on every case the token's user follows."""
+
+    title = "Cases I follow"
+    subtitle = "The latest events on the cases you follow in the Extradition Tracker."
+
+    def get_object(self, request, token):
+        return feed_user(token)
+
+    def link(self, user) -> str:
+        return "/alerts/following/"
+
+    def items(self, user):
+        cases = Follow.objects.filter(user=user).values("case_id")
+        return (
+            Event.objects.filter(case_id__in=cases, case__in=Case.objects.all())
+            .timeline_order()
+            .select_related("case", "forum", "statement", "statement__speaker", "recorded_by")[:FEED_ENTRIES]
+        )

@@ -1,0 +1,185 @@
+import datetime
+
+import pytest
+import time_machine
+from django.core import signing
+
+from alerts.models import Alert, Follow
+from alerts.notifications import AlertRenderer, stage_label
+from alerts.tokens import calendar_token_make, calendar_token_read, unsubscribe_token_make, unsubscribe_token_read
+from cases.models import Event, Stage
+from tests.factories import (
+    AlertFactory,
+    CaseFactory,
+    DeadlineFactory,
+    EventFactory,
+    ForumFactory,
+    StatementFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2025, 2, 1, 12, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def rana():
+    return CaseFactory(title="Rana (US→India)", reference="rana", stage=Stage.SURRENDERED)
+
+
+@pytest.fixture
+def stage_alert(rana):
+    recorder = UserFactory(username="asha", first_name="Asha", last_name="Rao")
+    EventFactory(case=rana, occurred_on=datetime.date(2025, 1, 21), summary="Supreme Court declined to hear the case")
+    event = EventFactory(
+        case=rana, kind=Event.Kind.STAGE_CHANGE, from_stage=Stage.SURRENDER_PENDING, to_stage=Stage.SURRENDERED,
+        summary="Flown to New Delhi on a special flight", occurred_on=datetime.date(2025, 4, 10), recorded_by=recorder,
+    )
+    return AlertFactory(event=event, recipient=UserFactory(email="reader@example.org"))
+
+
+def render(alert):
+    return AlertRenderer().email(alert=alert)
+
+
+def test_stage_label_reads_inside_a_sentence():
+    assert stage_label(Stage.SURRENDER_PENDING) == "surrender pending"
+
+
+def test_stage_change_subject_names_the_case_and_the_move(stage_alert):
+    assert render(stage_alert).subject == "Rana (US→India): surrender pending → surrendered"
+
+
+def test_stage_change_body_has_the_move_reason_author_date_history_and_link(stage_alert, settings):
+    settings.SITE_URL = "https://tracker.example.org"
+    body = render(stage_alert).body
+    assert "moved from surrender pending to surrendered" in body
+    assert "Reason: Flown to New Delhi on a special flight" in body
+    assert "Recorded by Asha Rao on 1 Feb 2025" in body
+    assert "Date: 10 Apr 2025" in body
+    assert "Supreme Court declined to hear the case" in body  # the latest events
+    assert f"https://tracker.example.org/cases/rana/#event-{stage_alert.event_id}" in body
+
+
+def test_every_email_says_why_and_how_to_unsubscribe(stage_alert, settings):
+    settings.SITE_URL = "https://tracker.example.org"
+    message = render(stage_alert)
+    html = message.alternatives[0].content
+    assert "because you follow this case" in message.body and "because you follow this case" in html
+    link = message.extra_headers["List-Unsubscribe"].strip("<>")
+    assert link.startswith("https://tracker.example.org/alerts/unsubscribe/")
+    assert link in message.body and link in html
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert unsubscribe_token_read(link.rstrip("/").rsplit("/", 1)[1]) == (stage_alert.recipient_id, stage_alert.case_id)
+
+
+def test_message_id_is_fixed_per_alert(stage_alert, settings):
+    settings.SITE_URL = "https://tracker.example.org"
+    first, second = render(stage_alert), render(stage_alert)
+    assert first.extra_headers["Message-ID"] == second.extra_headers["Message-ID"] == f"<alert-{stage_alert.pk}@tracker.example.org>"
+    assert first.message()["Message-ID"] == f"<alert-{stage_alert.pk}@tracker.example.org>"
+
+
+def test_html_part_escapes_what_analysts_typed(rana):
+    event = EventFactory(case=rana, summary="<script>alert(1)</script> & co")
+    html = render(AlertFactory(event=event)).alternatives[0].content
+    assert "<script>" not in html and "&lt;script&gt;" in html
+    assert "<script>alert(1)</script> & co" in render(AlertFactory(event=event)).body  # plain text stays plain
+
+
+def test_ruling_email_names_the_court_and_decision(rana):
+    event = EventFactory(
+        case=rana, kind=Event.Kind.RULING, forum=ForumFactory(name="Supreme Court of the United States"),
+        decision=Event.Decision.CERT_DENIED, summary="Cert denied",
+    )
+    message = render(AlertFactory(event=event))
+    assert message.subject == "Rana (US→India): ruling: declined to hear (certiorari denied) (Supreme Court of the United States)"
+    assert "Decision: Declined to hear" in message.body
+
+
+def test_statement_email_quotes_the_statement(rana):
+    statement = StatementFactory(quote="We have been pursuing it.", speaker_title="Spokesperson")
+    event = EventFactory(case=rana, kind=Event.Kind.STATEMENT, statement=statement, summary="MEA on Rana")
+    message = render(AlertFactory(event=event))
+    assert message.subject == "Rana (US→India): statement by Ministry of External Affairs"
+    assert "“We have been pursuing it.”" in message.body
+
+
+@pytest.mark.parametrize(
+    ("due_on", "kind", "subject"),
+    [
+        (datetime.date(2025, 2, 8), Alert.Kind.REMINDER, "Rana (US→India): hearing in 7 days: Status hearing"),
+        (datetime.date(2025, 2, 2), Alert.Kind.REMINDER, "Rana (US→India): hearing tomorrow: Status hearing"),
+        (datetime.date(2025, 1, 31), Alert.Kind.OVERDUE, "Rana (US→India): overdue: Status hearing (was due 31 Jan 2025)"),
+    ],
+)
+def test_deadline_subjects_say_when(rana, due_on, kind, subject):
+    deadline = DeadlineFactory(case=rana, title="Status hearing", due_on=due_on)
+    alert = AlertFactory(kind=kind, event=None, case=rana, deadline=deadline, lead_days=7 if kind == "reminder" else None)
+    message = render(alert)
+    assert message.subject == subject
+    assert "reminders of its deadlines and hearings go to every follower" in message.body
+
+
+def test_digest_lists_each_case_and_what_happened(rana, settings):
+    reader = UserFactory()
+    other = CaseFactory(title="Modi (UK→India)")
+    digest = AlertFactory(kind=Alert.Kind.DIGEST, event=None, case=None, digest_on=datetime.date(2025, 2, 1), recipient=reader)
+    stage = EventFactory(case=rana, kind=Event.Kind.STAGE_CHANGE, from_stage=Stage.SURRENDER_PENDING, to_stage=Stage.SURRENDERED)
+    AlertFactory(recipient=reader, event=stage, channel=Alert.Channel.DIGEST, digest=digest)
+    AlertFactory(recipient=reader, event=EventFactory(case=other, summary="Appeal lodged"), channel=Alert.Channel.DIGEST, digest=digest)
+    message = render(digest)
+    assert message.subject == "Daily digest, 1 Feb 2025: 2 updates on 2 cases"
+    assert "Modi (UK→India)" in message.body and "Status update: Appeal lodged" in message.body
+    assert "Stage changed: Surrender pending → Surrendered" in message.body
+    assert "because you chose a daily digest" in message.body
+    # A digest's unsubscribe link covers every case.
+    token = message.extra_headers["List-Unsubscribe"].strip("<>").rstrip("/").rsplit("/", 1)[1]
+    assert unsubscribe_token_read(token) == (reader.pk, None)
+
+
+def test_the_renderer_reads_a_cases_latest_events_once_for_many_readers(stage_alert, django_assert_max_num_queries):
+    others = [AlertFactory(event=stage_alert.event) for _ in range(3)]
+    renderer = AlertRenderer()
+    alerts = list(Alert.objects.select_related("recipient", "case", "event", "event__recorded_by").filter(
+        pk__in=[stage_alert.pk, *[o.pk for o in others]]
+    ))
+    with django_assert_max_num_queries(1):
+        for alert in alerts:
+            renderer.email(alert=alert)
+
+
+# Tokens ------------------------------------------------------------------------------------
+
+
+def test_unsubscribe_token_round_trip_and_tamper():
+    token = unsubscribe_token_make(user_id=7, case_id=3)
+    assert unsubscribe_token_read(token) == (7, 3)
+    with pytest.raises(signing.BadSignature):
+        unsubscribe_token_read(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+
+
+def test_calendar_and_unsubscribe_tokens_are_not_interchangeable():
+    calendar = calendar_token_make(user_id=7)
+    assert calendar_token_read(calendar) == 7
+    with pytest.raises(signing.BadSignature):
+        unsubscribe_token_read(calendar)
+    with pytest.raises(signing.BadSignature):
+        calendar_token_read(unsubscribe_token_make(user_id=7, case_id=None))
+
+
+def test_unsubscribe_link_in_a_real_email_turns_emails_off(stage_alert, client):
+    follow = Follow.objects.create(user=stage_alert.recipient, case=stage_alert.case)
+    link = render(stage_alert).extra_headers["List-Unsubscribe"].strip("<>")
+    path = link.split("://", 1)[1].split("/", 1)[1]
+    response = client.post("/" + path, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 200
+    follow.refresh_from_db()
+    assert follow.delivery == Follow.Delivery.NONE

@@ -1,0 +1,471 @@
+import datetime
+import smtplib
+from unittest import mock
+
+import pytest
+import time_machine
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from kombu.exceptions import OperationalError
+
+from alerts import services, tasks
+from alerts.models import Alert, Deadline, Follow
+from cases import services as case_services
+from cases.models import Event, Stage
+from tests.factories import (
+    AlertFactory,
+    DeadlineFactory,
+    EventFactory,
+    FollowFactory,
+    ForumFactory,
+    UserFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2025, 2, 1, 12, tzinfo=datetime.UTC)
+TODAY = NOW.date()
+
+
+@pytest.fixture(autouse=True)
+def frozen_now():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def publish():
+    """The broker, replaced: records what would be queued."""
+    with (
+        mock.patch.object(tasks.event_alerts_send, "apply_async") as event_task,
+        mock.patch.object(tasks.alerts_send, "apply_async") as alerts_task,
+    ):
+        yield mock.Mock(event=event_task, alerts=alerts_task)
+
+
+def change_stage(case, by, to_stage=Stage.SURRENDERED):
+    return case_services.case_change_stage(
+        case=case, to_stage=to_stage, reason="Flown to New Delhi", occurred_on=datetime.date(2025, 1, 30), by=by
+    )
+
+
+# Following ---------------------------------------------------------------------------------
+
+
+def test_following_twice_keeps_one_follow(case, analyst):
+    first = services.case_follow(user=analyst, case=case)
+    second = services.case_follow(user=analyst, case=case)
+    assert first == second
+    assert Follow.objects.filter(user=analyst, case=case).count() == 1
+
+
+def test_unfollow_removes_the_follow_and_records_who(case, analyst):
+    follow = services.case_follow(user=analyst, case=case)
+    services.case_unfollow(user=analyst, case=case)
+    assert not Follow.objects.filter(pk=follow.pk).exists()
+    assert follow.history.latest("history_id").history_user == analyst
+
+
+def test_follow_update_saves_valid_choices_and_refuses_others(case, analyst):
+    follow = services.case_follow(user=analyst, case=case)
+    services.follow_update(follow=follow, delivery=Follow.Delivery.DIGEST, scope=Follow.Scope.ALL, by=analyst)
+    follow.refresh_from_db()
+    assert (follow.delivery, follow.scope) == ("digest", "all")
+    with pytest.raises(ValidationError):
+        services.follow_update(follow=follow, delivery="pigeon", scope=Follow.Scope.ALL)
+
+
+def test_unsubscribe_turns_email_off_for_one_case_only(case, analyst):
+    other = FollowFactory(user=analyst)
+    services.case_follow(user=analyst, case=case)
+    assert services.follows_unsubscribe(user=analyst, case=case) == 1
+    assert Follow.objects.get(user=analyst, case=case).delivery == Follow.Delivery.NONE
+    assert Follow.objects.get(pk=other.pk).delivery == Follow.Delivery.INSTANT
+    # Repeating the click changes nothing more.
+    assert services.follows_unsubscribe(user=analyst, case=case) == 0
+
+
+def test_unsubscribe_without_a_case_turns_every_email_off(analyst):
+    FollowFactory(user=analyst)
+    FollowFactory(user=analyst, delivery=Follow.Delivery.DIGEST)
+    services.follows_unsubscribe(user=analyst, case=None)
+    assert set(Follow.objects.filter(user=analyst).values_list("delivery", flat=True)) == {"none"}
+
+
+# Writing the outbox ------------------------------------------------------------------------
+
+
+def test_stage_change_writes_one_alert_per_follower_but_not_for_the_author(case, analyst, publish):
+    readers = [FollowFactory(case=case).user for _ in range(3)]
+    FollowFactory(case=case, user=analyst)
+    event = change_stage(case, analyst)
+    alerts = Alert.objects.filter(event=event)
+    assert sorted(alerts.values_list("recipient_id", flat=True)) == sorted(user.pk for user in readers)
+    assert set(alerts.values_list("kind", "channel", "status")) == {("event", "email", "pending")}
+
+
+def test_event_without_followers_writes_nothing_and_queues_nothing(case, analyst, publish, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        change_stage(case, analyst)
+    assert not Alert.objects.exists()
+    assert not publish.event.called
+
+
+def test_channel_follows_each_followers_delivery(case, analyst, publish):
+    instant = FollowFactory(case=case, delivery=Follow.Delivery.INSTANT).user
+    digest = FollowFactory(case=case, delivery=Follow.Delivery.DIGEST).user
+    in_app = FollowFactory(case=case, delivery=Follow.Delivery.NONE).user
+    no_address = FollowFactory(case=case, user=UserFactory(email="")).user
+    event = change_stage(case, analyst)
+    got = {a.recipient_id: (a.channel, a.status) for a in Alert.objects.filter(event=event)}
+    assert got == {
+        instant.pk: ("email", "pending"),
+        digest.pk: ("digest", "pending"),
+        in_app.pk: ("in_app", "in_app"),
+        no_address.pk: ("in_app", "in_app"),
+    }
+
+
+def test_inactive_users_are_not_alerted(case, analyst, publish):
+    FollowFactory(case=case, user=UserFactory(is_active=False))
+    change_stage(case, analyst)
+    assert not Alert.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("scope", "kinds_alerted"),
+    [
+        (Follow.Scope.STAGES, {"stage_change"}),
+        (Follow.Scope.MAJOR, {"stage_change", "ruling", "statement"}),
+        (Follow.Scope.ALL, {"stage_change", "ruling", "statement", "hearing"}),
+    ],
+)
+def test_each_scope_alerts_about_its_event_kinds(case, analyst, publish, scope, kinds_alerted):
+    reader = FollowFactory(case=case, scope=scope).user
+    change_stage(case, analyst)
+    case_services.event_record(
+        case=case, kind=Event.Kind.RULING, by=analyst, occurred_on=datetime.date(2025, 1, 31),
+        summary="Cert denied", forum=ForumFactory(), decision=Event.Decision.CERT_DENIED,
+    )
+    case_services.statement_record(
+        cases=[case], government="IN", body="Ministry of External Affairs", channel="briefing",
+        quote="We welcome it.", occurred_on=datetime.date(2025, 1, 31), summary="MEA welcomes", by=analyst,
+    )
+    case_services.event_record(
+        case=case, kind=Event.Kind.HEARING, by=analyst, occurred_on=datetime.date(2025, 2, 20),
+        summary="Status hearing", hearing_status=Event.HearingStatus.SCHEDULED,
+    )
+    assert set(Alert.objects.filter(recipient=reader).values_list("event__kind", flat=True)) == kinds_alerted
+
+
+def test_one_task_is_queued_per_event_after_commit(case, analyst, publish, django_capture_on_commit_callbacks):
+    for _ in range(3):
+        FollowFactory(case=case)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        event = change_stage(case, analyst)
+    assert not publish.event.called  # nothing goes to the broker before the commit
+    for callback in callbacks:
+        callback()
+    publish.event.assert_called_once_with(args=(event.pk,), retry=False)
+
+
+def test_no_task_when_no_follower_wants_an_instant_email(case, analyst, publish, django_capture_on_commit_callbacks):
+    FollowFactory(case=case, delivery=Follow.Delivery.DIGEST)
+    FollowFactory(case=case, delivery=Follow.Delivery.NONE)
+    with django_capture_on_commit_callbacks(execute=True):
+        change_stage(case, analyst)
+    assert Alert.objects.count() == 2
+    assert not publish.event.called
+
+
+def test_broker_down_after_commit_is_logged_and_does_not_raise(case, analyst, caplog, django_capture_on_commit_callbacks):
+    FollowFactory(case=case)
+    with (
+        mock.patch.object(tasks.event_alerts_send, "apply_async", side_effect=OperationalError("refused")),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        event = change_stage(case, analyst)
+    assert Alert.objects.get(event=event).status == Alert.Status.PENDING
+    assert "the sweep will send it later" in caplog.text
+
+
+def _queue_queries(case, actor, followers: int) -> int:
+    for _ in range(followers):
+        FollowFactory(case=case)
+    event = EventFactory(case=case, kind=Event.Kind.STAGE_CHANGE, from_stage=Stage.ARREST, to_stage=Stage.HEARING)
+    with CaptureQueriesContext(connection) as queries:
+        services.event_alerts_queue(event=event, actor=actor)
+    assert Alert.objects.filter(event=event).count() == followers
+    return len(queries)
+
+
+def test_queueing_costs_the_same_queries_for_5_and_50_followers(analyst, publish):
+    from tests.factories import CaseFactory
+
+    assert _queue_queries(CaseFactory(), analyst, 5) == _queue_queries(CaseFactory(), analyst, 50)
+
+
+# Sending -----------------------------------------------------------------------------------
+
+
+def test_deliver_sends_marks_sent_and_sets_the_message_id(mailoutbox):
+    alert = AlertFactory()
+    result = services.alerts_deliver(alert_ids=[alert.pk])
+    alert.refresh_from_db()
+    assert result.sent == [alert.pk]
+    assert (alert.status, alert.sent_at, alert.attempts) == (Alert.Status.SENT, NOW, 1)
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].extra_headers["Message-ID"] == alert.message_id
+    assert mailoutbox[0].to == [alert.recipient.email]
+
+
+def test_deliver_twice_sends_once(mailoutbox):
+    alert = AlertFactory()
+    services.alerts_deliver(alert_ids=[alert.pk])
+    second = services.alerts_deliver(alert_ids=[alert.pk])
+    assert second.skipped == [alert.pk]
+    assert len(mailoutbox) == 1
+
+
+def test_deliver_leaves_in_app_digest_and_failed_rows_alone(mailoutbox):
+    rows = [
+        AlertFactory(channel=Alert.Channel.IN_APP, status=Alert.Status.IN_APP),
+        AlertFactory(channel=Alert.Channel.DIGEST),
+        AlertFactory(status=Alert.Status.FAILED),
+    ]
+    result = services.alerts_deliver(alert_ids=[row.pk for row in rows])
+    assert result.sent == [] and len(mailoutbox) == 0
+
+
+class BrokenMailer:
+    """A mail connection whose sends fail with the given error (or per recipient)."""
+
+    def __init__(self, error, only_for=None):
+        self.error, self.only_for, self.sent = error, only_for, []
+
+    def open(self):
+        return True
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        for message in messages:
+            if self.only_for is None or message.to[0] in self.only_for:
+                raise self.error
+            self.sent.append(message)
+        return len(messages)
+
+
+def test_a_failed_send_is_recorded_in_its_own_transaction_and_retried_later(settings):
+    settings.ALERTS_RETRY_BACKOFF = 30
+    alert = AlertFactory()
+    broken = BrokenMailer(smtplib.SMTPServerDisconnected("gone"))
+    with mock.patch.object(services.mail, "mailers", {"default": broken}):
+        result = services.alerts_deliver(alert_ids=[alert.pk])
+    alert.refresh_from_db()
+    assert (alert.status, alert.attempts) == (Alert.Status.PENDING, 1)
+    assert "SMTPServerDisconnected: gone" in alert.last_error
+    assert alert.next_attempt_at == NOW + datetime.timedelta(seconds=30)
+    assert (result.retry, result.retry_in) == ([alert.pk], 30)
+
+
+def test_the_last_attempt_marks_the_row_failed(settings):
+    settings.ALERTS_MAX_ATTEMPTS = 3
+    alert = AlertFactory(attempts=2)
+    with mock.patch.object(services.mail, "mailers", {"default": BrokenMailer(smtplib.SMTPServerDisconnected("gone"))}):
+        result = services.alerts_deliver(alert_ids=[alert.pk])
+    alert.refresh_from_db()
+    assert (alert.status, alert.attempts) == (Alert.Status.FAILED, 3)
+    assert result.failed == [alert.pk] and result.retry == []
+
+
+def test_a_refused_address_fails_that_row_only():
+    good, bad = AlertFactory(), AlertFactory(recipient=UserFactory(email="nobody@invalid.example"))
+    mailer = BrokenMailer(smtplib.SMTPRecipientsRefused({"nobody@invalid.example": (550, b"no")}), only_for={"nobody@invalid.example"})
+    with mock.patch.object(services.mail, "mailers", {"default": mailer}):
+        result = services.alerts_deliver(alert_ids=[bad.pk, good.pk])
+    assert result.sent == [good.pk] and result.retry == [bad.pk]
+    assert Alert.objects.get(pk=good.pk).status == Alert.Status.SENT
+    assert Alert.objects.get(pk=bad.pk).attempts == 1
+
+
+def test_server_gone_mid_run_counts_an_attempt_on_every_row_left():
+    first, second = AlertFactory(), AlertFactory()
+    with mock.patch.object(services.mail, "mailers", {"default": BrokenMailer(ConnectionRefusedError("refused"))}):
+        result = services.alerts_deliver(alert_ids=[first.pk, second.pk])
+    assert sorted(result.retry) == sorted([first.pk, second.pk])
+    assert set(Alert.objects.values_list("attempts", flat=True)) == {1}
+
+
+def test_retry_delay_doubles_and_is_capped(settings):
+    settings.ALERTS_RETRY_BACKOFF, settings.ALERTS_RETRY_BACKOFF_MAX = 30, 100
+    assert [services.alert_retry_delay(attempts=n) for n in (1, 2, 3, 4)] == [30, 60, 100, 100]
+
+
+# Sweep and retry ---------------------------------------------------------------------------
+
+
+def test_sweep_queues_only_emails_pending_past_their_time(publish, django_capture_on_commit_callbacks):
+    stale = AlertFactory(next_attempt_at=NOW - datetime.timedelta(minutes=10))
+    AlertFactory(next_attempt_at=NOW)  # just written: its own task is on the way
+    AlertFactory(next_attempt_at=NOW - datetime.timedelta(minutes=10), status=Alert.Status.SENT)
+    AlertFactory(next_attempt_at=NOW - datetime.timedelta(minutes=10), channel=Alert.Channel.DIGEST)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.alerts_sweep(older_than=datetime.timedelta(minutes=2)) == 1
+    publish.alerts.assert_called_once_with(args=([stale.pk],), retry=False)
+    stale.refresh_from_db()
+    assert stale.next_attempt_at == NOW  # not queued again by the next sweep
+
+
+def test_admin_retry_gives_failed_rows_fresh_attempts(publish, django_capture_on_commit_callbacks):
+    failed = AlertFactory(status=Alert.Status.FAILED, attempts=6, last_error="boom")
+    sent = AlertFactory(status=Alert.Status.SENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.alerts_retry(alerts=Alert.objects.all()) == 1
+    failed.refresh_from_db()
+    assert (failed.status, failed.attempts) == (Alert.Status.PENDING, 0)
+    assert Alert.objects.get(pk=sent.pk).status == Alert.Status.SENT
+    publish.alerts.assert_called_once_with(args=([failed.pk],), retry=False)
+
+
+# Deadlines and reminders -------------------------------------------------------------------
+
+
+def test_deadline_create_stores_reminders_in_one_form(case, analyst):
+    deadline = services.deadline_create(
+        case=case, kind=Deadline.Kind.TIME_LIMIT, title="Formal request due", due_on=datetime.date(2025, 3, 1),
+        reminder_days="1, 7,7", by=analyst,
+    )
+    assert deadline.reminder_days == "7,1"
+    assert deadline.created_by == analyst
+    assert deadline.history.latest().history_user == analyst
+
+
+def test_deadline_create_uses_the_default_reminders(case, analyst, settings):
+    settings.ALERTS_REMINDER_DAYS = [14, 2]
+    deadline = services.deadline_create(
+        case=case, kind=Deadline.Kind.HEARING, title="Hearing", due_on=datetime.date(2025, 3, 1), by=analyst
+    )
+    assert deadline.reminder_offsets == [14, 2]
+
+
+@pytest.mark.parametrize("value", ["soon", "7;1", "400"])
+def test_deadline_with_bad_reminders_is_refused(case, analyst, value):
+    with pytest.raises(ValidationError):
+        services.deadline_create(
+            case=case, kind=Deadline.Kind.HEARING, title="Hearing", due_on=datetime.date(2025, 3, 1),
+            reminder_days=value, by=analyst,
+        )
+
+
+@pytest.mark.parametrize(
+    ("due_in_days", "expected"),
+    [
+        (10, None),
+        (7, ("reminder", 7)),
+        (3, ("reminder", 7)),  # recorded late: the 7-day reminder still goes, once
+        (1, ("reminder", 1)),
+        (0, ("reminder", 1)),
+        (-1, ("overdue", None)),
+    ],
+)
+def test_which_notice_a_deadline_calls_for(due_in_days, expected):
+    deadline = DeadlineFactory.build(due_on=TODAY + datetime.timedelta(days=due_in_days), reminder_days="7,1")
+    assert services.deadline_reminder_due(deadline=deadline, today=TODAY) == expected
+
+
+def test_a_done_deadline_calls_for_nothing():
+    deadline = DeadlineFactory.build(due_on=TODAY - datetime.timedelta(days=1), done_at=NOW)
+    assert services.deadline_reminder_due(deadline=deadline, today=TODAY) is None
+
+
+def test_reminders_go_to_every_follower_once(case, publish, django_capture_on_commit_callbacks):
+    readers = [FollowFactory(case=case).user for _ in range(2)]
+    digest_reader = FollowFactory(case=case, delivery=Follow.Delivery.DIGEST).user
+    deadline = DeadlineFactory(case=case, due_on=TODAY + datetime.timedelta(days=7))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.deadline_reminders_queue(today=TODAY) == 3
+    reminders = Alert.objects.filter(deadline=deadline, kind=Alert.Kind.REMINDER, lead_days=7)
+    assert sorted(reminders.values_list("recipient_id", flat=True)) == sorted(u.pk for u in [*readers, digest_reader])
+    assert reminders.get(recipient=digest_reader).channel == Alert.Channel.DIGEST
+    queued = publish.alerts.call_args.kwargs["args"][0]
+    assert sorted(queued) == sorted(reminders.filter(channel="email").values_list("id", flat=True))
+    # Beat runs every quarter hour: the same day again writes nothing new.
+    with django_capture_on_commit_callbacks(execute=True):
+        services.deadline_reminders_queue(today=TODAY)
+    assert Alert.objects.filter(deadline=deadline).count() == 3
+
+
+def test_reminder_timing_over_the_days_before_and_after(case, publish):
+    reader = FollowFactory(case=case).user
+    deadline = DeadlineFactory(case=case, due_on=datetime.date(2025, 2, 10), reminder_days="7,1")
+    for day in range(1, 15):
+        services.deadline_reminders_queue(today=datetime.date(2025, 2, day))
+    notices = list(
+        Alert.objects.filter(recipient=reader, deadline=deadline).order_by("created_at", "id").values_list("kind", "lead_days")
+    )
+    assert notices == [("reminder", 7), ("reminder", 1), ("overdue", None)]
+
+
+def test_done_deadlines_get_no_reminder_and_pending_ones_are_cancelled(case, analyst, publish):
+    FollowFactory(case=case)
+    deadline = DeadlineFactory(case=case, due_on=TODAY + datetime.timedelta(days=1))
+    services.deadline_reminders_queue(today=TODAY)
+    services.deadline_mark_done(deadline=deadline, by=analyst)
+    assert set(deadline.alerts.values_list("status", flat=True)) == {Alert.Status.CANCELLED}
+    services.deadline_reminders_queue(today=TODAY + datetime.timedelta(days=2))
+    assert not deadline.alerts.filter(kind=Alert.Kind.OVERDUE).exists()
+    deadline.refresh_from_db()
+    assert (deadline.done_at, deadline.done_by) == (NOW, analyst)
+
+
+def test_a_reminder_claimed_after_its_deadline_was_done_is_not_sent(case, analyst, mailoutbox):
+    deadline = DeadlineFactory(case=case, due_on=TODAY + datetime.timedelta(days=1))
+    alert = AlertFactory(kind=Alert.Kind.REMINDER, event=None, case=case, deadline=deadline, lead_days=1)
+    Deadline.objects.filter(pk=deadline.pk).update(done_at=NOW)
+    services.alerts_deliver(alert_ids=[alert.pk])
+    assert Alert.objects.get(pk=alert.pk).status == Alert.Status.CANCELLED
+    assert mailoutbox == []
+
+
+# Digests -----------------------------------------------------------------------------------
+
+
+def test_digest_bundles_each_followers_waiting_items(case, analyst, publish, django_capture_on_commit_callbacks):
+    reader = FollowFactory(case=case, delivery=Follow.Delivery.DIGEST, scope=Follow.Scope.ALL).user
+    FollowFactory(case=case, delivery=Follow.Delivery.INSTANT)  # gets emails, not a digest
+    change_stage(case, analyst)
+    case_services.event_record(case=case, kind=Event.Kind.STATUS, by=analyst, occurred_on=TODAY, summary="Landed")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.digests_queue(on=TODAY) == 1
+    digest = Alert.objects.get(kind=Alert.Kind.DIGEST)
+    assert (digest.recipient, digest.channel, digest.status, digest.digest_on) == (reader, "email", "pending", TODAY)
+    assert digest.items.count() == 2
+    assert publish.alerts.call_args.kwargs["args"] == ([digest.pk],)
+
+
+def test_no_digest_when_nothing_happened(case, publish):
+    FollowFactory(case=case, delivery=Follow.Delivery.DIGEST)
+    assert services.digests_queue(on=TODAY) == 0
+    assert not Alert.objects.exists()
+
+
+def test_digest_twice_on_one_day_writes_one(case, analyst, publish):
+    FollowFactory(case=case, delivery=Follow.Delivery.DIGEST)
+    change_stage(case, analyst)
+    services.digests_queue(on=TODAY)
+    assert services.digests_queue(on=TODAY) == 0
+    assert Alert.objects.filter(kind=Alert.Kind.DIGEST).count() == 1
+
+
+def test_sending_a_digest_marks_its_items_sent(case, analyst, publish, mailoutbox):
+    FollowFactory(case=case, delivery=Follow.Delivery.DIGEST)
+    change_stage(case, analyst)
+    services.digests_queue(on=TODAY)
+    digest = Alert.objects.get(kind=Alert.Kind.DIGEST)
+    services.alerts_deliver(alert_ids=[digest.pk])
+    assert len(mailoutbox) == 1
+    assert set(Alert.objects.values_list("status", flat=True)) == {Alert.Status.SENT}

@@ -1,0 +1,224 @@
+import csv
+import datetime
+import io
+import json
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+
+from alerts.models import Follow
+from cases import roles
+from cases.models import Case, Event
+from exchange.exports import export_document, export_json
+from exchange.tokens import feed_token_make
+from tests.factories import CaseFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _user_in(role, username):
+    roles.roles_sync()
+    return UserFactory(username=username, groups=[Group.objects.get(name=role)])
+
+
+@pytest.fixture
+def demo(tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    call_command("load_demo", stdout=io.StringIO())
+    return Case.objects.get(reference="rana-us-india")
+
+
+@pytest.fixture
+def viewer(client):
+    user = _user_in(roles.VIEWER, "vera")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+@pytest.fixture
+def analyst(client):
+    user = _user_in(roles.ANALYST, "ana")
+    client.force_login(user)
+    client.user = user
+    return client
+
+
+def _upload(client, text: str, name="cases.json"):
+    return client.post(reverse("exchange:import_upload"), {"file": SimpleUploadedFile(name, text.encode())})
+
+
+# Export ----------------------------------------------------------------------------------------
+
+
+def test_a_viewer_downloads_one_case_as_json(viewer, demo):
+    response = viewer.get(reverse("exchange:export"), {"case": "rana-us-india"})
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="rana-us-india.json"'
+    assert json.loads(response.content)["cases"][0]["reference"] == "rana-us-india"
+
+
+def test_the_list_export_follows_the_case_list_filters(viewer, demo):
+    CaseFactory(reference="other", stage="hearing")
+    response = viewer.get(reverse("exchange:export"), {"format": "csv", "stage": "hearing"})
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert [row["case_reference"] for row in rows] == ["other"]
+
+
+def test_bad_export_parameters_are_a_400_not_a_500(viewer, demo):
+    assert viewer.get(reverse("exchange:export"), {"format": "xml"}).status_code == 400
+    assert viewer.get(reverse("exchange:export"), {"stage": "limbo"}).status_code == 400
+    assert viewer.get(reverse("exchange:export"), {"case": "nope"}).status_code == 404
+
+
+def test_export_needs_a_login(client, demo):
+    assert client.get(reverse("exchange:export")).status_code == 302
+
+
+# Import ----------------------------------------------------------------------------------------
+
+
+def test_a_viewer_cannot_import(viewer):
+    assert viewer.get(reverse("exchange:import_upload")).status_code == 403
+    assert viewer.post(reverse("exchange:import_confirm"), {"upload": "x"}).status_code == 403
+
+
+def test_upload_shows_a_preview_then_imports_on_confirmation(analyst, demo):
+    text = export_json(export_document())
+    demo.events.filter(kind="statement").delete()
+    response = _upload(analyst, text)
+    assert response.status_code == 200
+    assert b"1 \xc3\x97 create event" in response.content
+    assert Event.objects.filter(kind="statement").count() == 0
+    upload = response.context["upload"]
+    response = analyst.post(reverse("exchange:import_confirm"), {"upload": upload})
+    assert response.status_code == 200
+    assert Event.objects.filter(kind="statement").count() == 1
+    # The stored file is used once.
+    assert analyst.post(reverse("exchange:import_confirm"), {"upload": upload}).status_code == 404
+
+
+def test_upload_with_problems_shows_the_report_and_offers_no_import(analyst, demo):
+    document = export_document()
+    document["cases"][0]["requested_state"] = "Narnia"
+    response = _upload(analyst, json.dumps(document))
+    assert response.status_code == 400
+    assert b"Unknown country" in response.content and b"cases[0]" in response.content
+    assert "upload" not in response.context
+
+
+def test_a_file_too_large_is_refused_with_a_message(analyst, settings):
+    settings.EXCHANGE_IMPORT_MAX_BYTES = 100
+    response = _upload(analyst, "x" * 500, name="big.csv")
+    assert response.status_code == 400 and b"the limit is" in response.content
+
+
+def test_a_binary_file_gets_a_clear_message(analyst):
+    response = analyst.post(reverse("exchange:import_upload"), {"file": SimpleUploadedFile("x.csv", b"\xff\xfe\x00\x00garbage")})
+    assert response.status_code == 400 and b"not UTF-8" in response.content
+
+
+def test_another_users_upload_cannot_be_confirmed(analyst, tmp_path, settings):
+    settings.VAR_DIR = tmp_path
+    (tmp_path / "imports").mkdir()
+    name = f"{analyst.user.pk + 1}-{'0' * 32}.json"
+    (tmp_path / "imports" / name).write_text("{}")
+    assert analyst.post(reverse("exchange:import_confirm"), {"upload": name}).status_code == 404
+    assert analyst.post(reverse("exchange:import_confirm"), {"upload": "../../etc/passwd"}).status_code == 404
+
+
+# Drafting --------------------------------------------------------------------------------------
+
+ARTICLE = (
+    "India said on Friday (January 31) that it was working with US authorities on the extradition of Tahawwur Rana.\n"
+    "“The US Supreme Court on January 21, 2025 declined to hear a petition from the accused. We will keep you updated,” "
+    "said Ministry of External Affairs spokesperson Randhir Jaiswal.\n"
+)
+
+
+def _article(step="propose", **extra):
+    return {"step": step, "article-text": ARTICLE, "article-published_on": "2025-01-31",
+            "article-title": "India working with US", "article-publisher": "Example", "article-url": ""} | extra
+
+
+def test_a_viewer_cannot_draft_events(viewer, demo):
+    assert viewer.get(reverse("exchange:article_draft", args=[demo.reference])).status_code == 403
+
+
+def test_drafting_proposes_without_saving_then_records_the_ticked_drafts(analyst, demo):
+    demo.events.all().delete()
+    url = reverse("exchange:article_draft", args=[demo.reference])
+    assert analyst.get(url).status_code == 200
+    response = analyst.post(url, _article())
+    assert response.status_code == 200
+    assert not demo.events.exists()
+    formset = response.context["formset"]
+    assert [f.initial["kind"] for f in formset] == ["statement", "ruling"]
+    data = _article(step="confirm", **{"drafts-TOTAL_FORMS": "2", "drafts-INITIAL_FORMS": "2"})
+    for index, form in enumerate(formset):
+        for name, value in form.initial.items():
+            if value is None or value is False:
+                continue
+            data[f"drafts-{index}-{name}"] = "on" if value is True else value
+    data.pop("drafts-1-record")  # discard the ruling
+    response = analyst.post(url, data)
+    assert response.status_code == 302
+    (event,) = demo.events.all()
+    assert event.kind == "statement" and event.sources.get().title == "India working with US"
+
+
+def test_a_bad_draft_is_shown_again_with_its_error(analyst, demo):
+    url = reverse("exchange:article_draft", args=[demo.reference])
+    data = _article(step="confirm", **{"drafts-TOTAL_FORMS": "1", "drafts-INITIAL_FORMS": "1", "drafts-0-record": "on",
+                                        "drafts-0-kind": "ruling", "drafts-0-date": "2025-01", "drafts-0-date_precision": "day",
+                                        "drafts-0-summary": "x", "drafts-0-confidence": "reported"})
+    response = analyst.post(url, data)
+    assert response.status_code == 400
+    errors = response.context["formset"].forms[0].errors
+    assert "date" in errors and "forum_name" in errors
+
+
+def test_a_missing_article_is_a_form_error(analyst, demo):
+    response = analyst.post(reverse("exchange:article_draft", args=[demo.reference]), {"step": "propose"})
+    assert response.status_code == 400 and response.context["article"].errors
+
+
+# Feeds -----------------------------------------------------------------------------------------
+
+
+def test_the_case_feed_is_atom_with_the_timeline(viewer, demo):
+    response = viewer.get(reverse("exchange:case_feed", args=[demo.reference]))
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/atom+xml")
+    body = response.content.decode()
+    assert body.count("<entry>") == 3 and "We will keep you updated" in body
+
+
+def test_the_private_following_feed_works_without_a_login_and_only_with_a_good_token(client, demo):
+    user = _user_in(roles.VIEWER, "reader")
+    Follow.objects.create(user=user, case=demo)
+    CaseFactory(reference="unfollowed")
+    token = feed_token_make(user_id=user.pk)
+    response = client.get(reverse("exchange:following_feed", args=[token]))
+    assert response.status_code == 200 and response.content.decode().count("<entry>") == 3
+    assert client.get(reverse("exchange:following_feed", args=[token + "x"])).status_code == 404
+    assert client.get(reverse("exchange:case_feed_private", args=[token, demo.reference])).status_code == 200
+
+
+def test_a_feed_token_stops_working_when_the_user_is_deactivated(client, demo):
+    user = _user_in(roles.VIEWER, "gone")
+    token = feed_token_make(user_id=user.pk)
+    user.is_active = False
+    user.save()
+    assert client.get(reverse("exchange:following_feed", args=[token])).status_code == 404
+
+
+def test_the_feeds_page_shows_the_private_address_and_makes_an_api_token(viewer):
+    response = viewer.get(reverse("exchange:feeds"))
+    assert feed_token_make(user_id=viewer.user.pk) in response.content.decode()
+    viewer.post(reverse("exchange:feeds"))
+    from rest_framework.authtoken.models import Token
+
+    assert Token.objects.filter(user=viewer.user).count() == 1

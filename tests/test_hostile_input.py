@@ -1,0 +1,159 @@
+"""Hostile input everywhere a person can type: form errors or empty results, never a 500, and
+whatever is stored comes back escaped."""
+
+import datetime
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from django.urls import reverse
+
+from cases import roles
+from cases.models import Stage
+from tests.factories import CaseFactory, ForumFactory, PersonFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+NASTY = [
+    "<script>alert(1)</script>",
+    "\"><img src=x onerror=alert(1)>",
+    "'; DROP TABLE cases_case; --",
+    "' OR 1=1 --",
+    "\u202eevil\u202c",  # right-to-left override
+    "e\u0301\u0301\u0301\u0301",  # stacked combining marks
+    "🏳️‍🌈🇮🇳👩‍⚖️",
+    "\x00\x01\x07\x1b[31m",
+    "%00%27%22",
+    "{{ 7*7 }}{% debug %}",
+    "2025-02-30",
+    "2025-13",
+    "99999999999999999999999",
+    "-1",
+    "javascript:alert(1)",
+    "http://",
+    "ftp://example.org/x",
+    " ",
+    "x" * 6000,
+]
+hostile_text = st.one_of(st.sampled_from(NASTY), st.text(max_size=120))
+HYPOTHESIS = settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+
+
+@pytest.fixture
+def analyst_client(client):
+    roles.roles_sync()
+    user = UserFactory(username="ana")
+    roles.user_set_role(user=user, role=roles.ANALYST)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def case(db):
+    return CaseFactory(reference="target", stage=Stage.HEARING, stage_entered_on=datetime.date(2024, 1, 1))
+
+
+def _ok(response):
+    assert response.status_code in (200, 302, 400), response.status_code
+    return response
+
+
+def _assert_escaped(client, case):
+    content = client.get(case.get_absolute_url()).content.decode()
+    assert "<script>alert(1)</script>" not in content
+    assert "<img src=x" not in content
+
+
+@HYPOTHESIS
+@given(
+    q=hostile_text, stage=hostile_text, status=hostile_text, person=hostile_text, court=hostile_text,
+    after=hostile_text, before=hostile_text, sort=hostile_text, page=hostile_text, requesting=hostile_text,
+)
+def test_case_list_filters_survive_anything(analyst_client, case, q, stage, status, person, court, after, before, sort, page, requesting):
+    params = {
+        "q": q, "stage": stage, "status": status, "person": person, "court": court, "last_event_after": after,
+        "last_event_before": before, "sort": sort, "page": page, "requesting_state": requesting,
+    }
+    response = _ok(analyst_client.get(reverse("cases:case_list"), params))
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+@HYPOTHESIS
+@given(kind=hostile_text, order=hostile_text, page=hostile_text, q=hostile_text)
+def test_case_page_and_people_query_strings_survive_anything(analyst_client, case, kind, order, page, q):
+    assert _ok(analyst_client.get(case.get_absolute_url(), {"kind": kind, "order": order, "page": page})).status_code == 200
+    assert _ok(analyst_client.get(reverse("cases:person_list"), {"q": q, "page": page})).status_code == 200
+
+
+def _event_data(**fields):
+    data = {
+        "sources-TOTAL_FORMS": "1", "sources-INITIAL_FORMS": "0", "sources-MIN_NUM_FORMS": "0", "sources-MAX_NUM_FORMS": "10",
+    }
+    data.update(fields)
+    return data
+
+
+@HYPOTHESIS
+@given(
+    summary=hostile_text, date=hostile_text, precision=hostile_text, decision=hostile_text, forum=hostile_text,
+    url=hostile_text, title=hostile_text, reported=hostile_text, docket=hostile_text,
+)
+def test_ruling_form_survives_anything(analyst_client, case, summary, date, precision, decision, forum, url, title, reported, docket):
+    data = _event_data(
+        summary=summary, date=date, date_precision=precision, decision=decision, forum=forum, docket_number=docket,
+        confidence="reported", reported_on=reported, **{"sources-0-url": url, "sources-0-title": title},
+    )
+    _ok(analyst_client.post(reverse("cases:event_create", args=[case.reference, "ruling"]), data))
+    _assert_escaped(analyst_client, case)
+
+
+@HYPOTHESIS
+@given(quote=hostile_text, body=hostile_text, speaker=hostile_text, government=hostile_text, channel=hostile_text, also=hostile_text)
+def test_statement_form_survives_anything(analyst_client, case, quote, body, speaker, government, channel, also):
+    data = _event_data(
+        summary="A statement", date="2025-01-31", date_precision="day", confidence="reported", quote=quote,
+        body=body, new_speaker=speaker, government=government, channel=channel, also_cases=also,
+    )
+    _ok(analyst_client.post(reverse("cases:event_create", args=[case.reference, "statement"]), data))
+    _assert_escaped(analyst_client, case)
+
+
+def test_stored_markup_is_shown_as_text(analyst_client, case):
+    forum = ForumFactory()
+    data = _event_data(summary="<script>alert(1)</script>", date="2025-01", date_precision="month",
+                       decision="affirmed", forum=forum.pk, confidence="reported")
+    assert analyst_client.post(reverse("cases:event_create", args=[case.reference, "ruling"]), data).status_code == 302
+    content = analyst_client.get(case.get_absolute_url()).content.decode()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content and "<script>alert(1)</script>" not in content
+
+
+@HYPOTHESIS
+@given(to_stage=hostile_text, reason=hostile_text, date=hostile_text)
+def test_stage_change_form_survives_anything(analyst_client, case, to_stage, reason, date):
+    data = _event_data(to_stage=to_stage, summary=reason, date=date, date_precision="day", confidence="reported")
+    _ok(analyst_client.post(reverse("cases:case_stage_change", args=[case.reference]), data))
+    _assert_escaped(analyst_client, case)
+
+
+@HYPOTHESIS
+@given(title=hostile_text, reference=hostile_text, requesting=hostile_text, offences=hostile_text, person=hostile_text, opened=hostile_text)
+def test_case_form_survives_anything(analyst_client, title, reference, requesting, offences, person, opened):
+    data = {"title": title, "reference": reference, "requesting_state": requesting, "requested_state": "US",
+            "offences": offences, "stage": "hearing", "new_person_sought": person, "opened_on": opened}
+    _ok(analyst_client.post(reverse("cases:case_create"), data))
+
+
+@HYPOTHESIS
+@given(name=hostile_text, variant=hostile_text, nationality=hostile_text, description=hostile_text, version=hostile_text)
+def test_person_form_survives_anything(analyst_client, name, variant, nationality, description, version):
+    person = PersonFactory()
+    data = {
+        "name": name, "nationality": nationality, "description": description, "version": version,
+        "names-TOTAL_FORMS": "1", "names-INITIAL_FORMS": "0", "names-MIN_NUM_FORMS": "0", "names-MAX_NUM_FORMS": "30",
+        "names-0-name": variant, "names-0-kind": "alias",
+    }
+    _ok(analyst_client.post(reverse("cases:person_edit", args=[person.pk]), data))
+    assert "<script>alert(1)</script>" not in analyst_client.get(person.get_absolute_url()).content.decode()
