@@ -6,7 +6,10 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export DEBUG ?= true
 
-.PHONY: run test worker check-migrations clean
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
+BENCH_ARGS ?=
+
+.PHONY: run test bench check-migrations clean
 
 # Python 3.12 or newer: the first of python3.14 ... python3 that is new enough, else the oldest
 # pyenv version that is (where python3 is older, a pyenv shim may be the only way in).
@@ -45,6 +48,14 @@ run: $(VENV)/.installed-app
 # The whole suite. PYTEST_ARGS passes options through, e.g. make test PYTEST_ARGS="-k timeline".
 test: $(VENV)/.installed-test
 	CONN_MAX_AGE=0 $(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The benchmark: PostgreSQL (a throwaway database, created if missing), gunicorn, a Celery worker on
+# Redis, generated data (100,000 cases, 1,000,000 events). BENCH_ARGS="--smoke" for a quick pass,
+# BENCH_ARGS="--record" to add the results to BENCHMARKS.md.
+bench: $(VENV)/.installed-test
+	@createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_DATABASE_URL)) 2>/dev/null || true
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py benchmark $(BENCH_ARGS)
 
 check-migrations: $(VENV)/.installed-app
 	$(PY) manage.py makemigrations --check --dry-run

@@ -75,7 +75,7 @@ class Follow(models.Model):
     class Meta:
         verbose_name = "follow"
         verbose_name_plural = "follows"
-        ordering = ["case__title", "user__username"]
+        ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["user", "case"], name="follow_user_case_unique")]
 
     def __str__(self):

@@ -6,18 +6,43 @@ carries a one-click unsubscribe link (also as List-Unsubscribe headers, RFC 2369
 and a Message-ID fixed per alert, so that a copy sent twice is recognised as the same message.
 """
 
+import email.policy
 from collections import defaultdict
+from email.headerregistry import HeaderRegistry, UnstructuredHeader
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from cases.models import Event, Stage
+from cases.models import Case, Event, Stage
 
-from .models import Alert
+from .models import Alert, Deadline
 from .selectors import digest_items
 from .tokens import unsubscribe_token_make
+
+class _UnfoldedHeader(UnstructuredHeader):
+    """A header written on one line as given (up to the 998 octets RFC 5322 allows).
+
+    Python folds an over-long header that has no space in it by turning it into encoded words,
+    which breaks a URL in angle brackets: mail clients would not find the unsubscribe link."""
+
+    def fold(self, *, policy):
+        return f"{self.name}: {self}{policy.linesep}"
+
+
+def _header_registry() -> HeaderRegistry:
+    registry = HeaderRegistry()
+    registry.map_to_type("list-unsubscribe", _UnfoldedHeader)
+    return registry
+
+
+class AlertEmail(EmailMultiAlternatives):
+    """An email whose List-Unsubscribe header reaches the reader as a plain URL, however long."""
+
+    def message(self, *, policy=email.policy.default):
+        return super().message(policy=policy.clone(header_factory=_header_registry()))
+
 
 TEMPLATE_FOR_KIND = {
     Alert.Kind.EVENT: "event",
@@ -37,19 +62,39 @@ def stage_label(stage: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def unsubscribe_url(*, alert: Alert) -> str:
-    # A digest covers every followed case, so its link turns off every email; others only the case's.
-    case_id = None if alert.kind == Alert.Kind.DIGEST else alert.case_id
-    return absolute_url(
-        reverse("alerts:unsubscribe", args=[unsubscribe_token_make(user_id=alert.recipient_id, case_id=case_id)])
-    )
-
-
 class AlertRenderer:
-    """Builds the email for each alert of a delivery run, reading what alerts of one case share only once."""
+    """Builds the email of each alert of a delivery run.
+
+    Sending to a thousand followers renders a thousand emails about one event: what they share
+    (the case, the event, its latest events, the links) is read and built once per run."""
 
     def __init__(self):
+        self._cases: dict[int, Case] = {}
+        self._events: dict[int, Event] = {}
+        self._deadlines: dict[int, Deadline] = {}
         self._latest_events: dict[int, list[Event]] = {}
+        self._following_url = absolute_url(reverse("alerts:following"))
+        self._notifications_url = absolute_url(reverse("alerts:notifications"))
+        # Tokens are URL-safe, so the path is built once and the token put in its place.
+        self._unsubscribe_url = absolute_url(reverse("alerts:unsubscribe", args=["TOKEN"]))
+
+    def attach(self, alert: Alert) -> Alert:
+        """Give the alert its case, event and deadline from this run's cache, reading each once."""
+        if alert.case_id:
+            if alert.case_id not in self._cases:
+                self._cases[alert.case_id] = Case.objects.get(pk=alert.case_id)
+            alert.case = self._cases[alert.case_id]
+        if alert.event_id:
+            if alert.event_id not in self._events:
+                self._events[alert.event_id] = Event.objects.select_related(
+                    "recorded_by", "forum", "statement", "statement__speaker"
+                ).get(pk=alert.event_id)
+            alert.event = self._events[alert.event_id]
+        if alert.deadline_id:
+            if alert.deadline_id not in self._deadlines:
+                self._deadlines[alert.deadline_id] = Deadline.objects.get(pk=alert.deadline_id)
+            alert.deadline = self._deadlines[alert.deadline_id]
+        return alert
 
     def latest_events(self, case_id: int) -> list[Event]:
         if case_id not in self._latest_events:
@@ -60,23 +105,29 @@ class AlertRenderer:
             )
         return self._latest_events[case_id]
 
+    def unsubscribe_url(self, *, alert: Alert) -> str:
+        # A digest covers every followed case, so its link turns off every email; others only the case's.
+        case_id = None if alert.kind == Alert.Kind.DIGEST else alert.case_id
+        return self._unsubscribe_url.replace("TOKEN", unsubscribe_token_make(user_id=alert.recipient_id, case_id=case_id))
+
     def context(self, *, alert: Alert) -> dict:
         context = {
             "alert": alert,
             "recipient": alert.recipient,
             "site_url": settings.SITE_URL,
-            "unsubscribe_url": unsubscribe_url(alert=alert),
-            "following_url": absolute_url(reverse("alerts:following")),
-            "notifications_url": absolute_url(reverse("alerts:notifications")),
+            "unsubscribe_url": self.unsubscribe_url(alert=alert),
+            "following_url": self._following_url,
+            "notifications_url": self._notifications_url,
         }
         if alert.case_id:
             case = alert.case
-            context.update(case=case, case_url=absolute_url(case.get_absolute_url()))
+            case_url = absolute_url(case.get_absolute_url())
+            context.update(case=case, case_url=case_url)
         if alert.kind == Alert.Kind.EVENT:
             event = alert.event
             context.update(
                 event=event,
-                event_url=absolute_url(reverse("cases:case_detail", args=[alert.case.reference]) + f"#event-{event.pk}"),
+                event_url=f"{case_url}#event-{event.pk}",
                 from_stage=stage_label(event.from_stage) if event.from_stage else "",
                 to_stage=stage_label(event.to_stage) if event.to_stage else "",
                 latest_events=self.latest_events(alert.case_id),
@@ -108,7 +159,7 @@ class AlertRenderer:
         name = TEMPLATE_FOR_KIND[alert.kind]
         context = self.context(alert=alert)
         subject = render_to_string(f"alerts/email/{name}_subject.txt", context)
-        message = EmailMultiAlternatives(
+        message = AlertEmail(
             subject=" ".join(subject.split()),
             body=render_to_string(f"alerts/email/{name}.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,

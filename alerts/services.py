@@ -31,6 +31,10 @@ from .models import MAX_REMINDER_DAYS, Alert, Deadline, Follow
 
 logger = logging.getLogger(__name__)
 
+# Publishing retries briefly (a stale pooled connection), then gives up: the request must not
+# wait on a broker that is down, and the sweep sends what was not queued.
+PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.1, "interval_max": 0.2}
+
 # Rows per task when many alerts are queued at once (sweep, reminders, digests).
 QUEUE_CHUNK = 500
 
@@ -139,7 +143,7 @@ def _enqueue(task_name: str, *args) -> bool:
     from . import tasks
 
     try:
-        getattr(tasks, task_name).apply_async(args=args, retry=False)
+        getattr(tasks, task_name).apply_async(args=args, retry_policy=PUBLISH_RETRY_POLICY)
     except Exception:  # The broker's errors differ by transport; all mean "not queued".
         logger.warning("Could not queue %s%r; the sweep will send it later.", task_name, args, exc_info=True)
         return False
@@ -404,9 +408,11 @@ def _alerts_record_failure(*, alert_ids: Iterable[int], error: BaseException) ->
 
 def _alert_claim(alert_id: int) -> Alert | None:
     """Lock a pending email row for sending; None if it is sent, failed, or being sent by another worker."""
+    # Only the recipient is joined: case, event and deadline are shared by many rows and
+    # come from the renderer's cache.
     return (
         Alert.objects.select_for_update(skip_locked=True, of=("self",))
-        .select_related("recipient", "case", "event", "event__recorded_by", "deadline")
+        .select_related("recipient")
         .filter(pk=alert_id, status=Alert.Status.PENDING, channel=Alert.Channel.EMAIL)
         .first()
     )
@@ -442,8 +448,15 @@ def alerts_deliver(*, alert_ids: Iterable[int], mailer_alias: str = "default") -
                     if alert is None:
                         result.skipped.append(alert_id)
                         continue
+                    renderer.attach(alert)
                     if alert.deadline_id and alert.deadline.is_done:
                         alert.status = Alert.Status.CANCELLED
+                        alert.save(update_fields=["status"])
+                        result.skipped.append(alert_id)
+                        continue
+                    if not alert.recipient.email:
+                        # The address was removed after the row was written: shown in the app only.
+                        alert.status = Alert.Status.IN_APP
                         alert.save(update_fields=["status"])
                         result.skipped.append(alert_id)
                         continue

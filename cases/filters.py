@@ -3,15 +3,15 @@
 import re
 
 import django_filters
+from django import forms
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db import connection
-from django import forms
 from django.db.models import Case as SqlCase
 from django.db.models import Count, Exists, F, OuterRef, Q, Value, When
 from django_countries import countries
 
 from .models import Case, CaseParty, Event, Forum, Outcome, Person, Stage, Statement
-
+from .widgets import use_fast_selects
 
 MAX_SEARCH_WORDS = 8
 
@@ -66,8 +66,12 @@ class CaseFilter(django_filters.FilterSet):
         method="filter_person",
         widget=forms.TextInput(attrs={"placeholder": "Name or spelling"}),
     )
-    court = django_filters.ModelChoiceFilter(
-        label="Court or forum", queryset=Forum.objects.all(), method="filter_court", empty_label="Any court"
+    # Plain (id, name) pairs: building a model instance per court on every page cost more than the query.
+    court = django_filters.ChoiceFilter(
+        label="Court or forum",
+        choices=lambda: list(Forum.objects.order_by("name").values_list("pk", "name")),
+        method="filter_court",
+        empty_label="Any court",
     )
     last_event = django_filters.DateFromToRangeFilter(
         label="Last event between",
@@ -80,6 +84,10 @@ class CaseFilter(django_filters.FilterSet):
         method="sort_by",
         empty_label=None,
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_fast_selects(self.form)
 
     class Meta:
         model = Case
@@ -99,11 +107,11 @@ class CaseFilter(django_filters.FilterSet):
     def filter_person(self, queryset, name, value: str):
         """A person's id (links from a person's page) or any of their names and spellings."""
         value = value.strip()
-        people = Person.objects.filter(pk=int(value)) if value.isdigit() and len(value) < 18 else Person.objects.matching(value)
+        people = Person.objects.filter(pk=int(value)) if value.isdecimal() and len(value) < 18 else Person.objects.matching(value)
         return queryset.filter(Exists(CaseParty.objects.filter(case=OuterRef("pk"), person__in=people.values("pk"))))
 
-    def filter_court(self, queryset, name, value: Forum):
-        return queryset.filter(Exists(Event.objects.filter(case=OuterRef("pk"), forum=value)))
+    def filter_court(self, queryset, name, value: str):
+        return queryset.filter(Exists(Event.objects.filter(case=OuterRef("pk"), forum_id=value)))
 
     # Cases with no event yet come last when sorting by activity, on SQLite and PostgreSQL alike.
     ORDERINGS = {

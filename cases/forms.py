@@ -4,7 +4,11 @@ the field; the rules of the record itself (a stage change must move, a ruling ca
 future) live in the services, whose errors the views attach to these forms.
 """
 
+import re
+
 from django import forms
+from django.db.models import Q
+from django.urls import reverse_lazy
 from django.core.validators import MaxLengthValidator
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
@@ -12,6 +16,7 @@ from django_countries.fields import LazyTypedChoiceField
 from .dates import DatePrecision, partial_date_parse, partial_date_text
 from .models import Case, CaseParty, Confidence, Event, Forum, Outcome, Person, PersonName, Stage, Statement
 from .services import EVENT_KIND_FIELDS
+from .widgets import use_fast_selects
 
 SUMMARY_MAX = 2000
 QUOTE_MAX = 5000
@@ -26,30 +31,69 @@ def _limit(field: forms.Field, limit: int) -> forms.Field:
     return field
 
 
-# The largest key a database id column holds; a bigger number must not reach the query.
-_PK_MAX = 2**63 - 1
+class PersonLookupField(forms.CharField):
+    """A person typed by name (or any recorded spelling), with suggestions as one types.
 
+    A list of every person on file would not scale to a desk's tens of thousands of people."""
 
-class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
-    """Refuses ids that no database key can hold with a form error, before they reach the query
-    (SQLite raises on them instead of finding nothing)."""
+    _ID = re.compile(r"^#(\d{1,18})\b")
 
-    def _check_values(self, value):
-        for pk in value:
-            try:
-                if not 0 < int(str(pk)) <= _PK_MAX:
-                    raise ValueError
-            except (TypeError, ValueError):
-                raise forms.ValidationError(
-                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
-                ) from None
-        return super()._check_values(value)
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "list": "people-suggestions",
+                    "autocomplete": "off",
+                    "hx-get": reverse_lazy("cases:person_suggest"),
+                    "hx-trigger": "input changed delay:300ms",
+                    "hx-target": "#people-suggestions",
+                    "hx-sync": "this:replace",
+                }
+            ),
+        )
+        kwargs.setdefault("help_text", "Type a name or spelling and pick from the suggestions.")
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        return value.name if isinstance(value, Person) else value
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        if match := self._ID.match(text):
+            person = Person.objects.filter(pk=int(match.group(1))).first()
+            if person is None:
+                raise forms.ValidationError("No person has the number %(id)s.", params={"id": match.group(1)})
+            return person
+        people = list(
+            Person.objects.filter(Q(name__iexact=text) | Q(names__name__iexact=text)).distinct().order_by("pk")[:6]
+        )
+        if len(people) == 1:
+            return people[0]
+        if not people:
+            raise forms.ValidationError(
+                "No one called “%(name)s” is on file: check the spelling, or add them as a new person.",
+                params={"name": text},
+            )
+        raise forms.ValidationError(
+            "Several people are called “%(name)s”: %(choices)s. Type the number (e.g. #%(first)s) to choose one.",
+            params={"name": text, "choices": "; ".join(f"#{p.pk} {p.name}" for p in people), "first": people[0].pk},
+        )
 
 
 class VersionedForm(forms.Form):
-    """Carries the version of the record the editor started from, to catch a concurrent edit."""
+    """Carries the version of the record the editor started from, to catch a concurrent edit.
+
+    Every editing form derives from it, so it is also where long selects get the fast widget."""
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_fast_selects(self)
 
 
 class PartialDateMixin(forms.Form):
@@ -180,7 +224,7 @@ def event_form_class(kind: str) -> type[EventForm]:
 class StatementEventForm(EventForm):
     government = LazyTypedChoiceField(label="Government", choices=[("", "—")] + list(countries))
     body = forms.CharField(label="Body", max_length=200, help_text="Ministry or department.")
-    speaker = forms.ModelChoiceField(label="Speaker", queryset=Person.objects.all(), required=False)
+    speaker = PersonLookupField(label="Speaker", required=False)
     new_speaker = forms.CharField(label="…or a speaker not listed yet", required=False, max_length=200)
     speaker_title = forms.CharField(label="Speaker's title", required=False, max_length=200)
     channel = forms.ChoiceField(label="Channel", choices=Statement.Channel.choices)
@@ -188,11 +232,12 @@ class StatementEventForm(EventForm):
         forms.CharField(label="Quote", widget=forms.Textarea(attrs={"rows": 4}), help_text="Verbatim, as said."),
         QUOTE_MAX,
     )
-    also_cases = BoundedModelMultipleChoiceField(
+    also_cases = forms.CharField(
         label="Also concerns",
-        queryset=Case.objects.all(),
         required=False,
-        help_text="Other cases this statement speaks to; it appears on each of their timelines.",
+        max_length=1000,
+        help_text="References of other cases this statement speaks to, separated by commas; "
+        "it appears on each of their timelines.",
     )
 
     statement_fields = ("government", "body", "speaker_title", "channel", "quote")
@@ -200,10 +245,19 @@ class StatementEventForm(EventForm):
 
     def __init__(self, *args, case: Case | None = None, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        if case is not None:
-            self.fields["also_cases"].queryset = Case.objects.exclude(pk=case.pk)
+        self.case = case
         if editing:
             del self.fields["also_cases"]
+
+    def clean_also_cases(self) -> list[Case]:
+        references = {r.strip() for r in self.cleaned_data["also_cases"].replace(";", ",").split(",") if r.strip()}
+        if self.case is not None:
+            references.discard(self.case.reference)
+        found = {c.reference: c for c in Case.objects.filter(reference__in=references)}
+        missing = sorted(references - set(found))
+        if missing:
+            raise forms.ValidationError("No case has the reference %(refs)s.", params={"refs": ", ".join(missing)})
+        return list(found.values())
 
     def clean_quote(self):
         quote = self.cleaned_data["quote"].strip()
@@ -263,7 +317,7 @@ class CaseForm(VersionedForm, forms.ModelForm):
 
 class CaseCreateForm(CaseForm):
     stage = forms.ChoiceField(label="Stage reached", choices=Stage.choices, initial=Stage.REQUEST_MADE)
-    person_sought = forms.ModelChoiceField(label="Person sought", queryset=Person.objects.all(), required=False)
+    person_sought = PersonLookupField(label="Person sought", required=False)
     new_person_sought = forms.CharField(label="…or a person not listed yet", required=False, max_length=200)
 
     def clean(self):
@@ -285,7 +339,7 @@ class CaseReopenForm(forms.Form):
 
 
 class CasePartyForm(forms.Form):
-    person = forms.ModelChoiceField(label="Person", queryset=Person.objects.all(), required=False)
+    person = PersonLookupField(label="Person", required=False)
     new_person = forms.CharField(label="…or a person not listed yet", required=False, max_length=200)
     role = forms.ChoiceField(label="Role", choices=CaseParty.Role.choices)
     note = forms.CharField(label="Note", required=False, max_length=300)

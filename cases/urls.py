@@ -21,6 +21,7 @@ urlpatterns = [
     path("events/<int:pk>/history/", views.event_history, name="event_history"),
     path("people/", views.person_list, name="person_list"),
     path("people/new/", views.person_create, name="person_create"),
+    path("people/suggest/", views.person_suggest, name="person_suggest"),
     path("people/<int:pk>/", views.person_detail, name="person_detail"),
     path("people/<int:pk>/edit/", views.person_edit, name="person_edit"),
     path("people/<int:pk>/history/", views.person_history, name="person_history"),

@@ -511,6 +511,16 @@ def person_list(request):
 
 
 @permission_required("cases.view_person", raise_exception=True)
+def person_suggest(request):
+    """<option>s for the people datalist: whoever's name or spelling contains what was typed."""
+    text = next((v.strip() for v in request.GET.values() if v.strip()), "")[:200].replace("\x00", "")
+    people = list(Person.objects.matching(text).order_by("name", "pk")[:10]) if len(text) >= 2 else []
+    names = [p.name.casefold() for p in people]
+    options = [(p.name if names.count(p.name.casefold()) == 1 else f"#{p.pk} {p.name}", p) for p in people]
+    return render(request, "cases/_person_options.html", {"options": options})
+
+
+@permission_required("cases.view_person", raise_exception=True)
 def person_detail(request, pk):
     person = get_object_or_404(Person.objects.prefetch_related("names", "roles__case"), pk=pk)
     return render(request, "cases/person_detail.html", {"person": person})

@@ -36,7 +36,7 @@ class PartySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = CaseParty
-        fields = ["person", "role", "note"]
+        fields = ("person", "role", "note")
 
 
 class CaseSerializer(serializers.ModelSerializer):
@@ -49,10 +49,10 @@ class CaseSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = [
+        fields = (
             "reference", "title", "requesting_state", "requested_state", "offences", "treaty", "summary", "stage",
             "stage_entered_on", "opened_on", "outcome", "closed_on", "last_activity_on", "parties", "url", "events_url",
-        ]
+        )
 
     def get_url(self, case) -> str:
         return self.context["request"].build_absolute_uri(case.get_absolute_url())
@@ -86,11 +86,11 @@ class EventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Event
-        fields = [
+        fields = (
             "id", "case", "kind", "date", "date_precision", "date_approximate", "reported_on", "summary", "confidence",
             "forum", "docket_number", "decision", "judges", "document_url", "hearing_status", "filing_type",
             "filed_by", "custody_change", "from_stage", "to_stage", "statement", "sources",
-        ]
+        )
 
     @extend_schema_field(OpenApiTypes.STR)
     def get_date(self, event) -> str:
@@ -102,9 +102,9 @@ class CaseViewSet(viewsets.ReadOnlyModelViewSet):
     """Cases, with the case list's filters (q, stage, status, outcome, states, person, court, last_event, sort)."""
 
     serializer_class = CaseSerializer
-    permission_classes = [CanViewCases]
+    permission_classes = (CanViewCases,)
     pagination_class = Pages
-    filter_backends = [DjangoFilterBackend]
+    filter_backends = (DjangoFilterBackend,)
     filterset_class = CaseFilter
     lookup_field = "reference"
 
@@ -124,9 +124,9 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
     """Events, newest first, of the cases that the case list's filters select."""
 
     serializer_class = EventSerializer
-    permission_classes = [CanViewCases]
+    permission_classes = (CanViewCases,)
     pagination_class = Pages
-    filter_backends = []
+    filter_backends = ()
 
     def get_queryset(self):
         params = self.request.query_params.copy()

@@ -38,30 +38,30 @@ DATE_PATTERNS = [
     (re.compile(rf"\b{_MONTH}\s+\d{{1,2}}(?:st|nd|rd|th)?\b(?!,?\s*\d{{4}})"), DatePrecision.DAY),
     (re.compile(rf"\b\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?{_MONTH}\b(?!,?\s*\d{{4}})"), DatePrecision.DAY),
     (re.compile(rf"\b(?:on|last|this|since)\s+(?P<weekday>{WEEKDAYS})\b"), DatePrecision.DAY),
-    (re.compile(r"\b(?:yesterday|today)\b", re.I), DatePrecision.DAY),
+    (re.compile(r"\b(?:yesterday|today)\b", re.IGNORECASE), DatePrecision.DAY),
     (re.compile(rf"\b(?:early|mid|late|in|since|during|until|by)?-?\s*{_MONTH}\s+\d{{4}}\b"), DatePrecision.MONTH),
-    (re.compile(r"\b(?:last|this|earlier this|previous)\s+month\b", re.I), DatePrecision.MONTH),
-    (re.compile(r"\b(?:last|this|earlier this)\s+year\b", re.I), DatePrecision.YEAR),
+    (re.compile(r"\b(?:last|this|earlier this|previous)\s+month\b", re.IGNORECASE), DatePrecision.MONTH),
+    (re.compile(r"\b(?:last|this|earlier this)\s+year\b", re.IGNORECASE), DatePrecision.YEAR),
     (re.compile(r"\b(?:in|since|during|until|by|early|mid|late)[\s-]+(?P<year>(?:19|20)\d{2})\b"), DatePrecision.YEAR),
 ]
 
 # Court decisions as reported, with the decision code they suggest.
 DECISIONS = [
-    (re.compile(r"\b(?:declin|refus)\w*\s+to\s+(?:hear|take up|review)|\bdenied\s+(?:a\s+|his\s+|her\s+|the\s+)?(?:writ\s+of\s+)?certiorari|\bcert(?:iorari)?\s+denied", re.I), Event.Decision.CERT_DENIED),
-    (re.compile(r"\b(?:den(?:ied|ies)|refus\w+|reject\w*|dismiss\w*)\b[^.]{0,60}\bstay\b|\bstay\b[^.]{0,40}\b(?:denied|rejected|refused)", re.I), Event.Decision.STAY_DENIED),
-    (re.compile(r"\b(?:grant\w*)\b[^.]{0,40}\bstay\b|\bstay(?:ed)?\b[^.]{0,20}\bgranted|\bstayed\s+(?:his|her|the)\s+extradition", re.I), Event.Decision.STAY_GRANTED),
-    (re.compile(r"\b(?:grant\w*)\s+(?:him\s+|her\s+)?bail|\breleased\s+on\s+bail", re.I), Event.Decision.BAIL_GRANTED),
-    (re.compile(r"\b(?:den\w+|refus\w+|reject\w+)\s+(?:him\s+|her\s+|his\s+|her\s+)?bail|\bbail\s+(?:plea|application)\b[^.]{0,30}\b(?:rejected|dismissed|denied)", re.I), Event.Decision.BAIL_DENIED),
+    (re.compile(r"\b(?:declin|refus)\w*\s+to\s+(?:hear|take up|review)|\bdenied\s+(?:a\s+|his\s+|her\s+|the\s+)?(?:writ\s+of\s+)?certiorari|\bcert(?:iorari)?\s+denied", re.IGNORECASE), Event.Decision.CERT_DENIED),
+    (re.compile(r"\b(?:den(?:ied|ies)|refus\w+|reject\w*|dismiss\w*)\b[^.]{0,60}\bstay\b|\bstay\b[^.]{0,40}\b(?:denied|rejected|refused)", re.IGNORECASE), Event.Decision.STAY_DENIED),
+    (re.compile(r"\b(?:grant\w*)\b[^.]{0,40}\bstay\b|\bstay(?:ed)?\b[^.]{0,20}\bgranted|\bstayed\s+(?:his|her|the)\s+extradition", re.IGNORECASE), Event.Decision.STAY_GRANTED),
+    (re.compile(r"\b(?:grant\w*)\s+(?:him\s+|her\s+)?bail|\breleased\s+on\s+bail", re.IGNORECASE), Event.Decision.BAIL_GRANTED),
+    (re.compile(r"\b(?:den\w+|refus\w+|reject\w+)\s+(?:him\s+|her\s+|his\s+|her\s+)?bail|\bbail\s+(?:plea|application)\b[^.]{0,30}\b(?:rejected|dismissed|denied)", re.IGNORECASE), Event.Decision.BAIL_DENIED),
     (re.compile(r"\b(?:dismiss|reject|throw\w* out|threw out|turn\w* down)\w*\b[^.]{0,60}\b(?:appeal|petition|plea|challenge|application|request|bid)"
                 r"|\blost\s+(?:his|her)\s+(?:\w+\s+)?appeal"
                 r"|\b(?:appeal|petition|plea|request|bid|application)\b[^.]{0,40}\b(?:was|were|been)\s+(?:rejected|dismissed|refused|turned down)",
-                re.I), Event.Decision.PETITION_DENIED),
-    (re.compile(r"\b(?:upheld|uphold\w*|affirm\w*)\b", re.I), Event.Decision.AFFIRMED),
-    (re.compile(r"\b(?:quash\w*|overturn\w*|revers\w*|set aside)\b", re.I), Event.Decision.REVERSED),
-    (re.compile(r"\bdischarg\w*\b", re.I), Event.Decision.DISCHARGED),
-    (re.compile(r"\b(?:refus\w+|block\w+|bar\w+|den\w+)\s+(?:his\s+|her\s+|the\s+)?extradition", re.I), Event.Decision.REFUSED),
-    (re.compile(r"\b(?:order\w*|approv\w*|clear\w*)\s+[^.]{0,60}?extradition|\bcertif\w+\b[^.]{0,40}\bextradit", re.I), Event.Decision.ORDER_MADE),
-    (re.compile(r"\b(?:allow\w*|accept\w*)\s+(?:his\s+|her\s+|the\s+)?(?:appeal|petition|plea)", re.I), Event.Decision.PETITION_GRANTED),
+                re.IGNORECASE), Event.Decision.PETITION_DENIED),
+    (re.compile(r"\b(?:upheld|uphold\w*|affirm\w*)\b", re.IGNORECASE), Event.Decision.AFFIRMED),
+    (re.compile(r"\b(?:quash\w*|overturn\w*|revers\w*|set aside)\b", re.IGNORECASE), Event.Decision.REVERSED),
+    (re.compile(r"\bdischarg\w*\b", re.IGNORECASE), Event.Decision.DISCHARGED),
+    (re.compile(r"\b(?:refus\w+|block\w+|bar\w+|den\w+)\s+(?:his\s+|her\s+|the\s+)?extradition", re.IGNORECASE), Event.Decision.REFUSED),
+    (re.compile(r"\b(?:order\w*|approv\w*|clear\w*)\s+[^.]{0,60}?extradition|\bcertif\w+\b[^.]{0,40}\bextradit", re.IGNORECASE), Event.Decision.ORDER_MADE),
+    (re.compile(r"\b(?:allow\w*|accept\w*)\s+(?:his\s+|her\s+|the\s+)?(?:appeal|petition|plea)", re.IGNORECASE), Event.Decision.PETITION_GRANTED),
 ]
 
 COURT = re.compile(
@@ -110,19 +110,19 @@ QUOTE = re.compile(r"[“\"](?P<quote>[^”\"]{20,})[”\"]")
 ATTRIBUTION_AFTER = re.compile(rf"^[\s,]*(?:{SPEECH_VERBS})\s+(?P<who>[^.“\"]+?)\s*(?:\.|,|$)")
 ATTRIBUTION_AFTER_INVERTED = re.compile(rf"^[\s,]*(?P<who>[^.“\"]+?)\s+(?:{SPEECH_VERBS})\s*(?:\.|,|$)")
 ATTRIBUTION_BEFORE = re.compile(rf"(?P<who>(?:[A-Z][^.“\"]*?|[Hh]e|[Ss]he))\s+(?:{SPEECH_VERBS})\b[^.“\"]*?$")
-PRONOUN = re.compile(r"^(?:he|she|they|the spokesperson|the minister)$", re.I)
+PRONOUN = re.compile(r"^(?:he|she|they|the spokesperson|the minister)$", re.IGNORECASE)
 
 EXECUTIVE = re.compile(
-    r"(?P<who>Home Secretary|Secretary of State)[^.]{0,80}?\b(?:signed|ordered|approved)\b[^.]{0,40}?\b(?:order|extradition)", re.I
+    r"(?P<who>Home Secretary|Secretary of State)[^.]{0,80}?\b(?:signed|ordered|approved)\b[^.]{0,40}?\b(?:order|extradition)", re.IGNORECASE
 )
 CUSTODY = [
-    (re.compile(r"\b(?:was|been|were)\s+(?:formally\s+)?arrested\b|\barrested\s+(?:him|her)\b", re.I), Event.CustodyChange.ARRESTED),
-    (re.compile(r"\b(?:was|been|being)\s+[“\"]?(?:successfully\s+|formally\s+)?(?:extradited|surrendered|handed over)\b", re.I), Event.CustodyChange.SURRENDERED),
-    (re.compile(r"\b(?:sent|remanded)\b[^.]{0,40}\bcustody\b", re.I), Event.CustodyChange.REMANDED),
-    (re.compile(r"\b(?:released|granted)\s+(?:on\s+)?bail\b", re.I), Event.CustodyChange.BAILED),
+    (re.compile(r"\b(?:was|been|were)\s+(?:formally\s+)?arrested\b|\barrested\s+(?:him|her)\b", re.IGNORECASE), Event.CustodyChange.ARRESTED),
+    (re.compile(r"\b(?:was|been|being)\s+[“\"]?(?:successfully\s+|formally\s+)?(?:extradited|surrendered|handed over)\b", re.IGNORECASE), Event.CustodyChange.SURRENDERED),
+    (re.compile(r"\b(?:sent|remanded)\b[^.]{0,40}\bcustody\b", re.IGNORECASE), Event.CustodyChange.REMANDED),
+    (re.compile(r"\b(?:released|granted)\s+(?:on\s+)?bail\b", re.IGNORECASE), Event.CustodyChange.BAILED),
 ]
 
-EXTRADITION_WORDS = re.compile(r"\bextradit\w*|\bsurrender\w*|\bthe accused\b|\bhis (?:appeal|petition|plea)\b|\bhabeas\b|\bcertiorari\b", re.I)
+EXTRADITION_WORDS = re.compile(r"\bextradit\w*|\bsurrender\w*|\bthe accused\b|\bhis (?:appeal|petition|plea)\b|\bhabeas\b|\bcertiorari\b", re.IGNORECASE)
 
 
 @dataclass
@@ -188,7 +188,7 @@ def date_resolve(text: str, *, published_on: datetime.date) -> tuple[datetime.da
         return published_on - datetime.timedelta(days=(published_on.weekday() - target) % 7), DatePrecision.DAY, False
     lowered = text.lower()
     approximate = bool(re.match(r"(early|mid|late)\b", lowered))
-    cleaned = re.sub(r"^(?:on|in|since|during|until|by|early|mid|late|earlier)\b-?\s*", "", text, flags=re.I)
+    cleaned = re.sub(r"^(?:on|in|since|during|until|by|early|mid|late|earlier)\b-?\s*", "", text, flags=re.IGNORECASE)
     cleaned = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", cleaned).replace(" of ", " ")
     if re.fullmatch(r"-?\s*(?:19|20)\d{2}", cleaned.strip()):
         cleaned = cleaned.strip(" -")
@@ -251,11 +251,11 @@ def sentences_split(text: str) -> list[str]:
             elif char == '"':
                 depth = 0 if depth else 1
             following = paragraph[index + 1:index + 3]
-            if char in ".?!" and depth == 0 and (following[:1] == " " and following[1:2].isupper() or not following):
-                # Not after an initial or a title (“U.S.”, “Mr.”).
-                if not re.search(r"(?:\b[A-Z]|\bMr|\bMrs|\bMs|\bDr|\bSt|\bNo|\bvs?)\.$", buffer):
-                    parts.append(buffer.strip())
-                    buffer = ""
+            ends = char in ".?!" and depth == 0 and (following[:1] == " " and following[1:2].isupper() or not following)
+            # Not after an initial or a title (“U.S.”, “Mr.”).
+            if ends and not re.search(r"(?:\b[A-Z]|\bMr|\bMrs|\bMs|\bDr|\bSt|\bNo|\bvs?)\.$", buffer):
+                parts.append(buffer.strip())
+                buffer = ""
         if buffer.strip():
             parts.append(buffer.strip())
         result.extend(parts)
@@ -342,7 +342,7 @@ def _court(sentence: str, *, requested_state: str) -> tuple[str, str, str] | Non
     match = COURT.search(sentence)
     if not match:
         return None
-    phrase = re.sub(r"^(?:the|a)\s+", "", match.group("court").strip(), flags=re.I)
+    phrase = re.sub(r"^(?:the|a)\s+", "", match.group("court").strip(), flags=re.IGNORECASE)
     country = _country_in(phrase) or _country_in(sentence) or requested_state
     core = re.sub(r"^(?:(?:US|U\.S\.|UK|U\.K\.|Indian|British|American|London|English)\s+)+", "", phrase)
     level = next((lvl for key, lvl in COURT_LEVELS if key.lower() in core.lower()), Forum.Level.OTHER)
@@ -361,7 +361,7 @@ def _speaker(who: str, *, context: str, last_speaker: dict | None, known: dict |
     """Body, title, name and government from an attribution such as “Ministry of External Affairs
     spokesperson Randhir Jaiswal”, or the previous speaker for “he said” and “Jaiswal said”."""
     who = re.sub(r"^(?:Meanwhile|However|Later|Earlier|Separately|Also|And|But)\b,?\s*", "", who.strip(" ,"))
-    if PRONOUN.match(who) or re.fullmatch(r"(?:he|she)\s+\w+", who, re.I):
+    if PRONOUN.match(who) or re.fullmatch(r"(?:he|she)\s+\w+", who, re.IGNORECASE):
         if last_speaker:
             return dict(last_speaker)
         for pattern, body, government in BODIES:
@@ -384,7 +384,7 @@ def _speaker(who: str, *, context: str, last_speaker: dict | None, known: dict |
         if pattern.search(who):
             speaker.update(body=body, government=government)
             break
-    title = re.search(rf"\b({TITLES})\b", who, re.I)
+    title = re.search(rf"\b({TITLES})\b", who, re.IGNORECASE)
     if title:
         speaker["speaker_title"] = title.group(1)[0].upper() + title.group(1)[1:]
     name = re.search(rf"({NAME})\s*$", who)
@@ -392,7 +392,7 @@ def _speaker(who: str, *, context: str, last_speaker: dict | None, known: dict |
         candidate = name.group(1)
         for pattern, _body, _gov in BODIES:
             candidate = pattern.sub("", candidate).strip()
-        if len(candidate.split()) >= 2 and not re.search(rf"\b(?:{TITLES})\b", candidate, re.I):
+        if len(candidate.split()) >= 2 and not re.search(rf"\b(?:{TITLES})\b", candidate, re.IGNORECASE):
             speaker["speaker_name"] = candidate
     if not speaker["government"]:
         speaker["government"] = _country_in(who) or _country_in(context)
@@ -464,9 +464,6 @@ def article_propose(*, case: Case, text: str, published_on: datetime.date) -> Pr
                 continue
             last_speaker = speaker
             quote = re.sub(r"[,;]\s*$", ".", quote)
-            if before.strip() and not before.rstrip().endswith((":", ",")) and not attribution:
-                # A fragment quoted inside a sentence: keep the sentence around it for the summary.
-                pass
             spoken = sentence
             about, why = _relevance(spoken, case=case, case_names=case_names,
                                     other_names=other_names - _surnames_of_name(speaker["speaker_name"]))
@@ -520,7 +517,7 @@ def article_propose(*, case: Case, text: str, published_on: datetime.date) -> Pr
                 date_precision=precision,
                 date_approximate=approximate,
                 date_as_written=written,
-                summary=_ruling_summary(court[0], decision, clause),
+                summary=f"{court[0]}: {Event.Decision(decision).label.lower()}.",
                 evidence=clause,
                 about_case=about,
                 why=why,
@@ -565,10 +562,6 @@ def _ruling_dates(sentence: str, *, court_at: int, published_on: datetime.date) 
 
 def _shorten(text: str, length: int) -> str:
     return text if len(text) <= length else text[: length - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _ruling_summary(court: str, decision: str, sentence: str) -> str:
-    return f"{court}: {Event.Decision(decision).label.lower()}."
 
 
 def _deduplicate(drafts: list[Draft]) -> list[Draft]:

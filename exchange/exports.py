@@ -283,10 +283,25 @@ def export_csv_rows(document: dict) -> list[dict]:
     return rows
 
 
+# A cell starting with one of these is run as a formula by spreadsheet programs.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell_protect(value: str) -> str:
+    """Keep a spreadsheet from running a cell as a formula: an apostrophe in front, which
+    spreadsheets hide and the import removes (csv_cell_unprotect)."""
+    return "'" + value if value.startswith(FORMULA_STARTS) or value.startswith("'") else value
+
+
+def csv_cell_unprotect(value: str) -> str:
+    return value[1:] if value.startswith("'") and (value[1:].startswith(FORMULA_STARTS) or value[1:].startswith("'")) else value
+
+
 def export_csv(document: dict) -> str:
     """The document as CSV text (RFC 4180, a header row, cells with newlines quoted)."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows(export_csv_rows(document))
+    for row in export_csv_rows(document):
+        writer.writerow({column: csv_cell_protect(value) for column, value in row.items()})
     return out.getvalue()

@@ -27,9 +27,22 @@ from django_countries import countries
 
 from cases import services
 from cases.dates import DatePrecision, partial_date_parse, partial_date_text
-from cases.models import Case, CaseParty, Confidence, Event, Forum, Outcome, Person, PersonName, Source, Stage, Statement, Treaty
+from cases.models import (
+    Case,
+    CaseParty,
+    Confidence,
+    Event,
+    Forum,
+    Outcome,
+    Person,
+    PersonName,
+    Source,
+    Stage,
+    Statement,
+    Treaty,
+)
 
-from .exports import CSV_CASE_COLUMNS, CSV_COLUMNS, EVENT_KIND_FIELDS, SCHEMA_NAME, SCHEMA_VERSION
+from .exports import CSV_CASE_COLUMNS, EVENT_KIND_FIELDS, SCHEMA_NAME, SCHEMA_VERSION, csv_cell_unprotect
 
 # Files above this size are refused before they are read (settings.EXCHANGE_IMPORT_MAX_BYTES overrides).
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -132,6 +145,8 @@ def _json_read(text: str) -> tuple[dict | None, list[Problem]]:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         return None, [Problem(f"line {error.lineno}", "", f"This is not valid JSON: {error.msg} (column {error.colno}).")]
+    except RecursionError:
+        return None, [Problem("file", "", "The JSON is nested too deeply to be an export.")]
     if not isinstance(document, dict) or not isinstance(document.get("cases"), list):
         return None, [Problem("file", "cases", "The JSON must be an object with a “cases” list, as the export writes it.")]
     version = document.get("schema_version")
@@ -144,7 +159,20 @@ def _json_read(text: str) -> tuple[dict | None, list[Problem]]:
     for name in ("treaties", "people", "forums", "sources"):
         if not isinstance(document.setdefault(name, []), list):
             return None, [Problem("file", name, "Must be a list.")]
+    _drop_private_keys(document)
     return document, []
+
+
+def _drop_private_keys(value) -> None:
+    """Keys starting with "_" carry the checker's own notes (row numbers); a file may not set them."""
+    if isinstance(value, dict):
+        for key in [k for k in value if isinstance(k, str) and k.startswith("_")]:
+            del value[key]
+        for item in value.values():
+            _drop_private_keys(item)
+    elif isinstance(value, list):
+        for item in value:
+            _drop_private_keys(item)
 
 
 def _csv_read(text: str) -> tuple[dict | None, list[Problem]]:
@@ -177,7 +205,7 @@ def _csv_read(text: str) -> tuple[dict | None, list[Problem]]:
         if None in raw:  # more cells than columns
             problems.append(Problem(where, "", "This row has more cells than the header has columns."))
             continue
-        row = {(k or "").strip(): (v or "").strip() for k, v in raw.items()}
+        row = {(k or "").strip(): csv_cell_unprotect((v or "").strip()) for k, v in raw.items()}
         if not any(row.values()):
             continue
         reference = row.get("case_reference", "")
@@ -303,6 +331,26 @@ class _Checker:
 
     def __init__(self, problems: list[Problem]):
         self.problems = problems
+
+    def items(self, entry, name) -> list:
+        """A list field, or [] with a problem when it is something else."""
+        value = entry.get(name)
+        if value in (None, ""):
+            return []
+        if not isinstance(value, list):
+            self.fail(entry, name, "Must be a list.")
+            return []
+        return value
+
+    def key(self, entry, name) -> str | None:
+        """A reference to another entry: text, or None with a problem."""
+        value = entry.get(name)
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            self.fail(entry, name, "Must be the key (text) of an entry listed in this file.")
+            return None
+        return value
 
     def fail(self, entry: dict, name: str, message: str) -> None:
         column = entry.get("_columns", {}).get(name, name)
@@ -462,7 +510,7 @@ def _check(document: dict, problems: list[Problem]) -> dict:
         if key in plan["people"]:
             c.fail(entry, "key", f"The person key “{key}” is used twice in this file.")
         variants = []
-        for v in entry.get("variants") or []:
+        for v in c.items(entry, "variants"):
             if isinstance(v, dict):
                 v = (v.get("name", ""), v.get("kind", PersonName.Kind.TRANSLITERATION))
             if not isinstance(v, (list, tuple)) or len(v) != 2:
@@ -504,7 +552,7 @@ def _check(document: dict, problems: list[Problem]) -> dict:
         }
 
     references = {}
-    for index, entry in enumerate(document["cases"]):
+    for index, entry in enumerate(document["cases"]):  # a list: _json_read checked it
         if not isinstance(entry, dict):
             problems.append(Problem(f"cases[{index}]", "", "Must be an object."))
             continue
@@ -544,7 +592,7 @@ def _check_case(entry: dict, c: _Checker, plan: dict, references: dict) -> dict:
         c.fail(entry, "requested_state", "The requesting and requested states must differ.")
     if bool(case["outcome"]) != bool(case["closed_on"]):
         c.fail(entry, "closed_on" if case["outcome"] else "outcome", "A closed case needs both an outcome and the date it closed.")
-    treaty = entry.get("treaty")
+    treaty = c.key(entry, "treaty")
     if treaty and treaty not in plan["treaties"] and not Treaty.objects.filter(name=treaty).exists():
         if document_is_csv(entry):
             plan["treaties"][treaty] = {"name": treaty, "countries": [], "signed_on": None, "url": ""}
@@ -552,19 +600,19 @@ def _check_case(entry: dict, c: _Checker, plan: dict, references: dict) -> dict:
             c.fail(entry, "treaty", f"Unknown treaty “{treaty}”: list it under “treaties” or use the name of a recorded one.")
     case["treaty"] = treaty or None
 
-    for index, party in enumerate(entry.get("parties") or []):
+    for index, party in enumerate(c.items(entry, "parties")):
         party = party if isinstance(party, dict) else {}
         party.setdefault("_where", entry["_where"] if "_columns" in entry else f"{path}.parties[{index}]")
         if "_columns" in entry:
             party.setdefault("_columns", {"person": "people", "role": "people"})
         role = c.choice(party, "role", CaseParty.Role)
-        person = party.get("person")
+        person = c.key(party, "person")
         if person not in plan["people"]:
             c.fail(party, "person", f"Unknown person “{person}”: list them under “people”.")
         case["parties"].append({"person": person, "role": role, "note": c.text(party, "note", max_length=300)})
 
     identities = {}
-    for index, event in enumerate(entry.get("events") or []):
+    for index, event in enumerate(c.items(entry, "events")):
         if not isinstance(event, dict):
             c.problems.append(Problem(f"{path}.events[{index}]", "", "Must be an object."))
             continue
@@ -600,8 +648,8 @@ def _check_event(entry: dict, c: _Checker, plan: dict) -> dict | None:
         "sources": [],
         "fields": {},
     }
-    for key in entry.get("sources") or []:
-        if key not in plan["sources"]:
+    for key in c.items(entry, "sources"):
+        if not isinstance(key, str) or key not in plan["sources"]:
             c.fail(entry, "sources", f"Unknown source “{key}”: list it under “sources”.")
         else:
             event["sources"].append(key)
@@ -610,7 +658,7 @@ def _check_event(entry: dict, c: _Checker, plan: dict) -> dict | None:
     fields = event["fields"]
     for name in EVENT_KIND_FIELDS[kind]:
         if name == "forum":
-            key = entry.get("forum")
+            key = c.key(entry, "forum")
             if key and key not in plan["forums"]:
                 c.fail(entry, "forum", f"Unknown court “{key}”: list it under “forums”.")
             elif kind in (Event.Kind.RULING,) and not key:
@@ -632,7 +680,7 @@ def _check_event(entry: dict, c: _Checker, plan: dict) -> dict | None:
                 c.fail(entry, "statement", "Required for a statement: government, body, channel and quote.")
                 st = {}
             st = {"_where": entry["_where"], "_columns": {}, **{k: v for k, v in st.items() if not k.startswith("_")}}
-            speaker = st.get("speaker")
+            speaker = c.key(st, "speaker")
             if speaker and speaker not in plan["people"]:
                 c.fail(entry, "speaker", f"Unknown person “{speaker}”: list them under “people”.")
             fields["statement"] = {
@@ -711,17 +759,21 @@ class _Applier:
             self.forums[key] = existing or self.attempt("forums", {}, lambda spec=spec: services.forum_get_or_create(**spec))
         for key, spec in self.plan["sources"].items():
             self.sources[key] = self.source(spec)
-        total = sum(len(case["events"]) for case in self.plan["cases"]) or 1
-        done = 0
+        self.total = sum(len(case["events"]) for case in self.plan["cases"])
+        self.done = 0
         for case_spec in self.plan["cases"]:
             case = self.case(case_spec)
             if case is not None:
                 self.parties(case, case_spec)
                 self.events(case, case_spec)
                 self.close_and_check(case, case_spec)
-            done += len(case_spec["events"])
-            if self.progress:
-                self.progress(done, total)
+            else:
+                self.advance(len(case_spec["events"]))
+
+    def advance(self, events: int = 1):
+        self.done += events
+        if self.progress:
+            self.progress(self.done, self.total)
 
     def treaty(self, spec) -> Treaty:
         existing = Treaty.objects.filter(name=spec["name"]).first()
@@ -805,10 +857,11 @@ class _Applier:
             match = existing.get(event_spec["identity"])
             if match is not None:
                 self.event_correct(match, event_spec)
-                continue
-            created = self.event_create(case, spec, event_spec)
-            if created is not None:
-                existing[event_spec["identity"]] = created
+            else:
+                created = self.event_create(case, spec, event_spec)
+                if created is not None:
+                    existing[event_spec["identity"]] = created
+            self.advance()
 
     def _kind_fields(self, event_spec) -> dict:
         fields = {k: v for k, v in event_spec["fields"].items() if k not in ("statement", "from_stage", "to_stage")}
@@ -909,7 +962,11 @@ def import_document(document: dict, *, by=None, dry_run: bool = False,
                     progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Check and apply a document in one transaction; with ``dry_run`` (a preview), always roll back."""
     result = ImportResult()
-    plan = _check(document, result.problems)
+    try:
+        plan = _check(document, result.problems)
+    except (TypeError, AttributeError, ValueError, KeyError) as error:
+        # A shape the checks did not foresee (a number where a list belongs…): refuse, do not crash.
+        result.problems.append(Problem("file", "", f"The file is not laid out like the export ({type(error).__name__}: {error})."))
     if result.problems:
         return result
     try:

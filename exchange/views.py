@@ -3,9 +3,7 @@ Pages for data in and out: export downloads, the import upload with its preview,
 events from a news article. Views read the request and call exports, imports or drafting.
 """
 
-import re
-import uuid
-from pathlib import Path
+import logging
 
 from django.conf import settings
 from django.contrib import messages
@@ -13,14 +11,18 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from cases.filters import CaseFilter
 from cases.models import Case
 
-from . import drafting, exports, imports
+from . import drafting, exports, imports, tasks, uploads
 from .forms import ArticleForm, DraftFormSet, ImportForm
+
+logger = logging.getLogger(__name__)
 
 # Query parameters of the export that are not case-list filters.
 EXPORT_PARAMETERS = ("format", "case", "page")
@@ -57,60 +59,95 @@ def export(request):
     return response
 
 
-def _upload_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "imports"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def _import_page(request, context: dict, status: int = 200):
+    context = {"form": ImportForm(), "max_mb": imports.max_bytes() // (1024 * 1024)} | context
+    return render(request, "exchange/import.html", context, status=status)
 
 
-def _upload_path(request, name: str) -> Path:
-    """The stored upload named in the confirmation form; only its uploader may import it."""
-    if not re.fullmatch(rf"{request.user.pk}-[0-9a-f]{{32}}\.(json|csv)", name or ""):
-        raise Http404("No such upload.")
-    path = _upload_dir() / name
-    if not path.is_file():
-        raise Http404("This upload has expired; upload the file again.")
-    return path
+def _background(size: int) -> bool:
+    """Large files are checked and imported by a worker while the page shows a progress bar."""
+    return size > getattr(settings, "EXCHANGE_IMPORT_BACKGROUND_BYTES", 64 * 1024)
+
+
+def _queue(request, name: str, *, dry_run: bool):
+    path = uploads.upload_path(user_id=request.user.pk, name=name)
+    uploads.status_write(path, state="queued", step="preview" if dry_run else "import", done=0, total=0)
+    try:
+        tasks.upload_import.apply_async(args=[request.user.pk, name, dry_run], retry=False)
+    except Exception:  # The broker's errors differ by transport; without one, run it here.
+        logger.warning("Could not queue the import of %s; running it in the request.", name, exc_info=True)
+        tasks.upload_import(request.user.pk, name, dry_run)
+    return redirect(_status_url(name))
+
+
+def _status_url(name: str) -> str:
+    # The upload page shows a running import's progress, so that the page needs no other address.
+    return f"{reverse('exchange:import_upload')}?{urlencode({'job': name})}"
 
 
 @permission_required(["cases.add_case", "cases.add_event"], raise_exception=True)
 def import_upload(request):
-    """Upload a file and see what it would create or change (nothing is saved yet)."""
+    """Upload a file and see what it would create or change (nothing is saved yet); with ?job=,
+    the progress and then the result of a large file's preview or import."""
+    if request.method == "GET" and "job" in request.GET:
+        return import_status(request, request.GET["job"])
     form = ImportForm(request.POST or None, request.FILES or None)
-    context = {"form": form, "max_mb": imports.max_bytes() // (1024 * 1024)}
-    if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        if upload.size > imports.max_bytes():
-            result = imports.ImportResult(problems=[imports.Problem(
-                "file", "", f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is {context['max_mb']} MB. "
-                "Split it into several files and import them one after the other.")])
-            return render(request, "exchange/import.html", context | {"result": result}, status=400)
-        data = upload.read()
-        format = form.cleaned_data["format"] or imports.guess_format(upload.name, data)
-        result = imports.import_bytes(data, format=format, by=request.user, dry_run=True)
-        context |= {"result": result, "filename": upload.name}
-        if result.ok:
-            name = f"{request.user.pk}-{uuid.uuid4().hex}.{format}"
-            (_upload_dir() / name).write_bytes(data)
-            context["upload"] = name
-        return render(request, "exchange/import.html", context, status=200 if result.ok else 400)
-    return render(request, "exchange/import.html", context)
+    if request.method != "POST" or not form.is_valid():
+        return _import_page(request, {"form": form}, status=400 if request.method == "POST" else 200)
+    upload = form.cleaned_data["file"]
+    if upload.size > imports.max_bytes():
+        result = imports.ImportResult(problems=[imports.Problem(
+            "file", "", f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+            f"{imports.max_bytes() // (1024 * 1024)} MB. Split it into several files and import them one after the other.")])
+        return _import_page(request, {"form": form, "result": result}, status=400)
+    data = upload.read()
+    format = form.cleaned_data["format"] or imports.guess_format(upload.name, data)
+    if _background(len(data)):
+        return _queue(request, uploads.upload_store(user_id=request.user.pk, data=data, format=format), dry_run=True)
+    result = imports.import_bytes(data, format=format, by=request.user, dry_run=True)
+    context = {"form": form, "result": result, "filename": upload.name}
+    if result.ok:
+        context["upload"] = uploads.upload_store(user_id=request.user.pk, data=data, format=format)
+    return _import_page(request, context, status=200 if result.ok else 400)
 
 
 @require_POST
 @permission_required(["cases.add_case", "cases.add_event"], raise_exception=True)
 def import_confirm(request):
     """Import the previewed file, all or nothing."""
-    path = _upload_path(request, request.POST.get("upload"))
+    name = request.POST.get("upload")
+    path = uploads.upload_path(user_id=request.user.pk, name=name)
+    if path is None:
+        raise Http404("This upload is unknown or was already imported; upload the file again.")
+    if _background(path.stat().st_size):
+        return _queue(request, name, dry_run=False)
     result = imports.import_bytes(path.read_bytes(), format=path.suffix[1:], by=request.user)
     if not result.ok:
-        # The database changed since the preview; show why and keep the file for another try.
-        return render(request, "exchange/import.html", {"form": ImportForm(), "result": result,
-                                                         "max_mb": imports.max_bytes() // (1024 * 1024)}, status=400)
-    path.unlink(missing_ok=True)
+        # The database changed since the preview; say why, and keep the file for another try.
+        return _import_page(request, {"result": result}, status=400)
+    uploads.upload_discard(path)
     messages.success(request, f"Imported: {result.summary()}")
-    return render(request, "exchange/import.html", {"form": ImportForm(), "result": result, "done": True,
-                                                     "max_mb": imports.max_bytes() // (1024 * 1024)})
+    return _import_page(request, {"result": result, "done": True})
+
+
+def import_status(request, name):
+    """A background preview or import: a progress bar (polled by htmx) until the result is in."""
+    path = uploads.upload_path(user_id=request.user.pk, name=name, must_exist=False)
+    state = uploads.status_read(path) if path else None
+    if state is None:
+        raise Http404("No such import.")
+    context = {"state": state, "name": name}
+    if state["state"] == "done":
+        result = uploads.status_result(state)
+        context |= {"result": result, "done": result.applied, "summary": state["summary"],
+                    "upload": name if result.ok and not result.applied else None,
+                    "hidden_actions": state.get("actions_total", 0) - len(result.actions)}
+    if request.htmx:
+        response = render(request, "exchange/_import_progress.html", context)
+        if state["state"] == "done":
+            response["HX-Refresh"] = "true"  # the whole page, with its result and confirmation form
+        return response
+    return _import_page(request, context)
 
 
 @permission_required("cases.add_event", raise_exception=True)

@@ -183,3 +183,13 @@ def test_unsubscribe_link_in_a_real_email_turns_emails_off(stage_alert, client):
     assert response.status_code == 200
     follow.refresh_from_db()
     assert follow.delivery == Follow.Delivery.NONE
+
+
+def test_unsubscribe_header_reaches_the_wire_as_a_plain_url(stage_alert, settings):
+    import email.policy
+
+    settings.SITE_URL = "https://extradition-tracker.example.org"
+    raw = render(stage_alert).message(policy=email.policy.SMTP).as_bytes()
+    header = next(line for line in raw.split(b"\r\n") if line.startswith(b"List-Unsubscribe:"))
+    assert header.startswith(b"List-Unsubscribe: <https://extradition-tracker.example.org/alerts/unsubscribe/")
+    assert header.endswith(b"/>") and b"=?utf-8?" not in header

@@ -168,7 +168,7 @@ def test_one_task_is_queued_per_event_after_commit(case, analyst, publish, djang
     assert not publish.event.called  # nothing goes to the broker before the commit
     for callback in callbacks:
         callback()
-    publish.event.assert_called_once_with(args=(event.pk,), retry=False)
+    publish.event.assert_called_once_with(args=(event.pk,), retry_policy=services.PUBLISH_RETRY_POLICY)
 
 
 def test_no_task_when_no_follower_wants_an_instant_email(case, analyst, publish, django_capture_on_commit_callbacks):
@@ -237,6 +237,13 @@ def test_deliver_leaves_in_app_digest_and_failed_rows_alone(mailoutbox):
     ]
     result = services.alerts_deliver(alert_ids=[row.pk for row in rows])
     assert result.sent == [] and len(mailoutbox) == 0
+
+
+def test_a_reader_whose_address_was_removed_is_not_emailed(mailoutbox):
+    alert = AlertFactory(recipient=UserFactory(email=""))
+    services.alerts_deliver(alert_ids=[alert.pk])
+    assert Alert.objects.get(pk=alert.pk).status == Alert.Status.IN_APP
+    assert mailoutbox == []
 
 
 class BrokenMailer:
@@ -315,7 +322,7 @@ def test_sweep_queues_only_emails_pending_past_their_time(publish, django_captur
     AlertFactory(next_attempt_at=NOW - datetime.timedelta(minutes=10), channel=Alert.Channel.DIGEST)
     with django_capture_on_commit_callbacks(execute=True):
         assert services.alerts_sweep(older_than=datetime.timedelta(minutes=2)) == 1
-    publish.alerts.assert_called_once_with(args=([stale.pk],), retry=False)
+    publish.alerts.assert_called_once_with(args=([stale.pk],), retry_policy=services.PUBLISH_RETRY_POLICY)
     stale.refresh_from_db()
     assert stale.next_attempt_at == NOW  # not queued again by the next sweep
 
@@ -328,7 +335,7 @@ def test_admin_retry_gives_failed_rows_fresh_attempts(publish, django_capture_on
     failed.refresh_from_db()
     assert (failed.status, failed.attempts) == (Alert.Status.PENDING, 0)
     assert Alert.objects.get(pk=sent.pk).status == Alert.Status.SENT
-    publish.alerts.assert_called_once_with(args=([failed.pk],), retry=False)
+    publish.alerts.assert_called_once_with(args=([failed.pk],), retry_policy=services.PUBLISH_RETRY_POLICY)
 
 
 # Deadlines and reminders -------------------------------------------------------------------
@@ -469,3 +476,34 @@ def test_sending_a_digest_marks_its_items_sent(case, analyst, publish, mailoutbo
     services.alerts_deliver(alert_ids=[digest.pk])
     assert len(mailoutbox) == 1
     assert set(Alert.objects.values_list("status", flat=True)) == {Alert.Status.SENT}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks are a PostgreSQL feature; SQLite locks the file")
+def test_a_row_another_worker_is_sending_is_skipped_not_sent_twice(mailoutbox):
+    import threading
+
+    from django.db import connection as thread_connection, transaction
+
+    alert = AlertFactory()
+    locked, release = threading.Event(), threading.Event()
+
+    def other_worker():
+        try:
+            with transaction.atomic():
+                Alert.objects.select_for_update().get(pk=alert.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            thread_connection.close()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    assert locked.wait(10)
+    try:
+        result = services.alerts_deliver(alert_ids=[alert.pk])
+    finally:
+        release.set()
+        thread.join(10)
+    assert result.skipped == [alert.pk]
+    assert mailoutbox == []

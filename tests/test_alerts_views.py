@@ -270,3 +270,10 @@ def test_calendar_feed_lists_the_deadlines_of_followed_cases(client, viewer):
 def test_calendar_feed_with_a_forged_token_is_not_found(client, viewer):
     token = calendar_token_make(user_id=viewer.pk)
     assert client.get(reverse("alerts:calendar_feed", args=[token[:-1] + ("x" if token[-1] != "x" else "y")])).status_code == 404
+
+
+def test_the_case_page_shows_the_panel(client, viewer, case):
+    DeadlineFactory(case=case, title="Extradition hearing")
+    client.force_login(viewer)
+    content = client.get(case.get_absolute_url()).content.decode()
+    assert "Follow this case" in content and "Extradition hearing" in content

@@ -81,3 +81,13 @@ def test_the_openapi_description_is_served(client):
     assert "/api/cases/" in schema["paths"] and "/api/events/" in schema["paths"]
     names = {p["name"] for p in schema["paths"]["/api/cases/"]["get"]["parameters"]}
     assert {"q", "stage", "requested_state", "page"} <= names
+
+
+def test_listing_cases_and_events_costs_the_same_queries_for_more_rows(client, demo, auth, django_assert_max_num_queries):
+    for _ in range(5):
+        case = CaseFactory()
+        EventFactory.create_batch(3, case=case)
+    with django_assert_max_num_queries(8):
+        assert len(client.get("/api/cases/", **auth).json()["results"]) == 6
+    with django_assert_max_num_queries(8):
+        assert len(client.get("/api/events/", **auth).json()["results"]) == 18

@@ -215,3 +215,39 @@ def test_import_command_prints_the_report_and_fails_on_a_bad_file(document, tmp_
         call_command("import_cases", str(path), stdout=io.StringIO(), stderr=err)
     assert "cases[0]\trequested_state\tUnknown country" in err.getvalue()
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"schema_version": 1, "cases": [5]}',
+        '{"schema_version": 1, "cases": [{"parties": 5, "events": "x"}]}',
+        '{"schema_version": 1, "cases": [{"events": [{"kind": "ruling", "forum": {"a": 1}, "sources": [{"b": 2}]}]}]}',
+        '{"schema_version": 1, "cases": [{"treaty": ["x"], "parties": [{"person": [1], "role": 3}]}]}',
+        '{"schema_version": 1, "people": [{"key": 1, "name": 2, "variants": 3}], "cases": [{"_where": [1], "_columns": 5}]}',
+        '{"schema_version": 1, "cases": [{"events": [{"kind": "statement", "date": 2025, "statement": "said"}]}]}',
+        '{"schema_version": 1, "cases": []}',
+        "[" * 100000,
+        '"just a string"',
+    ],
+)
+def test_hostile_json_is_refused_with_problems_never_an_exception(db, text):
+    result = import_bytes(text.encode(), format="json")
+    assert result.problems and not result.applied
+    assert not Case.objects.exists()
+
+
+def test_csv_cells_that_spreadsheets_would_run_as_formulas_are_protected_and_restored(case):
+    services.event_record(case=case, kind="status", occurred_on=datetime.date(2024, 1, 1),
+                          summary='=HYPERLINK("http://evil.example","x")', by=None)
+    text = export_csv(export_document())
+    assert ',"\'=HYPERLINK(' in text
+    Event.objects.all().delete()
+    assert import_bytes(text.encode(), format="csv").ok
+    assert Event.objects.get().summary == '=HYPERLINK("http://evil.example","x")'
+
+
+def test_progress_is_reported_event_by_event(document):
+    seen = []
+    import_bytes(_json(document), format="json", progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(1, 3), (2, 3), (3, 3)]

@@ -1,5 +1,4 @@
 import csv
-import datetime
 import io
 import json
 
@@ -222,3 +221,51 @@ def test_the_feeds_page_shows_the_private_address_and_makes_an_api_token(viewer)
     from rest_framework.authtoken.models import Token
 
     assert Token.objects.filter(user=viewer.user).count() == 1
+
+
+# Large files: checked and imported by a worker, with a progress bar -----------------------------
+
+
+@pytest.fixture
+def worker_inline(monkeypatch, settings, tmp_path):
+    """Large-file mode for any file, with the task run at once instead of by a worker."""
+    from exchange import tasks
+
+    settings.EXCHANGE_IMPORT_BACKGROUND_BYTES = 10
+    settings.VAR_DIR = tmp_path
+    monkeypatch.setattr(tasks.upload_import, "apply_async", lambda args, **kw: tasks.upload_import(*args))
+
+
+def test_a_large_file_is_previewed_and_imported_in_the_background(analyst, demo, worker_inline):
+    text = export_json(export_document())
+    demo.events.filter(kind="statement").delete()
+    response = _upload(analyst, text)
+    assert response.status_code == 302
+    status_url = response["Location"]
+    page = analyst.get(status_url)
+    assert b"1 \xc3\x97 create event" in page.content and not Event.objects.filter(kind="statement").exists()
+    response = analyst.post(reverse("exchange:import_confirm"), {"upload": page.context["upload"]})
+    assert response["Location"] == status_url
+    assert b"Imported" in analyst.get(status_url).content
+    assert Event.objects.filter(kind="statement").count() == 1
+
+
+def test_the_progress_bar_shows_how_far_a_running_import_is(analyst, settings, tmp_path):
+    from exchange import uploads
+
+    settings.VAR_DIR = tmp_path
+    name = uploads.upload_store(user_id=analyst.user.pk, data=b"{}", format="json")
+    uploads.status_write(uploads.upload_path(user_id=analyst.user.pk, name=name), state="running", step="import", done=40, total=100)
+    response = analyst.get(reverse("exchange:import_upload"), {"job": name}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert '<progress max="100" value="40">' in body and "40 of 100 events" in body and 'hx-trigger="load delay:1s"' in body
+
+
+def test_another_users_import_status_is_not_shown(analyst, settings, tmp_path):
+    from exchange import uploads
+
+    settings.VAR_DIR = tmp_path
+    name = uploads.upload_store(user_id=analyst.user.pk + 1, data=b"{}", format="json")
+    uploads.status_write(uploads.upload_path(user_id=analyst.user.pk + 1, name=name), state="running", step="import")
+    assert analyst.get(reverse("exchange:import_upload"), {"job": name}).status_code == 404
+    assert analyst.get(reverse("exchange:import_upload"), {"job": "../x"}).status_code == 404

@@ -89,6 +89,7 @@ MATRIX: dict[str, Rule] = {
     "cases:case_history": Rule(VIEWER, params="case"),
     "cases:event_history": Rule(VIEWER, params="event"),
     "cases:person_list": Rule(VIEWER),
+    "cases:person_suggest": Rule(VIEWER),
     "cases:person_detail": Rule(VIEWER, params="person"),
     "cases:person_history": Rule(VIEWER, params="person"),
     # Cases: writing

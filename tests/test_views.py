@@ -250,7 +250,7 @@ def test_statement_can_concern_another_case(analyst_client, rana):
     analyst_client.post(
         reverse("cases:event_create", args=[rana.reference, "statement"]),
         _event_post(date="2025-01-31", date_precision="day", government="IN", body="MEA", channel="briefing",
-                    quote="We will keep you updated.", speaker=speaker.pk, speaker_title="Spokesperson", also_cases=[other.pk]),
+                    quote="We will keep you updated.", speaker=speaker.name, speaker_title="Spokesperson", also_cases=other.reference),
     )
     assert rana.events.get().statement == other.events.get().statement
 

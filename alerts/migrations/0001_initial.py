@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'follow',
                 'verbose_name_plural': 'follows',
-                'ordering': ['case__title', 'user__username'],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(

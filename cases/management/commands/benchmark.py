@@ -1,0 +1,509 @@
+"""The benchmark: the production stack (gunicorn, a Celery worker, PostgreSQL, Redis) on generated
+data, driven by a small concurrent HTTP client, with a local SMTP sink catching the alerts.
+
+Prints, per scenario, the median and 95th-percentile latency one request at a time, requests per
+second under concurrency, and SQL queries per request; then checks the budgets and, with
+--record, appends the results to BENCHMARKS.md. `make bench` runs it; `--smoke` is the tiny version
+CI runs so that the command never rots.
+"""
+
+import datetime
+import os
+import platform
+import re
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from http.client import HTTPConnection
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from alerts.models import Alert, Follow
+from cases import roles
+from cases.models import Case, Event, Stage
+
+ROOT = Path(settings.BASE_DIR)
+FULL = {"cases": 100_000, "events": 1_000_000, "big_cases": 3, "big_case_events": 10_000, "followers": 1000}
+SMOKE = {"cases": 200, "events": 2_000, "big_cases": 1, "big_case_events": 1_000, "followers": 100}
+
+
+# -- a tiny HTTP client with a cookie jar ------------------------------------------------------------
+
+
+class Browser:
+    """One logged-in user: a keep-alive connection and the session and CSRF cookies."""
+
+    def __init__(self, port: int):
+        self.port, self.cookies, self.conn = port, {}, None
+
+    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict, bytes, float]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Host": "127.0.0.1"}
+        data = None
+        if body is not None:
+            data = urlencode(body, doseq=True)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        for attempt in (1, 2):
+            if self.conn is None:
+                self.conn = HTTPConnection("127.0.0.1", self.port, timeout=60)
+            started = time.perf_counter()
+            try:
+                self.conn.request(method, path, body=data, headers=headers)
+                response = self.conn.getresponse()
+                content = response.read()
+                break
+            except (ConnectionError, OSError):
+                self.conn.close()
+                self.conn = None
+                if attempt == 2:
+                    raise
+        elapsed = time.perf_counter() - started
+        for value in response.headers.get_all("Set-Cookie") or []:
+            for key, morsel in SimpleCookie(value).items():
+                self.cookies[key] = morsel.value
+        return response.status, dict(response.headers), content, elapsed
+
+    def csrf(self, path: str) -> str:
+        _, _, content, _ = self.request("GET", path)
+        match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', content)
+        if not match:
+            raise CommandError(f"No CSRF token on {path}")
+        return match.group(1).decode()
+
+    def login(self, username: str, password: str) -> "Browser":
+        token = self.csrf("/accounts/login/")
+        status, _, _, _ = self.request(
+            "POST", "/accounts/login/", {"csrfmiddlewaretoken": token, "username": username, "password": password}
+        )
+        if status != 302:
+            raise CommandError(f"Login as {username} failed ({status})")
+        return self
+
+
+# -- results --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Result:
+    name: str
+    latencies: list = field(default_factory=list)
+    queries: list = field(default_factory=list)
+    rps: float | None = None
+    errors: int = 0
+    note: str = ""
+
+    @property
+    def median_ms(self) -> float:
+        return statistics.median(self.latencies) * 1000 if self.latencies else float("nan")
+
+    @property
+    def p95_ms(self) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] * 1000
+
+    @property
+    def max_queries(self) -> int | None:
+        return max(self.queries) if self.queries else None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpSink:
+    """A local SMTP server that counts what arrives and when, and notices any message twice."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.lock, self.message_ids, self.duplicates, self.last_at = threading.Lock(), set(), 0, None
+        sink = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                found = re.search(rb"^Message-ID:\s*(\S+)", envelope.content, re.M | re.I)
+                with sink.lock:
+                    key = found.group(1) if found else secrets.token_bytes(8)
+                    if key in sink.message_ids:
+                        sink.duplicates += 1
+                    sink.message_ids.add(key)
+                    sink.last_at = time.perf_counter()
+                return "250 OK"
+
+        self.port = _free_port()
+        self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    @property
+    def count(self) -> int:
+        with self.lock:
+            return len(self.message_ids)
+
+    def stop(self):
+        self.controller.stop()
+
+
+class Command(BaseCommand):
+    help = "Benchmark the app on PostgreSQL with gunicorn and a Celery worker (see BENCHMARKS.md)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--smoke", action="store_true", help="Tiny data, one short pass (CI).")
+        parser.add_argument("--samples", type=int, default=40, help="Sequential requests per scenario.")
+        parser.add_argument("--duration", type=float, default=10.0, help="Seconds of concurrent load per scenario.")
+        parser.add_argument("--concurrency", type=int, default=4)
+        parser.add_argument("--load-users", type=int, default=50, help="Concurrent users in the mixed load test.")
+        parser.add_argument("--load-seconds", type=float, default=120.0)
+        parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes.")
+        parser.add_argument("--regenerate", action="store_true", help="Generate data even if some is there.")
+        parser.add_argument("--record", action="store_true", help="Append the results to BENCHMARKS.md.")
+
+    def handle(self, *args, smoke, samples, duration, concurrency, load_users, load_seconds, workers, regenerate, record, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://... (a throwaway database).")
+        if smoke:
+            samples, duration, concurrency, load_users, load_seconds, workers = 5, 1.0, 2, 5, 3.0, 2
+        self.sizes = SMOKE if smoke else FULL
+        self.samples, self.duration, self.concurrency = samples, duration, concurrency
+        self._prepare_data(regenerate)
+        self.passwords = self._users()
+        self.tmp = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
+        self.sink = SmtpSink()
+        self.processes = []
+        try:
+            self.port = _free_port()
+            env = self._environment()
+            subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+            self._start(["celery", "-A", "tracker", "purge", "-f"], env, wait=True)
+            self.gunicorn = self._start([sys.executable, "-m", "gunicorn", "tracker.wsgi", "--workers", str(workers),
+                                         "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"], env)
+            self._start([sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool", "solo", "--loglevel", "WARNING"], env)
+            self._wait_for_server()
+            results = self._run_scenarios(load_users, load_seconds)
+            memory = self._web_memory_mb()
+        finally:
+            for process in self.processes:
+                process.terminate()
+            for process in self.processes:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            self.sink.stop()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        report = self._report(results, memory, smoke)
+        self.stdout.write(report)
+        if record:
+            path = ROOT / "BENCHMARKS.md"
+            existing = path.read_text() if path.exists() else ""
+            marker = "## Results\n"
+            if marker in existing:
+                head, tail = existing.split(marker, 1)
+                path.write_text(head + marker + "\n" + report + "\n" + tail)
+            else:
+                path.write_text(existing + "\n" + marker + "\n" + report)
+            self.stdout.write(self.style.SUCCESS(f"Appended to {path}"))
+
+    # -- setup ------------------------------------------------------------------------------------
+
+    def _prepare_data(self, regenerate: bool) -> None:
+        if regenerate or Case.objects.count() < self.sizes["cases"]:
+            if Case.all_objects.exists():
+                raise CommandError("The database holds other data: point DATABASE_URL at an empty throwaway database.")
+            self.stdout.write(f"Generating data: {self.sizes} ...")
+            call_command("generate_data", **self.sizes, stdout=self.stdout)
+        self.big = Case.objects.get(reference="gen-000000")
+        self.other = Case.objects.get(reference=f"gen-{self.sizes['big_cases']:06d}")
+
+    def _users(self) -> dict:
+        passwords = {}
+        for username, role in (("bench-analyst", roles.ANALYST), ("bench-admin", roles.ADMINISTRATOR)):
+            user, _ = get_user_model().objects.get_or_create(username=username, defaults={"email": f"{username}@example.org"})
+            passwords[username] = secrets.token_urlsafe(16)
+            user.set_password(passwords[username])
+            user.save()
+            roles.user_set_role(user=user, role=role)
+        return passwords
+
+    def _environment(self) -> dict:
+        env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE",)}
+        env.update({
+            "DEBUG": "false", "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1",
+            "SECURE_SSL_REDIRECT": "false", "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false",
+            "SECURE_HSTS_SECONDS": "0", "EMAIL_URL": f"smtp://127.0.0.1:{self.sink.port}",
+            "DATABASE_URL": os.environ["DATABASE_URL"], "QUERY_COUNT_HEADER": "true", "VAR_DIR": str(self.tmp),
+            "STATIC_ROOT": str(self.tmp / "static"), "LOGIN_FAILURE_LIMIT": "1000",
+            "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13"),
+            "SITE_URL": f"http://127.0.0.1:{self.port}",
+        })
+        return env
+
+    def _start(self, command: list[str], env: dict, wait: bool = False):
+        if wait:
+            subprocess.run([sys.executable, "-m", *command], cwd=ROOT, env=env, check=False, capture_output=True)
+            return
+        process = subprocess.Popen(command, cwd=ROOT, env=env)
+        self.processes.append(process)
+        return process
+
+    def _wait_for_server(self) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                status, *_ = Browser(self.port).request("GET", "/accounts/login/")
+                if status == 200:
+                    return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise CommandError("gunicorn did not answer within 60 s")
+
+    def _browser(self, username="bench-analyst") -> Browser:
+        return Browser(self.port).login(username, self.passwords[username])
+
+    # -- measuring --------------------------------------------------------------------------------
+
+    def _sequential(self, name: str, call) -> Result:
+        result = Result(name)
+        for _ in range(3):
+            call()
+        for _ in range(self.samples):
+            status, headers, _, elapsed = call()
+            if status >= 400:
+                result.errors += 1
+            result.latencies.append(elapsed)
+            if "X-Query-Count" in headers:
+                result.queries.append(int(headers["X-Query-Count"]))
+        return result
+
+    def _throughput(self, result: Result, make_call) -> Result:
+        # Log every client in first: logging in is slow by design and is not what is measured.
+        calls = [make_call() for _ in range(self.concurrency)]
+        stop_at = time.perf_counter() + self.duration
+        counts = [0] * self.concurrency
+
+        def worker(index):
+            call = calls[index]
+            while time.perf_counter() < stop_at:
+                status, *_ = call()
+                counts[index] += 1
+                if status >= 400:
+                    result.errors += 1
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(self.concurrency) as pool:
+            list(pool.map(worker, range(self.concurrency)))
+        result.rps = sum(counts) / (time.perf_counter() - started)
+        return result
+
+    def _get_scenario(self, name: str, path: str, username="bench-analyst") -> Result:
+        browser = self._browser(username)
+        result = self._sequential(name, lambda: browser.request("GET", path))
+
+        def make_call():
+            own = self._browser(username)
+            return lambda: own.request("GET", path)
+
+        return self._throughput(result, make_call)
+
+    def _run_scenarios(self, load_users: int, load_seconds: float) -> list[Result]:
+        big, results = self.big, []
+        stage_filter = {"stage": Stage.HEARING, "requesting_state": "IN", "status": "open"}
+        ours = [
+            ("1a. case list, no filter", "/"),
+            ("1b. case list, three filters", "/?" + urlencode(stage_filter)),
+            ("1c. case list, free-text search", "/?q=modi"),
+            (f"2. case page, {Event.objects.filter(case=big).count()} events", big.get_absolute_url()),
+        ]
+        admin = [
+            ("5a. admin: case changelist", "/admin/cases/case/"),
+            ("5b. admin: case changelist, three filters", "/admin/cases/case/?" + urlencode(
+                {"stage__exact": Stage.HEARING, "requesting_state__exact": "IN", "outcome__exact": ""})),
+            ("5c. admin: case changelist, search", "/admin/cases/case/?q=modi"),
+            ("5d. admin: event changelist of the big case", "/admin/cases/event/?" + urlencode({"q": big.reference})),
+        ]
+        for name, path in ours:
+            results.append(self._get_scenario(name, path))
+        results.append(self._delivery())
+        results.extend(self._writes())
+        # The stage changes above queued emails; let the worker finish so it does not share the CPU
+        # with the admin's measurements.
+        self._wait_for_outbox()
+        for name, path in admin:
+            results.append(self._get_scenario(name, path, username="bench-admin"))
+        results.append(self._mixed_load(load_users, load_seconds))
+        return results
+
+    def _event_form(self, browser: Browser, case: Case, **fields) -> dict:
+        token = browser.csrf(case.get_absolute_url())
+        data = {"csrfmiddlewaretoken": token, "date_precision": "day", "confidence": "reported",
+                "sources-TOTAL_FORMS": "0", "sources-INITIAL_FORMS": "0", "sources-MIN_NUM_FORMS": "0",
+                "sources-MAX_NUM_FORMS": "10", "date": datetime.date.today().isoformat()}
+        data.update(fields)
+        return data
+
+    def _writes(self) -> list[Result]:
+        browser = self._browser()
+        status_path = f"/cases/{self.other.reference}/events/new/status/"
+        form = self._event_form(browser, self.other, summary="Benchmark status update")
+        logging = self._sequential("3a. log an event (POST)", lambda: browser.request("POST", status_path, form))
+        stages = [Stage.SURRENDER_PENDING, Stage.STAYED]
+        turn = {"n": 0}
+        stage_path = f"/cases/{self.big.reference}/stage/"
+
+        def change():
+            turn["n"] += 1
+            data = self._event_form(browser, self.big, summary="Benchmark stage change", to_stage=stages[turn["n"] % 2])
+            return browser.request("POST", stage_path, data)
+
+        # Each stage change sends an email to every follower: a few samples are enough.
+        self.samples, samples = min(self.samples, 5), self.samples
+        followers = Follow.objects.filter(case=self.big).count()
+        moving = self._sequential(f"3b. stage change, {followers} followers (POST)", change)
+        self.samples = samples
+        moving.note = "the request only: the emails are sent by the worker"
+        return [logging, moving]
+
+    def _wait_for_outbox(self, timeout: float = 300) -> None:
+        deadline = time.monotonic() + timeout
+        while Alert.objects.filter(status=Alert.Status.PENDING).exists() and time.monotonic() < deadline:
+            time.sleep(0.5)
+
+    def _delivery(self) -> Result:
+        """One stage change on the followed case; time until the last of its emails arrives."""
+        followers = Follow.objects.filter(case=self.big, delivery=Follow.Delivery.INSTANT).count()
+        browser = self._browser()
+        target = Stage.INACTIVE if self.big.stage != Stage.INACTIVE else Stage.HEARING
+        data = self._event_form(browser, self.big, summary="Benchmark delivery", to_stage=target)
+        before = self.sink.count
+        started = time.perf_counter()
+        status, *_ = browser.request("POST", f"/cases/{self.big.reference}/stage/", data)
+        deadline = started + 120
+        while self.sink.count - before < followers and time.perf_counter() < deadline:
+            time.sleep(0.05)
+        arrived = self.sink.count - before
+        elapsed = (self.sink.last_at or time.perf_counter()) - started
+        result = Result(f"4. deliver {followers} alert emails, one worker", latencies=[elapsed])
+        result.rps = arrived / elapsed if elapsed else None
+        result.errors = (followers - arrived) + self.sink.duplicates + (status >= 400)
+        result.note = f"{arrived} arrived, {self.sink.duplicates} twice; rps = emails per second"
+        return result
+
+    def _mixed_load(self, users: int, seconds: float) -> Result:
+        """Many analysts at once browsing and logging events: no request may fail, no write be lost."""
+        result = Result(f"6. mixed load, {users} users")
+        before = Event.objects.filter(case=self.other).count()
+        posted, lock = [0], threading.Lock()
+
+        browsers = [self._browser() for _ in range(users)]
+        stop_at = time.perf_counter() + seconds
+
+        def user(index):
+            browser = browsers[index]
+            form = self._event_form(browser, self.other, summary=f"Load test entry from user {index}")
+            paths = ["/", "/?q=modi", self.big.get_absolute_url(), self.other.get_absolute_url()]
+            n = 0
+            while time.perf_counter() < stop_at:
+                n += 1
+                if n % 5 == 0:
+                    status, _, _, elapsed = browser.request("POST", f"/cases/{self.other.reference}/events/new/status/", form)
+                    if status == 302:
+                        with lock:
+                            posted[0] += 1
+                else:
+                    status, _, _, elapsed = browser.request("GET", paths[n % len(paths)])
+                with lock:
+                    result.latencies.append(elapsed)
+                    if status >= 400:
+                        result.errors += 1
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(users) as pool:
+            list(pool.map(user, range(users)))
+        result.rps = len(result.latencies) / (time.perf_counter() - started)
+        stored = Event.objects.filter(case=self.other).count() - before
+        lost = posted[0] - stored
+        result.errors += abs(lost)
+        result.note = f"{posted[0]} events posted, {stored} stored"
+        return result
+
+    def _web_memory_mb(self) -> dict:
+        children = subprocess.run(["pgrep", "-P", str(self.gunicorn.pid)], capture_output=True, text=True).stdout.split()
+        sizes = {}
+        for pid in children:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            match = re.search(r"VmRSS:\s+(\d+) kB", status)
+            if match:
+                sizes[pid] = int(match.group(1)) / 1024
+        return sizes
+
+    # -- report -----------------------------------------------------------------------------------
+
+    def _report(self, results: list[Result], memory: dict, smoke: bool) -> str:
+        cores, mem_gb = os.cpu_count(), os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            pg = cursor.fetchone()[0]
+        lines = [
+            f"### {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC{' (smoke run: tiny data, not for budgets)' if smoke else ''}",
+            "",
+            f"Machine: {cores} cores, {mem_gb:.0f} GiB, {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
+            f"PostgreSQL {pg}. Data: {Case.objects.count():,} cases, {Event.objects.count():,} events. "
+            f"gunicorn with {len(memory) or '?'} workers; one Celery worker (solo pool); Redis broker.",
+            "",
+            "| scenario | median ms | p95 ms | req/s (concurrent) | SQL queries | errors | note |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for r in results:
+            rps = f"{r.rps:.1f}" if r.rps is not None else "–"
+            lines.append(f"| {r.name} | {r.median_ms:.1f} | {r.p95_ms:.1f} | {rps} | {r.max_queries if r.max_queries is not None else '–'} | {r.errors} | {r.note} |")
+        lines += ["", "Ours against the admin on the same data (our median ÷ the admin's):", ""]
+        for ours, theirs in (("1a", "5a"), ("1b", "5b"), ("1c", "5c"), ("2.", "5d")):
+            mine = next((r for r in results if r.name.startswith(ours)), None)
+            admin = next((r for r in results if r.name.startswith(theirs)), None)
+            if mine and admin:
+                lines.append(f"- {mine.name} / {admin.name}: {mine.median_ms / admin.median_ms:.2f}")
+        rss = max(memory.values()) if memory else float("nan")
+        lines += ["", f"Web worker resident memory after the run: {rss:.0f} MB (largest of {len(memory)}).", ""]
+        lines += ["Budgets:", ""] + self._budgets(results, rss)
+        return "\n".join(lines) + "\n"
+
+    def _budgets(self, results: list[Result], rss: float) -> list[str]:
+        def find(prefix):
+            return next(r for r in results if r.name.startswith(prefix))
+
+        checks = []
+        for prefix in ("1a", "1b", "1c", "2."):
+            r = find(prefix)
+            checks.append((f"{r.name}: median < 50 ms, p95 < 150 ms, ≤ 10 queries",
+                           r.median_ms < 50 and r.p95_ms < 150 and (r.max_queries or 0) <= 10))
+        for ours, theirs in (("1a", "5a"), ("1b", "5b"), ("1c", "5c")):
+            checks.append((f"{find(ours).name}: at most half the admin's time",
+                           find(ours).median_ms <= find(theirs).median_ms / 2))
+        moving, delivery = find("3b"), find("4.")
+        checks.append((f"{moving.name}: request under 150 ms", moving.median_ms < 150))
+        checks.append((f"{delivery.name}: all within 10 s, none twice", delivery.errors == 0 and delivery.latencies[0] < 10))
+        checks.append(("Web worker under 150 MB resident", rss < 150))
+        load = find("6.")
+        checks.append((f"{load.name}: no request failed, no write lost", load.errors == 0))
+        return [f"- {'PASS' if ok else 'MISS'}: {text}" for text, ok in checks]
