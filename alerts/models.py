@@ -207,6 +207,10 @@ class Alert(models.Model):
     lead_days = models.PositiveSmallIntegerField(
         "days before", null=True, blank=True, help_text="For a reminder: how many days before the date it was due."
     )
+    deadline_due_on = models.DateField(
+        "for the date", null=True, blank=True,
+        help_text="For a reminder or overdue notice: the deadline's date when it was written, so a moved date is reminded of again.",
+    )
     digest_on = models.DateField("digest of", null=True, blank=True, help_text="For a digest: the day it covers.")
     digest = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="items", verbose_name="sent in digest",
@@ -236,11 +240,12 @@ class Alert(models.Model):
                 fields=["recipient", "event"], condition=Q(kind="event"), name="alert_once_per_event"
             ),
             models.UniqueConstraint(
-                fields=["recipient", "deadline", "lead_days"], condition=Q(kind="reminder"),
-                name="alert_once_per_reminder",
+                fields=["recipient", "deadline", "deadline_due_on", "lead_days"], condition=Q(kind="reminder"),
+                name="alert_once_per_reminder_date",
             ),
             models.UniqueConstraint(
-                fields=["recipient", "deadline"], condition=Q(kind="overdue"), name="alert_once_per_overdue"
+                fields=["recipient", "deadline", "deadline_due_on"], condition=Q(kind="overdue"),
+                name="alert_once_per_overdue_date",
             ),
             models.UniqueConstraint(
                 fields=["recipient", "digest_on"], condition=Q(kind="digest"), name="alert_once_per_digest"
@@ -254,6 +259,10 @@ class Alert(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(kind="overdue") | Q(deadline__isnull=False), name="alert_overdue_has_deadline"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind__in=["reminder", "overdue"]) | Q(deadline_due_on__isnull=False),
+                name="alert_deadline_notice_has_date",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="digest") | Q(digest_on__isnull=False), name="alert_digest_has_day"

@@ -21,6 +21,7 @@ from .models import Alert, Deadline
 from .selectors import digest_items
 from .tokens import unsubscribe_token_make
 
+
 class _UnfoldedHeader(UnstructuredHeader):
     """A header written on one line as given (up to the 998 octets RFC 5322 allows).
 

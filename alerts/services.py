@@ -18,11 +18,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case, Event
@@ -96,6 +97,23 @@ def follows_unsubscribe(*, user: AbstractBaseUser, case: Case | None) -> int:
 # Writing the outbox --------------------------------------------------------------------------
 
 
+def _readers() -> QuerySet:
+    """Active users who may read cases (a role, or the permission given directly), as a subquery.
+
+    An alert carries what was logged on a case, so someone who lost their role since they began
+    following is not sent it."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__codename="view_case", groups__permissions__content_type__app_label="cases")
+            | Q(user_permissions__codename="view_case", user_permissions__content_type__app_label="cases")
+        )
+        .values("pk")
+    )
+
+
 def _channel_for(*, delivery: str, email: str) -> str:
     # Someone without an address still sees the alert in the app.
     return CHANNEL_FOR_DELIVERY[delivery] if email else Alert.Channel.IN_APP
@@ -111,7 +129,7 @@ def event_alerts_queue(*, event: Event, actor: AbstractBaseUser | None) -> None:
     Two queries whatever the number of followers (one read, one bulk insert), and one task queued
     after commit for the whole event: the web request never waits for mail."""
     follows = (
-        Follow.objects.filter(case_id=event.case_id, scope__in=Follow.scopes_for_kind(event.kind), user__is_active=True)
+        Follow.objects.filter(case_id=event.case_id, scope__in=Follow.scopes_for_kind(event.kind), user__in=_readers())
         .values_list("user_id", "delivery", "user__email")
         .order_by("user_id")
     )
@@ -217,9 +235,18 @@ def deadline_update(*, deadline: Deadline, by: AbstractBaseUser | None, **fields
     unexpected = set(fields) - allowed
     if unexpected:
         raise TypeError(f"Deadlines have no editable field(s) {', '.join(sorted(unexpected))}.")
+    moved = "due_on" in fields and fields["due_on"] != deadline.due_on
     for name, value in fields.items():
         setattr(deadline, name, value)
-    return _deadline_save(deadline, by=by)
+    with transaction.atomic():
+        _deadline_save(deadline, by=by)
+        if moved:
+            # Reminders written for the old date and not yet sent would now be wrong; the new
+            # date gets its own (the outbox's unique key includes the date).
+            deadline.alerts.filter(status=Alert.Status.PENDING).exclude(deadline_due_on=deadline.due_on).update(
+                status=Alert.Status.CANCELLED
+            )
+    return deadline
 
 
 def _deadline_save(deadline: Deadline, *, by: AbstractBaseUser | None) -> Deadline:
@@ -287,7 +314,7 @@ def deadline_reminders_queue(*, today: datetime.date | None = None) -> int:
     case_ids = {deadline.case_id for deadline, _kind, _lead in due.values()}
     followers: dict[int, list[tuple[int, str, str]]] = {}
     for case_id, user_id, delivery, email in (
-        Follow.objects.filter(case_id__in=case_ids, user__is_active=True)
+        Follow.objects.filter(case_id__in=case_ids, user__in=_readers())
         .values_list("case_id", "user_id", "delivery", "user__email")
         .order_by("case_id", "user_id")
     ):
@@ -304,6 +331,7 @@ def deadline_reminders_queue(*, today: datetime.date | None = None) -> int:
                     status=_status_for(channel),
                     case_id=deadline.case_id,
                     deadline=deadline,
+                    deadline_due_on=deadline.due_on,
                     lead_days=lead_days,
                 )
             )
@@ -437,7 +465,8 @@ def alerts_deliver(*, alert_ids: Iterable[int], mailer_alias: str = "default") -
         try:
             # One connection for the whole run, not one per email.
             mailer.open()
-        except Exception as error:
+        except Exception as error:  # Refused, timed out, bad credentials: every row waits for the retry.
+            logger.warning("Cannot reach the mail server: %s", error, exc_info=True)
             failure = _alerts_record_failure(alert_ids=alert_ids, error=error)
             result.failed, result.retry, result.retry_in = failure.failed, failure.retry, failure.retry_in
             return result

@@ -47,7 +47,9 @@ def notifications(request):
     return render(request, "alerts/notifications.html", {"page": page, "alerts": page.object_list})
 
 
+# Following means being sent what is logged on the case: only for those who may read it.
 @login_required
+@permission_required("cases.view_case", raise_exception=True)
 @require_POST
 def case_follow(request, reference):
     case = get_object_or_404(Case, reference=reference)
@@ -145,7 +147,11 @@ def calendar_feed(request, token):
         user_id = calendar_token_read(token)
     except signing.BadSignature:
         raise Http404("No such calendar.") from None
-    body = deadlines_ical(deadlines=selectors.user_calendar_deadlines(user_id=user_id))
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    # A user who left, or lost their role, keeps the address but no longer reads the cases through it.
+    if user is None or not user.has_perm("cases.view_case"):
+        raise Http404("No such calendar.")
+    body = deadlines_ical(deadlines=selectors.user_calendar_deadlines(user_id=user.pk))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
     return response

@@ -141,5 +141,7 @@ def stage_counts(*, data) -> dict[str, int]:
     without_stage = data.copy()
     without_stage.pop("stage", None)
     without_stage.pop("page", None)
-    queryset = CaseFilter(without_stage, queryset=Case.objects.all()).qs.order_by()
+    filterset = CaseFilter(without_stage, queryset=Case.objects.all())
+    filterset.is_valid()
+    queryset = filterset.qs.order_by()
     return dict(queryset.values_list("stage").annotate(n=Count("id")).values_list("stage", "n"))

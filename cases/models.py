@@ -279,7 +279,11 @@ class Case(SoftDeletable):
         verbose_name = "case"
         verbose_name_plural = "cases"
         ordering = ["-last_activity_on", "title"]
-        indexes = [models.Index(fields=["-last_activity_on", "title"]), models.Index(fields=["stage"])]
+        indexes = [
+            # The list's default order (last activity, newest first, cases without events last) has
+            # an index on PostgreSQL only, made in migration 0006: SQLite cannot index NULLS LAST.
+            models.Index(fields=["stage"], condition=Q(deleted_at__isnull=True), name="case_live_stage"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(requesting_state=models.F("requested_state")),
@@ -520,7 +524,12 @@ class Event(SoftDeletable):
         verbose_name = "event"
         verbose_name_plural = "events"
         ordering = ["-occurred_on", "-id"]
-        indexes = [models.Index(fields=["case", "-occurred_on", "-id"]), models.Index(fields=["kind"])]
+        indexes = [
+            models.Index(fields=["case", "-occurred_on", "-id"]),
+            models.Index(fields=["kind"]),
+            # The stage track reads only a case's stage changes, out of possibly thousands of events.
+            models.Index(fields=["case", "occurred_on", "id"], condition=Q(kind="stage_change"), name="event_stage_changes"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(kind="ruling") | (Q(forum__isnull=False) & ~Q(decision="")),

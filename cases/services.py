@@ -28,11 +28,15 @@ class StaleEdit(Exception):
         self.current = current
 
 
-def _lock_current(instance, *, expected_version: int | None):
-    """Lock the row and refuse the edit if it is no longer the version the editor started from."""
+def _edit_locked(instance, *, expected_version: int | None, fields: dict):
+    """Lock the row, refuse the edit if it is no longer the version the editor started from, and
+    apply the changes with the next version number; the caller validates and saves."""
     locked = type(instance).objects.select_for_update().get(pk=instance.pk)
     if expected_version is not None and locked.version != expected_version:
         raise StaleEdit(current=locked)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.version += 1
     return locked
 
 # Fields an analyst may set on an event of each kind, besides the ones every event has.
@@ -205,10 +209,7 @@ def case_update(
     if unexpected:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unexpected))}.")
     with transaction.atomic():
-        locked = _lock_current(case, expected_version=expected_version)
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.version += 1
+        locked = _edit_locked(case, expected_version=expected_version, fields=fields)
         _save_validated(locked, by=by)
         case_refresh_search_text(cases=[locked])
     return locked
@@ -219,10 +220,7 @@ def person_update(
 ) -> Person:
     """Edit a person's name, nationality or description; raises StaleEdit on a concurrent edit."""
     with transaction.atomic():
-        locked = _lock_current(person, expected_version=expected_version)
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.version += 1
+        locked = _edit_locked(person, expected_version=expected_version, fields=fields)
         _save_validated(locked, by=by)
         case_refresh_search_text(cases=_person_cases(locked))
     return locked
@@ -300,9 +298,7 @@ def event_update(
     if unexpected:
         raise ValidationError(f"These fields cannot be changed on this event: {', '.join(sorted(unexpected))}.")
     with transaction.atomic():
-        locked = _lock_current(event, expected_version=expected_version)
-        for name, value in fields.items():
-            setattr(locked, name, value)
+        locked = _edit_locked(event, expected_version=expected_version, fields=fields)
         if statement_changes and locked.statement_id:
             statement = locked.statement
             for name, value in statement_changes.items():
@@ -310,7 +306,6 @@ def event_update(
             if "quote" in statement_changes:
                 statement.quote = statement.quote.strip()
             _save_validated(statement, by=by)
-        locked.version += 1
         _event_save(locked, sources=locked.sources.all() if sources is None else sources, by=by)
     return locked
 
@@ -471,8 +466,9 @@ def case_close(
         case.outcome, case.closed_on = outcome, closed_on
         _save_validated(case, by=by)
         summary = f"Case closed: {case.get_outcome_display().lower()}." + (f" {note.strip()}" if note.strip() else "")
-        event = Event(case=case, kind=Event.Kind.STATUS, occurred_on=closed_on, summary=summary)
-        return _event_save(event, sources=(), by=by)
+        event = _event_save(Event(case=case, kind=Event.Kind.STATUS, occurred_on=closed_on, summary=summary), sources=(), by=by)
+        event_alerts_queue(event=event, actor=by)
+    return event
 
 
 def case_reopen(*, case: Case, reason: str, on: datetime.date, by: AbstractBaseUser | None) -> Event:
@@ -483,4 +479,6 @@ def case_reopen(*, case: Case, reason: str, on: datetime.date, by: AbstractBaseU
         case.outcome, case.closed_on = "", None
         _save_validated(case, by=by)
         event = Event(case=case, kind=Event.Kind.STATUS, occurred_on=on, summary=f"Case reopened: {reason.strip()}")
-        return _event_save(event, sources=(), by=by)
+        _event_save(event, sources=(), by=by)
+        event_alerts_queue(event=event, actor=by)
+    return event

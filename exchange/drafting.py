@@ -414,6 +414,27 @@ def _channel(text: str) -> str:
     return Statement.Channel.OTHER
 
 
+@dataclass
+class _Reading:
+    """What every rule needs to know about the article and the case while reading it."""
+
+    case: Case
+    text: str
+    published_on: datetime.date
+    sentences: list[str]
+    case_names: set[str]  # the sought person's names and surnames
+    article_names: list[str]  # those of them the article uses
+    other_names: set[str]  # recorded people named in the article who are not sought in this case
+    people_by_name: dict[str, Person]
+    speech_date: tuple | None  # the date the government spoke, as dates_find gives it
+    last_speaker: dict | None = None
+
+    def relevance(self, text: str, *, benefit_of_article: bool, speaker: str = "") -> tuple[bool, str]:
+        return _relevance(text, case=self.case, case_names=self.case_names,
+                          other_names=self.other_names - _surnames_of_name(speaker),
+                          article_names=self.article_names if benefit_of_article else ())
+
+
 def article_propose(*, case: Case, text: str, published_on: datetime.date) -> Proposal:
     """Draft events for a case from the text of a news report published on the given day."""
     proposal = Proposal()
@@ -421,118 +442,135 @@ def article_propose(*, case: Case, text: str, published_on: datetime.date) -> Pr
     proposal.people = people_mentioned(text)
     proposal.cases = cases_mentioned(text, proposal.people)
     case_names = _case_names(case)
-    article_names = sorted(name for name in case_names if re.search(rf"\b{re.escape(name)}\b", text))
-    other_names = _others_sought(case, proposal.people)
-    requested = case.requested_state.code
-    people_by_name = {}
-    for person in proposal.people:
-        for name in [person.name] + [n.name for n in person.names.all()]:
-            people_by_name[name.lower()] = person
+    reading = _Reading(
+        case=case,
+        text=text,
+        published_on=published_on,
+        sentences=sentences,
+        case_names=case_names,
+        article_names=sorted(name for name in case_names if re.search(rf"\b{re.escape(name)}\b", text)),
+        other_names=_others_sought(case, proposal.people),
+        people_by_name={name.lower(): person for person in proposal.people
+                        for name in [person.name] + [n.name for n in person.names.all()]},
+        speech_date=_speech_date(sentences, published_on=published_on),
+    )
+    for sentence in sentences:
+        for written, value, precision, _approximate in dates_find(sentence, published_on=published_on):
+            proposal.dates.append((written, _text_of(value, precision)))
+    drafts: list[Draft] = []
+    for index, sentence in enumerate(sentences):
+        drafts += _statement_drafts(reading, index, sentence)
+        drafts += _ruling_drafts(reading, index, sentence)
+        drafts += _custody_drafts(reading, sentence)
+    proposal.drafts = _deduplicate(drafts)
+    return proposal
 
-    # The day the government spoke: the first date attached to "said" in the report, else publication.
-    speech_date = None
+
+def _speech_date(sentences: list[str], *, published_on: datetime.date) -> tuple | None:
+    """The day the government spoke: the first date after a "said" in the report ("India said on
+    Friday (January 31)"); None means the publication day."""
     for sentence in sentences:
         said = re.search(rf"\b(?:{SPEECH_VERBS})\b", sentence)
         if said:
-            dates = [d for d in dates_find(sentence, published_on=published_on) if d[0] and sentence.find(d[0]) > said.start() - 3]
+            dates = [d for d in dates_find(sentence, published_on=published_on) if sentence.find(d[0]) > said.start() - 3]
             if dates:
-                speech_date = dates[0]
-                break
-    for sentence in sentences:
-        for written, value, precision, approximate in dates_find(sentence, published_on=published_on):
-            proposal.dates.append((written, _text_of(value, precision)))
+                return dates[0]
+    return None
 
-    drafts: list[Draft] = []
-    last_speaker = None
-    for index, sentence in enumerate(sentences):
-        context = " ".join(sentences[max(0, index - 1):index + 1])
-        # Government statements: a quotation attributed to a speaker.
-        for match in QUOTE.finditer(sentence):
-            quote = match.group("quote").strip()
-            after, before = sentence[match.end():], sentence[:match.start()]
-            attribution = ATTRIBUTION_AFTER.match(after) or ATTRIBUTION_AFTER_INVERTED.match(after)
-            who = attribution.group("who") if attribution else None
-            if who is None:
-                before_match = ATTRIBUTION_BEFORE.search(before)
-                who = before_match.group("who") if before_match else None
-                if who:
-                    # "While there was no response from X, government sources said": the clause that speaks.
-                    who = re.split(rf"\b(?:{SPEECH_VERBS})\b", who)[0].rsplit(",", 1)[-1]
-            wider = " ".join(sentences[max(0, index - 2):index + 1])
-            speaker = _speaker(who, context=wider, last_speaker=last_speaker, known=people_by_name) if who else None
-            if speaker is None:
-                continue
-            last_speaker = speaker
-            quote = re.sub(r"[,;]\s*$", ".", quote)
-            spoken = sentence
-            about, why = _relevance(spoken, case=case, case_names=case_names,
-                                    other_names=other_names - _surnames_of_name(speaker["speaker_name"]))
-            date = speech_date or (quote, published_on, DatePrecision.DAY, False)
-            person = people_by_name.get(speaker["speaker_name"].lower()) if speaker["speaker_name"] else None
-            who_label = speaker["speaker_name"] or speaker["body"]
-            drafts.append(Draft(
-                kind=Event.Kind.STATEMENT,
-                date=_text_of(date[1], date[2]),
-                date_precision=date[2],
-                date_approximate=date[3],
-                date_as_written=date[0] if speech_date else "publication date",
-                summary=f"{who_label}: “{_shorten(quote, 140)}”",
-                evidence=sentence,
-                about_case=about,
-                why=why,
-                government=speaker["government"],
-                body=speaker["body"],
-                speaker_name=person.name if person else speaker["speaker_name"],
-                speaker_id=person.pk if person else None,
-                speaker_title=speaker["speaker_title"],
-                channel=_channel(text),
-                quote=quote,
-            ))
-        # Court rulings: a court and a decision in one sentence (also inside quotations).
-        for clause in [sentence]:
-            executive = EXECUTIVE.search(clause)
-            if executive:
-                # A minister's order is recorded as a ruling of the executive "forum", as the model keeps it.
-                # The minister deciding is the requested state's: the Home Secretary in the UK, the Secretary of State in the US.
-                name = {"GB": "Home Secretary", "US": "Secretary of State"}.get(
-                    requested, executive.group("who").title().replace(" Of ", " of "))
-                court = (name, requested, Forum.Level.EXECUTIVE)
-                decision, court_at = Event.Decision.ORDER_MADE, executive.start()
-            else:
-                court = _court(clause, requested_state=requested)
-                decision = next((code for pattern, code in DECISIONS if pattern.search(clause)), None)
-                court_at = COURT.search(clause).start() if court else 0
-            if not court or not decision:
-                continue
-            dates = _ruling_dates(clause, court_at=court_at, published_on=published_on)
-            about, why = _relevance(context, case=case, case_names=case_names, other_names=other_names,
-                                    article_names=article_names)
-            if dates:
-                written, value, precision, approximate = dates[0]
-            else:
-                written, value, precision, approximate = "not stated: before publication", published_on, DatePrecision.DAY, True
-            drafts.append(Draft(
-                kind=Event.Kind.RULING,
-                date=_text_of(value, precision),
-                date_precision=precision,
-                date_approximate=approximate,
-                date_as_written=written,
-                summary=f"{court[0]}: {Event.Decision(decision).label.lower()}.",
-                evidence=clause,
-                about_case=about,
-                why=why,
-                forum_name=court[0],
-                forum_country=court[1],
-                forum_level=court[2],
-                decision=decision,
-            ))
-        # Custody changes: arrests, surrender, remand, bail, dated in the same sentence.
-        for pattern, change in CUSTODY:
-            if not pattern.search(sentence) or not dates_find(sentence, published_on=published_on):
-                continue
-            written, value, precision, approximate = dates_find(sentence, published_on=published_on)[0]
-            about, why = _relevance(sentence, case=case, case_names=case_names, other_names=other_names,
-                                    article_names=article_names)
+
+def _statement_drafts(reading: _Reading, index: int, sentence: str) -> list[Draft]:
+    """Government statements: quotations attributed to a speaker, or to "he" after one."""
+    drafts = []
+    for match in QUOTE.finditer(sentence):
+        quote = match.group("quote").strip()
+        after, before = sentence[match.end():], sentence[:match.start()]
+        attribution = ATTRIBUTION_AFTER.match(after) or ATTRIBUTION_AFTER_INVERTED.match(after)
+        who = attribution.group("who") if attribution else None
+        if who is None:
+            before_match = ATTRIBUTION_BEFORE.search(before)
+            if before_match:
+                # "While there was no response from X, government sources said": the clause that speaks.
+                who = re.split(rf"\b(?:{SPEECH_VERBS})\b", before_match.group("who"))[0].rsplit(",", 1)[-1]
+        context = " ".join(reading.sentences[max(0, index - 2):index + 1])
+        speaker = _speaker(who, context=context, last_speaker=reading.last_speaker, known=reading.people_by_name) if who else None
+        if speaker is None:
+            continue
+        reading.last_speaker = speaker
+        quote = re.sub(r"[,;]\s*$", ".", quote)
+        about, why = reading.relevance(sentence, benefit_of_article=False, speaker=speaker["speaker_name"])
+        written, value, precision, approximate = reading.speech_date or ("", reading.published_on, DatePrecision.DAY, False)
+        person = reading.people_by_name.get(speaker["speaker_name"].lower()) if speaker["speaker_name"] else None
+        drafts.append(Draft(
+            kind=Event.Kind.STATEMENT,
+            date=_text_of(value, precision),
+            date_precision=precision,
+            date_approximate=approximate,
+            date_as_written=written or "publication date",
+            summary=f"{speaker['speaker_name'] or speaker['body']}: “{_shorten(quote, 140)}”",
+            evidence=sentence,
+            about_case=about,
+            why=why,
+            government=speaker["government"],
+            body=speaker["body"],
+            speaker_name=person.name if person else speaker["speaker_name"],
+            speaker_id=person.pk if person else None,
+            speaker_title=speaker["speaker_title"],
+            channel=_channel(reading.text),
+            quote=quote,
+        ))
+    return drafts
+
+
+def _ruling_drafts(reading: _Reading, index: int, sentence: str) -> list[Draft]:
+    """A court and a decision in one sentence (quotations included), or a minister's order."""
+    requested = reading.case.requested_state.code
+    executive = EXECUTIVE.search(sentence)
+    if executive:
+        # The model keeps a minister's order as a ruling of an executive forum; the minister is the
+        # requested state's: the Home Secretary in the UK, the Secretary of State in the US.
+        name = {"GB": "Home Secretary", "US": "Secretary of State"}.get(
+            requested, executive.group("who").title().replace(" Of ", " of "))
+        court, decision, court_at = (name, requested, Forum.Level.EXECUTIVE), Event.Decision.ORDER_MADE, executive.start()
+    else:
+        court = _court(sentence, requested_state=requested)
+        decision = next((code for pattern, code in DECISIONS if pattern.search(sentence)), None)
+        court_at = COURT.search(sentence).start() if court else 0
+    if not court or not decision:
+        return []
+    dates = _ruling_dates(sentence, court_at=court_at, published_on=reading.published_on)
+    if dates:
+        written, value, precision, approximate = dates[0]
+    else:
+        written, value, precision, approximate = "not stated: before publication", reading.published_on, DatePrecision.DAY, True
+    context = " ".join(reading.sentences[max(0, index - 1):index + 1])
+    about, why = reading.relevance(context, benefit_of_article=True)
+    return [Draft(
+        kind=Event.Kind.RULING,
+        date=_text_of(value, precision),
+        date_precision=precision,
+        date_approximate=approximate,
+        date_as_written=written,
+        summary=f"{court[0]}: {Event.Decision(decision).label.lower()}.",
+        evidence=sentence,
+        about_case=about,
+        why=why,
+        forum_name=court[0],
+        forum_country=court[1],
+        forum_level=court[2],
+        decision=decision,
+    )]
+
+
+def _custody_drafts(reading: _Reading, sentence: str) -> list[Draft]:
+    """Arrests, surrender, remand and bail, dated in the same sentence."""
+    dates = dates_find(sentence, published_on=reading.published_on)
+    if not dates:
+        return []
+    drafts = []
+    for pattern, change in CUSTODY:
+        if pattern.search(sentence):
+            written, value, precision, approximate = dates[0]
+            about, why = reading.relevance(sentence, benefit_of_article=True)
             drafts.append(Draft(
                 kind=Event.Kind.CUSTODY,
                 date=_text_of(value, precision),
@@ -545,8 +583,7 @@ def article_propose(*, case: Case, text: str, published_on: datetime.date) -> Pr
                 why=why,
                 custody_change=change,
             ))
-    proposal.drafts = _deduplicate(drafts)
-    return proposal
+    return drafts
 
 
 def _ruling_dates(sentence: str, *, court_at: int, published_on: datetime.date) -> list:

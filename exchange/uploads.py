@@ -82,7 +82,13 @@ def upload_run(*, path: Path, by, dry_run: bool) -> ImportResult:
             status_write(path, state="running", step=step, done=done, total=total)
 
     status_write(path, state="running", step=step, done=0, total=0)
-    result = import_bytes(path.read_bytes(), format=path.suffix[1:], by=by, dry_run=dry_run, progress=progress)
+    try:
+        result = import_bytes(path.read_bytes(), format=path.suffix[1:], by=by, dry_run=dry_run, progress=progress)
+    except Exception:
+        # The transaction rolled back; the page must not wait for ever on a bar that never moves.
+        status_write(path, state="done", step=step, applied=False, summary="", actions=[], actions_total=0,
+                     problems=[["file", "", "The import stopped on an unexpected error; nothing was saved. Try again, or tell an administrator."]])
+        raise
     status_write(
         path,
         state="done",

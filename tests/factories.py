@@ -112,14 +112,25 @@ class EventFactory(factory.django.DjangoModelFactory):
 
 # Alerts ---------------------------------------------------------------------------------------
 
-from alerts.models import Alert, Deadline, Follow  # noqa: E402
+from alerts.models import Alert, Deadline, Follow
+
+
+class ReaderFactory(UserFactory):
+    """A user with the viewer role: may read cases, so is sent the alerts of those they follow."""
+
+    @factory.post_generation
+    def viewer_role(self, create, extracted, **kwargs):
+        from django.contrib.auth.models import Group
+
+        if create:
+            self.groups.add(Group.objects.get(name="viewer"))
 
 
 class FollowFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Follow
 
-    user = factory.SubFactory(UserFactory)
+    user = factory.SubFactory(ReaderFactory)
     case = factory.SubFactory(CaseFactory)
     delivery = Follow.Delivery.INSTANT
     scope = Follow.Scope.MAJOR
@@ -148,3 +159,5 @@ class AlertFactory(factory.django.DjangoModelFactory):
     kind = Alert.Kind.EVENT
     channel = Alert.Channel.EMAIL
     status = Alert.Status.PENDING
+    deadline = None
+    deadline_due_on = factory.LazyAttribute(lambda alert: alert.deadline.due_on if alert.deadline else None)

@@ -23,7 +23,7 @@ from alerts import services, tasks
 from alerts.models import Alert, Follow
 from cases import services as case_services
 from cases.models import Case, Stage
-from tests.factories import CaseFactory, FollowFactory, UserFactory
+from tests.factories import CaseFactory, FollowFactory, ReaderFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True)]
 
@@ -135,7 +135,7 @@ def celery_worker_busy(worker) -> bool:
 
 @pytest.fixture
 def follower(db):
-    return UserFactory(username="follower", email="follower@example.org")
+    return ReaderFactory(username="follower", email="follower@example.org")
 
 
 @pytest.fixture
@@ -236,7 +236,7 @@ def test_broker_down_at_the_change_saves_it_and_the_sweep_delivers_later(smtp, w
 
 
 def test_one_task_sends_to_many_followers_over_one_connection(smtp, worker, rana, analyst):
-    users = [UserFactory(email=f"reader{n}@example.org") for n in range(20)]
+    users = [ReaderFactory(email=f"reader{n}@example.org") for n in range(20)]
     for user in users:
         FollowFactory(user=user, case=rana, delivery=Follow.Delivery.INSTANT)
     event = change_stage(rana, analyst)

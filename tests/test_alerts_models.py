@@ -24,7 +24,10 @@ def test_one_alert_per_recipient_per_event():
 
 def test_one_reminder_per_recipient_per_deadline_and_lead_time():
     deadline, user = DeadlineFactory(), UserFactory()
-    fields = {"recipient": user, "deadline": deadline, "case": deadline.case, "kind": "reminder", "channel": "email"}
+    fields = {
+        "recipient": user, "deadline": deadline, "deadline_due_on": deadline.due_on, "case": deadline.case,
+        "kind": "reminder", "channel": "email",
+    }
     Alert.objects.create(lead_days=7, **fields)
     Alert.objects.create(lead_days=1, **fields)  # another lead time is another reminder
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -33,12 +36,22 @@ def test_one_reminder_per_recipient_per_deadline_and_lead_time():
 
 def test_one_overdue_notice_and_one_digest_per_day():
     deadline, user = DeadlineFactory(), UserFactory()
-    Alert.objects.create(recipient=user, deadline=deadline, kind="overdue", channel="email")
+    overdue = {"recipient": user, "deadline": deadline, "deadline_due_on": deadline.due_on, "kind": "overdue", "channel": "email"}
+    Alert.objects.create(**overdue)
     with pytest.raises(IntegrityError), transaction.atomic():
-        Alert.objects.create(recipient=user, deadline=deadline, kind="overdue", channel="email")
+        Alert.objects.create(**overdue)
     Alert.objects.create(recipient=user, kind="digest", channel="email", digest_on=datetime.date(2025, 2, 1))
     with pytest.raises(IntegrityError), transaction.atomic():
         Alert.objects.create(recipient=user, kind="digest", channel="email", digest_on=datetime.date(2025, 2, 1))
+
+
+def test_the_same_reminder_for_a_moved_date_is_another_reminder():
+    deadline, user = DeadlineFactory(due_on=datetime.date(2025, 2, 10)), UserFactory()
+    fields = {"recipient": user, "deadline": deadline, "kind": "reminder", "channel": "email", "lead_days": 1}
+    Alert.objects.create(deadline_due_on=datetime.date(2025, 2, 10), **fields)
+    Alert.objects.create(deadline_due_on=datetime.date(2025, 3, 10), **fields)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alert.objects.create(**fields)  # a reminder must say which date it was for
 
 
 def test_an_event_alert_needs_its_event():

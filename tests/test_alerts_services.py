@@ -4,7 +4,7 @@ from unittest import mock
 
 import pytest
 import time_machine
-from django.core import mail
+from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -20,6 +20,7 @@ from tests.factories import (
     EventFactory,
     FollowFactory,
     ForumFactory,
+    ReaderFactory,
     UserFactory,
 )
 
@@ -117,7 +118,7 @@ def test_channel_follows_each_followers_delivery(case, analyst, publish):
     instant = FollowFactory(case=case, delivery=Follow.Delivery.INSTANT).user
     digest = FollowFactory(case=case, delivery=Follow.Delivery.DIGEST).user
     in_app = FollowFactory(case=case, delivery=Follow.Delivery.NONE).user
-    no_address = FollowFactory(case=case, user=UserFactory(email="")).user
+    no_address = FollowFactory(case=case, user=ReaderFactory(email="")).user
     event = change_stage(case, analyst)
     got = {a.recipient_id: (a.channel, a.status) for a in Alert.objects.filter(event=event)}
     assert got == {
@@ -129,9 +130,23 @@ def test_channel_follows_each_followers_delivery(case, analyst, publish):
 
 
 def test_inactive_users_are_not_alerted(case, analyst, publish):
-    FollowFactory(case=case, user=UserFactory(is_active=False))
+    FollowFactory(case=case, user=ReaderFactory(is_active=False))
     change_stage(case, analyst)
     assert not Alert.objects.exists()
+
+
+def test_followers_who_may_not_read_cases_are_not_alerted(case, analyst, publish):
+    no_role = FollowFactory(case=case, user=UserFactory()).user
+    demoted = FollowFactory(case=case).user
+    demoted.groups.clear()
+    direct = UserFactory()
+    direct.user_permissions.add(Permission.objects.get(codename="view_case", content_type__app_label="cases"))
+    FollowFactory(case=case, user=direct)
+    superuser = FollowFactory(case=case, user=UserFactory(is_superuser=True)).user
+    event = change_stage(case, analyst)
+    recipients = set(Alert.objects.filter(event=event).values_list("recipient_id", flat=True))
+    assert recipients == {direct.pk, superuser.pk}
+    assert no_role.pk not in recipients and demoted.pk not in recipients
 
 
 @pytest.mark.parametrize(
@@ -429,6 +444,28 @@ def test_done_deadlines_get_no_reminder_and_pending_ones_are_cancelled(case, ana
     assert (deadline.done_at, deadline.done_by) == (NOW, analyst)
 
 
+def test_a_moved_deadline_is_reminded_of_again_and_old_reminders_are_cancelled(case, analyst, publish):
+    reader = FollowFactory(case=case).user
+    deadline = DeadlineFactory(case=case, due_on=TODAY + datetime.timedelta(days=1), reminder_days="7,1")
+    services.deadline_reminders_queue(today=TODAY)
+    Alert.objects.filter(kind=Alert.Kind.REMINDER).update(status=Alert.Status.SENT)
+    # The hearing is adjourned by a month, the day before; a reminder still waiting is now wrong.
+    AlertFactory(recipient=UserFactory(), kind=Alert.Kind.REMINDER, event=None, case=case, deadline=deadline, lead_days=7)
+    services.deadline_update(deadline=deadline, due_on=TODAY + datetime.timedelta(days=30), by=analyst)
+    assert Alert.objects.filter(status=Alert.Status.CANCELLED).count() == 1
+    for day in range(0, 31):
+        services.deadline_reminders_queue(today=TODAY + datetime.timedelta(days=day))
+    notices = list(
+        Alert.objects.filter(recipient=reader).order_by("id").values_list("kind", "lead_days", "deadline_due_on")
+    )
+    new_date = TODAY + datetime.timedelta(days=30)
+    assert notices == [
+        ("reminder", 1, TODAY + datetime.timedelta(days=1)),
+        ("reminder", 7, new_date),
+        ("reminder", 1, new_date),
+    ]
+
+
 def test_a_reminder_claimed_after_its_deadline_was_done_is_not_sent(case, analyst, mailoutbox):
     deadline = DeadlineFactory(case=case, due_on=TODAY + datetime.timedelta(days=1))
     alert = AlertFactory(kind=Alert.Kind.REMINDER, event=None, case=case, deadline=deadline, lead_days=1)
@@ -483,7 +520,8 @@ def test_sending_a_digest_marks_its_items_sent(case, analyst, publish, mailoutbo
 def test_a_row_another_worker_is_sending_is_skipped_not_sent_twice(mailoutbox):
     import threading
 
-    from django.db import connection as thread_connection, transaction
+    from django.db import connection as thread_connection
+    from django.db import transaction
 
     alert = AlertFactory()
     locked, release = threading.Event(), threading.Event()

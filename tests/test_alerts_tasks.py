@@ -33,9 +33,9 @@ def test_a_task_asks_to_be_retried_with_the_rows_left_and_the_backoff(settings):
     with (
         mock.patch.object(services, "alerts_deliver", return_value=failing),
         mock.patch.object(tasks.alerts_send, "retry", side_effect=Retry()) as retry,
+        pytest.raises(Retry),
     ):
-        with pytest.raises(Retry):
-            tasks.alerts_send.run([alert.pk])
+        tasks.alerts_send.run([alert.pk])
     retry.assert_called_once_with(countdown=45, args=[[alert.pk]])
 
 
@@ -59,9 +59,12 @@ def test_smtp_failure_in_a_task_records_the_attempt(settings):
         def close(self):
             pass
 
-    with mock.patch.object(services.mail, "mailers", {"default": Down()}), mock.patch.object(tasks.event_alerts_send, "retry", side_effect=Retry()):
-        with pytest.raises(Retry):
-            tasks.event_alerts_send.run(alert.event_id)
+    with (
+        mock.patch.object(services.mail, "mailers", {"default": Down()}),
+        mock.patch.object(tasks.event_alerts_send, "retry", side_effect=Retry()),
+        pytest.raises(Retry),
+    ):
+        tasks.event_alerts_send.run(alert.event_id)
     alert.refresh_from_db()
     assert (alert.status, alert.attempts) == (Alert.Status.PENDING, 1)
     assert "refused" in alert.last_error

@@ -277,3 +277,16 @@ def test_the_case_page_shows_the_panel(client, viewer, case):
     client.force_login(viewer)
     content = client.get(case.get_absolute_url()).content.decode()
     assert "Follow this case" in content and "Extradition hearing" in content
+
+
+def test_an_account_without_a_role_cannot_follow(client, case):
+    client.force_login(UserFactory())
+    assert client.post(reverse("alerts:case_follow", args=[case.reference])).status_code == 403
+    assert not Follow.objects.exists()
+
+
+def test_the_calendar_of_a_user_who_lost_their_role_is_not_found(client, viewer):
+    url = reverse("alerts:calendar_feed", args=[calendar_token_make(user_id=viewer.pk)])
+    assert client.get(url).status_code == 200
+    viewer.groups.clear()
+    assert client.get(url).status_code == 404

@@ -1,6 +1,5 @@
 import datetime
 import io
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -11,10 +10,9 @@ from tests.factories import CaseFactory, CasePartyFactory, PersonFactory, Person
 
 pytestmark = pytest.mark.django_db
 
-SEED = Path(__file__).resolve().parents[1].parent / "shared" / "seed" / "rana-extradition-news-2025-01-31.txt"
 FRIDAY = datetime.date(2025, 1, 31)
 
-# The seed article's text, kept here so the tests do not depend on a file outside the project.
+# The seed article (a news report of 31 January 2025 on the Rana matter), verbatim.
 ARTICLE = (
     "New Delhi: India said on Friday (January 31) that it was working with US authorities to expedite the extradition "
     "of 26/11-accused Tahawwur Rana after his legal options were exhausted following the US Supreme Court’s refusal "
@@ -51,12 +49,6 @@ def rana(tmp_path, settings):
 
 def _drafts(case, kind):
     return [d for d in article_propose(case=case, text=ARTICLE, published_on=FRIDAY).drafts if d.kind == kind]
-
-
-def test_the_seed_text_in_the_tests_is_the_seed_article():
-    if not SEED.exists():
-        pytest.skip("the shared seed article is not beside this checkout")
-    assert ARTICLE.strip() == SEED.read_text(encoding="utf-8").strip()
 
 
 @pytest.mark.parametrize(

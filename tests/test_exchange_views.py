@@ -269,3 +269,20 @@ def test_another_users_import_status_is_not_shown(analyst, settings, tmp_path):
     uploads.status_write(uploads.upload_path(user_id=analyst.user.pk + 1, name=name), state="running", step="import")
     assert analyst.get(reverse("exchange:import_upload"), {"job": name}).status_code == 404
     assert analyst.get(reverse("exchange:import_upload"), {"job": "../x"}).status_code == 404
+
+
+def test_a_background_import_that_crashes_says_so_instead_of_spinning(analyst, monkeypatch, settings, tmp_path):
+    from exchange import uploads
+
+    settings.VAR_DIR = tmp_path
+    name = uploads.upload_store(user_id=analyst.user.pk, data=b"{}", format="json")
+    path = uploads.upload_path(user_id=analyst.user.pk, name=name)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(uploads, "import_bytes", crash)
+    with pytest.raises(RuntimeError):
+        uploads.upload_run(path=path, by=analyst.user, dry_run=True)
+    page = analyst.get(reverse("exchange:import_upload"), {"job": name})
+    assert b"unexpected error" in page.content and b"<progress" not in page.content

@@ -72,9 +72,6 @@ class Rule:
     api: bool = False
     # What an allowed visitor's POST with nothing filled in may answer, besides 200 and 302.
     post_also: tuple[int, ...] = ()
-    # Visitors answered wrongly today, with why: each is checked by test_known_gap, which is
-    # expected to fail until the app is fixed, and then fails as XPASS to have the entry removed.
-    known_gaps: tuple[tuple[str, str, str], ...] = ()
 
 
 # The expected matrix: URL name -> the least trusted visitor who may use it.
@@ -112,19 +109,7 @@ MATRIX: dict[str, Rule] = {
     "alerts:following": Rule(LOGGED_IN),
     "alerts:notifications": Rule(LOGGED_IN),
     # Following a case means being sent what is logged on it, so only someone who may read it may.
-    "alerts:case_follow": Rule(
-        VIEWER,
-        ACTION,
-        params="case",
-        known_gaps=(
-            (
-                NO_ROLE,
-                "POST",
-                "case_follow asks only for a login: an account without a role can follow any case by its "
-                "reference, is told its title, and is then emailed its events (needs cases.view_case).",
-            ),
-        ),
-    ),
+    "alerts:case_follow": Rule(VIEWER, ACTION, params="case"),
     "alerts:case_unfollow": Rule(LOGGED_IN, ACTION, params="case"),
     "alerts:follow_edit": Rule(LOGGED_IN, FORM, params="own_follow"),
     # Alerts: deadlines are part of the case record
@@ -411,12 +396,7 @@ def _check_every_visitor(world, name, variant, method):
             f"{name} has no expected role in MATRIX (tests/test_permissions.py): add it with the least trusted "
             "role that may use it."
         )
-    gaps = {principal for principal, gap_method, _ in MATRIX[name].known_gaps if gap_method == method}
-    problems = [
-        problem
-        for principal in PRINCIPALS
-        if principal not in gaps and (problem := _problem(world, name, variant, principal, method))
-    ]
+    problems = [problem for principal in PRINCIPALS if (problem := _problem(world, name, variant, principal, method))]
     assert not problems, "\n".join(problems)
 
 
@@ -431,23 +411,6 @@ WRITE_CASES = [(c, i) for c, i in zip(CASES, CASE_IDS) if MATRIX.get(c[0]) is No
 @pytest.mark.parametrize(("name", "variant"), [c for c, _ in WRITE_CASES], ids=[i for _, i in WRITE_CASES])
 def test_post_as_every_visitor(world, name, variant):
     _check_every_visitor(world, name, variant, "POST")
-
-
-KNOWN_GAPS = [
-    pytest.param(
-        name, principal, method, marks=pytest.mark.xfail(strict=True, reason=reason), id=f"{name}-{principal}-{method}"
-    )
-    for name, rule in MATRIX.items()
-    for principal, method, reason in rule.known_gaps
-]
-
-
-@pytest.mark.parametrize(("name", "principal", "method"), KNOWN_GAPS)
-def test_known_gap(world, name, principal, method):
-    """A visitor the app answers wrongly today (see Rule.known_gaps): fails until the app is fixed."""
-    variant = VARIANTS.get(MATRIX[name].params, [""])[0]
-    problem = _problem(world, name, variant, principal, method)
-    assert problem is None, problem
 
 
 # What htmx asks for: the case page's parts and the forms shown in its side panel. Refusals are
