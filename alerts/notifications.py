@@ -63,6 +63,10 @@ def stage_label(stage: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+# Stands for a recipient's unsubscribe link in an email rendered once for many recipients.
+_UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/RECIPIENT-LINK"
+
+
 class AlertRenderer:
     """Builds the email of each alert of a delivery run.
 
@@ -74,6 +78,7 @@ class AlertRenderer:
         self._events: dict[int, Event] = {}
         self._deadlines: dict[int, Deadline] = {}
         self._latest_events: dict[int, list[Event]] = {}
+        self._bodies: dict[tuple, tuple[str, str, str]] = {}
         self._following_url = absolute_url(reverse("alerts:following"))
         self._notifications_url = absolute_url(reverse("alerts:notifications"))
         # Tokens are URL-safe, so the path is built once and the token put in its place.
@@ -156,22 +161,40 @@ class AlertRenderer:
             )
         return context
 
+    def _rendered(self, *, alert: Alert, name: str, unsubscribe_url: str) -> tuple[str, str, str]:
+        """Subject, text and HTML of the alert's email.
+
+        The emails about one event differ only in their unsubscribe link, so they are rendered
+        once per event with a placeholder that each recipient's link then replaces."""
+        key = (alert.kind, alert.event_id) if alert.kind == Alert.Kind.EVENT else None
+        if key is None or key not in self._bodies:
+            context = self.context(alert=alert)
+            if key is not None:
+                context["unsubscribe_url"] = _UNSUBSCRIBE_PLACEHOLDER
+            rendered = tuple(
+                render_to_string(f"alerts/email/{name}{suffix}", context) for suffix in ("_subject.txt", ".txt", ".html")
+            )
+            if key is None:
+                return rendered
+            self._bodies[key] = rendered
+        return tuple(part.replace(_UNSUBSCRIBE_PLACEHOLDER, unsubscribe_url) for part in self._bodies[key])
+
     def email(self, *, alert: Alert) -> EmailMultiAlternatives:
         name = TEMPLATE_FOR_KIND[alert.kind]
-        context = self.context(alert=alert)
-        subject = render_to_string(f"alerts/email/{name}_subject.txt", context)
+        unsubscribe_url = self.unsubscribe_url(alert=alert)
+        subject, text, html = self._rendered(alert=alert, name=name, unsubscribe_url=unsubscribe_url)
         message = AlertEmail(
             subject=" ".join(subject.split()),
-            body=render_to_string(f"alerts/email/{name}.txt", context),
+            body=text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[alert.recipient.email],
             headers={
                 "Message-ID": alert.message_id,
-                "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                "List-Unsubscribe": f"<{unsubscribe_url}>",
                 "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
                 "Auto-Submitted": "auto-generated",
             },
         )
-        message.attach_alternative(render_to_string(f"alerts/email/{name}.html", context), "text/html")
+        message.attach_alternative(html, "text/html")
         return message
 

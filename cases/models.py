@@ -7,6 +7,7 @@ stage-change event, written by ``services.case_change_stage`` and nowhere else.
 """
 
 from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -258,6 +259,12 @@ class Case(SoftDeletable):
     last_activity_on = models.DateField(
         "last activity", null=True, blank=True, editable=False, help_text="The date of the latest event."
     )
+    search_vector = SearchVectorField(
+        "search words",
+        null=True,
+        editable=False,
+        help_text="PostgreSQL only: every word of the case and its events, for the search box (see cases.search).",
+    )
     search_text = models.TextField(
         "search text",
         blank=True,
@@ -270,7 +277,9 @@ class Case(SoftDeletable):
     )
     created_at = models.DateTimeField("created at", auto_now_add=True)
     updated_at = models.DateTimeField("updated at", auto_now=True)
-    history = HistoricalRecords(excluded_fields=["last_event", "last_activity_on", "updated_at", "search_text"])
+    history = HistoricalRecords(
+        excluded_fields=["last_event", "last_activity_on", "updated_at", "search_text", "search_vector"]
+    )
 
     objects = LiveManager.from_queryset(CaseQuerySet)()
     all_objects = CaseQuerySet.as_manager()
@@ -282,7 +291,12 @@ class Case(SoftDeletable):
         indexes = [
             # The list's default order (last activity, newest first, cases without events last) has
             # an index on PostgreSQL only, made in migration 0006: SQLite cannot index NULLS LAST.
-            models.Index(fields=["stage"], condition=Q(deleted_at__isnull=True), name="case_live_stage"),
+            # The list's stage counts and its common filters read this index alone (an index-only scan).
+            models.Index(
+                fields=["stage", "requesting_state", "requested_state", "outcome"],
+                condition=Q(deleted_at__isnull=True),
+                name="case_facets",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

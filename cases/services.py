@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from alerts.services import event_alerts_queue
 
+from . import search
 from .dates import DatePrecision
 from .models import Case, CaseParty, Confidence, Event, Forum, Person, PersonName, Source, Stage, Statement
 
@@ -95,10 +96,12 @@ def case_search_text(case: Case) -> str:
 
 
 def case_refresh_search_text(*, cases: Iterable[Case]) -> None:
-    """Rebuild the search text of cases whose title, offences or people's names changed."""
+    """Rebuild the search text (and words) of cases whose title, offences or people's names changed."""
+    cases = list(cases)
     for case in cases:
         # update() keeps this derived column out of the edit history.
         Case.all_objects.filter(pk=case.pk).update(search_text=case_search_text(case))
+    search.search_vector_refresh(case_ids=[case.pk for case in cases])
 
 
 def _person_cases(person: Person) -> list[Case]:
@@ -253,9 +256,16 @@ def _event_save(event: Event, *, sources: Iterable[Source], by: AbstractBaseUser
     _check_not_in_future(event)
     if event.recorded_by_id is None:
         event.recorded_by = by
+    adding = event._state.adding
     _save_validated(event, by=by)
-    event.sources.set(list(sources))
+    sources = list(sources)
+    if sources or not adding:
+        event.sources.set(sources)
     case_refresh_last_event(event.case)
+    if adding:
+        search.search_vector_add_event(event=event)
+    else:
+        search.search_vector_refresh(case_ids=[event.case_id])
     return event
 
 
@@ -306,6 +316,7 @@ def event_update(
             if "quote" in statement_changes:
                 statement.quote = statement.quote.strip()
             _save_validated(statement, by=by)
+            search.search_vector_refresh(case_ids=statement.events.values_list("case_id", flat=True))
         _event_save(locked, sources=locked.sources.all() if sources is None else sources, by=by)
     return locked
 
@@ -321,6 +332,7 @@ def event_delete(*, event: Event, by: AbstractBaseUser | None) -> None:
         event.deleted_at, event.deleted_by = timezone.now(), by
         _as_history_user(event, by).save(update_fields=["deleted_at", "deleted_by", "updated_at"])
         case_refresh_last_event(event.case)
+        search.search_vector_refresh(case_ids=[event.case_id])
 
 
 def event_restore(*, event: Event, by: AbstractBaseUser | None) -> None:
@@ -329,6 +341,7 @@ def event_restore(*, event: Event, by: AbstractBaseUser | None) -> None:
         event.deleted_at, event.deleted_by = None, None
         _as_history_user(event, by).save(update_fields=["deleted_at", "deleted_by", "updated_at"])
         case_refresh_last_event(event.case)
+        search.search_vector_refresh(case_ids=[event.case_id])
 
 
 def case_delete(*, case: Case, by: AbstractBaseUser | None) -> None:

@@ -71,10 +71,11 @@ def case_list(request):
     filterset.is_valid()
     counts = stage_counts(data=request.GET)
     chosen = filterset.form.cleaned_data.get("stage") or list(counts)
-    paginator = Paginator(filterset.qs, CASES_PER_PAGE)
+    total = sum(counts.get(stage, 0) for stage in chosen)
+    paginator = Paginator(selectors.case_list_order_rarely_matched(filterset.qs, total=total), CASES_PER_PAGE)
     # The stage counts already cover every other filter: their sum is the list's length, which
     # saves the paginator a second scan of the same cases.
-    paginator.count = sum(counts.get(stage, 0) for stage in chosen)
+    paginator.count = total
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

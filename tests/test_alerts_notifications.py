@@ -156,6 +156,22 @@ def test_the_renderer_reads_a_cases_latest_events_once_for_many_readers(stage_al
             renderer.email(alert=alert)
 
 
+def test_readers_of_one_event_share_the_body_but_each_gets_their_own_unsubscribe_link(stage_alert):
+    other = AlertFactory(event=stage_alert.event, case=stage_alert.case)
+    renderer = AlertRenderer()
+    first, second = renderer.email(alert=stage_alert), renderer.email(alert=other)
+    links = []
+    for message, alert in ((first, stage_alert), (second, other)):
+        link = message.extra_headers["List-Unsubscribe"].strip("<>")
+        assert link in message.body and link in message.alternatives[0].content
+        assert "unsubscribe.invalid" not in message.body + message.alternatives[0].content
+        token = link.rstrip("/").rsplit("/", 1)[1]
+        assert unsubscribe_token_read(token) == (alert.recipient_id, alert.case_id)
+        links.append(link)
+    assert links[0] != links[1]
+    assert first.body.replace(links[0], "") == second.body.replace(links[1], "")
+
+
 # Tokens ------------------------------------------------------------------------------------
 
 

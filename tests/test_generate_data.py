@@ -49,5 +49,7 @@ def test_generated_data_keeps_the_rules_of_the_record():
         assert case.last_event == latest
         assert case.person_sought is not None
         assert case.person_sought.name in case.search_text
-    assert Follow.objects.filter(case__reference="gen-000000").count() == 5
+    follows = Follow.objects.filter(case__reference="gen-000000")
+    assert follows.count() == 5
+    assert all(f.user.groups.filter(name="viewer").exists() for f in follows)
     assert not Event.objects.filter(kind="ruling", forum__isnull=True).exists()

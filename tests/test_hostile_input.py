@@ -2,6 +2,7 @@
 whatever is stored comes back escaped."""
 
 import datetime
+import re
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -157,3 +158,58 @@ def test_person_form_survives_anything(analyst_client, name, variant, nationalit
     }
     _ok(analyst_client.post(reverse("cases:person_edit", args=[person.pk]), data))
     assert "<script>alert(1)</script>" not in analyst_client.get(person.get_absolute_url()).content.decode()
+
+
+# Every form of the app, whatever its fields: each field it shows gets hostile text. --------------
+
+FIELD_NAME = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')
+SKIP_FIELDS = {"csrfmiddlewaretoken"}
+
+
+def _form_pages(case, event, person, deadline, follow) -> list[str]:
+    return [
+        reverse("cases:case_create"),
+        reverse("cases:case_edit", args=[case.reference]),
+        reverse("cases:case_stage_change", args=[case.reference]),
+        reverse("cases:case_close", args=[case.reference]),
+        reverse("cases:case_party_add", args=[case.reference]),
+        reverse("cases:event_edit", args=[event.pk]),
+        *[reverse("cases:event_create", args=[case.reference, kind]) for kind in ("hearing", "filing", "custody", "status")],
+        reverse("cases:person_create"),
+        reverse("cases:person_edit", args=[person.pk]),
+        reverse("alerts:follow_edit", args=[follow.pk]),
+        reverse("alerts:deadline_create", args=[case.reference]),
+        reverse("alerts:deadline_edit", args=[deadline.pk]),
+        reverse("exchange:article_draft", args=[case.reference]),
+    ]
+
+
+@pytest.fixture
+def form_world(analyst_client, case):
+    from cases import services
+    from tests.factories import DeadlineFactory, FollowFactory
+
+    event = services.event_record(case=case, kind="status", occurred_on=datetime.date(2025, 1, 2), summary="x", by=None)
+    user = analyst_client.session.get("_auth_user_id")
+    from django.contrib.auth import get_user_model
+
+    follow = FollowFactory(case=case, user=get_user_model().objects.get(pk=user))
+    return case, event, PersonFactory(), DeadlineFactory(case=case), follow
+
+
+# Each example posts to every form of the app: fewer examples keep it quick.
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(values=st.lists(hostile_text, min_size=30, max_size=30))
+def test_every_form_survives_anything_in_every_field(analyst_client, form_world, values):
+    for url in _form_pages(*form_world):
+        page = analyst_client.get(url)
+        assert page.status_code == 200, url
+        names = [n for n in dict.fromkeys(FIELD_NAME.findall(page.content.decode())) if n not in SKIP_FIELDS]
+        data = {name: values[i % len(values)] for i, name in enumerate(names)}
+        # Keep the formsets' bookkeeping sane half the time, so the fields behind it are reached too.
+        for name in names:
+            if name.endswith(("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")) and values[0][:1] in "aeiou":
+                data[name] = "1" if name.endswith("TOTAL_FORMS") else "0"
+        response = analyst_client.post(url, data)
+        assert response.status_code in (200, 302, 400, 403), (url, response.status_code)
+        assert "<script>alert(1)</script>" not in response.content.decode(), url

@@ -77,7 +77,8 @@ def test_case_list_finds_a_case_by_a_name_variant(analyst_client, rana):
 
 def test_case_list_finds_a_case_by_event_text_and_quote(analyst_client, rana):
     other = CaseFactory()
-    EventFactory(case=rana, summary="The Supreme Court declined to hear the petition")
+    services.event_record(case=rana, kind="status", occurred_on=datetime.date(2025, 1, 21),
+                          summary="The Supreme Court declined to hear the petition", by=None)
     response = analyst_client.get(reverse("cases:case_list"), {"q": "declined"})
     assert list(response.context["page"].object_list) == [rana]
     assert other not in response.context["page"].object_list
@@ -174,11 +175,14 @@ def test_case_page_filters_the_timeline_by_kind_and_orders_oldest_first(analyst_
 
 
 def test_case_page_loads_more_entries_as_a_fragment(analyst_client, rana):
-    for i in range(60):
+    from cases.selectors import TIMELINE_PAGE_SIZE
+
+    for i in range(TIMELINE_PAGE_SIZE + 10):
         EventFactory(case=rana, occurred_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=i))
     response = analyst_client.get(rana.get_absolute_url(), {"page": 2}, headers={"HX-Request": "true", "HX-Target": "timeline-more"})
     assert b"<html" not in response.content
     assert len(response.context["timeline"].object_list) == 10
+    assert not response.context["timeline"].has_next
 
 
 def test_viewer_sees_no_edit_controls(client, rana):

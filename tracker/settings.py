@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Full-text search types; inert on SQLite.
+    "django.contrib.postgres",
     "django_filters",
     "django_countries",
     "django_htmx",

@@ -1,4 +1,7 @@
+from functools import lru_cache
+
 from django import template
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
@@ -46,3 +49,18 @@ def record_values(obj) -> list[tuple[str, object]]:
     if statement is not None:
         values.append(("Quote", statement.quote))
     return values
+
+
+_PK_PLACEHOLDER = 999999999999
+
+
+@lru_cache(maxsize=32)
+def _url_pattern(name: str) -> str:
+    return reverse(name, args=[_PK_PLACEHOLDER])
+
+
+@register.simple_tag
+def pk_url(name: str, pk) -> str:
+    """reverse(name, args=[pk]) for views taking one id, without resolving the URL pattern again for
+    every row of a long timeline (reverse() was a tenth of the case page's time)."""
+    return _url_pattern(name).replace(str(_PK_PLACEHOLDER), str(int(pk)))
