@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from accounts.readers import active_reader
 from cases.models import Case
 
 from . import selectors, services
@@ -147,9 +148,8 @@ def calendar_feed(request, token):
         user_id = calendar_token_read(token)
     except signing.BadSignature:
         raise Http404("No such calendar.") from None
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    # A user who left, or lost their role, keeps the address but no longer reads the cases through it.
-    if user is None or not user.has_perm("cases.view_case"):
+    user = active_reader(user_id=user_id)
+    if user is None:
         raise Http404("No such calendar.")
     body = deadlines_ical(deadlines=selectors.user_calendar_deadlines(user_id=user.pk))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -7,13 +7,13 @@ Feed readers cannot log in, so each feed also has a private address carrying a s
 
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.contrib.syndication.views import Feed
 from django.core import signing
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 
+from accounts.readers import active_reader
 from alerts.models import Follow
 from cases.models import Case, Event
 from cases.selectors import case_timeline
@@ -29,8 +29,8 @@ def feed_user(token: str):
         user_id = feed_token_read(token)
     except signing.BadSignature:
         raise Http404("No such feed.") from None
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None or not user.has_perm("cases.view_case"):
+    user = active_reader(user_id=user_id)
+    if user is None:
         raise Http404("No such feed.")
     return user
 

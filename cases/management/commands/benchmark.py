@@ -182,6 +182,7 @@ class Command(BaseCommand):
             samples, duration, concurrency, load_users, load_seconds, workers = 5, 1.0, 2, 5, 3.0, 2
         self.sizes = SMOKE if smoke else FULL
         self.samples, self.duration, self.concurrency = samples, duration, concurrency
+        self.warmup = 2 * workers + 2
         self._prepare_data(regenerate)
         self.passwords = self._users()
         self.tmp = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
@@ -282,7 +283,8 @@ class Command(BaseCommand):
 
     def _sequential(self, name: str, call) -> Result:
         result = Result(name)
-        for _ in range(3):
+        # Warm every gunicorn worker (each keeps its own connection and template cache), not just one.
+        for _ in range(self.warmup):
             call()
         for _ in range(self.samples):
             status, headers, _, elapsed = call()
