@@ -93,7 +93,7 @@ class AlertRenderer:
         if alert.event_id:
             if alert.event_id not in self._events:
                 self._events[alert.event_id] = Event.objects.select_related(
-                    "recorded_by", "forum", "statement", "statement__speaker"
+                    "recorded_by", "authority", "statement", "statement__speaker"
                 ).get(pk=alert.event_id)
             alert.event = self._events[alert.event_id]
         if alert.deadline_id:

@@ -6,7 +6,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import Case, CaseParty, Event, Forum, Person, PersonName, Source, Statement, Treaty
+from .models import Case, CaseParty, Event, Authority, Person, PersonName, Source, Statement, Treaty
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -77,8 +77,8 @@ class PersonAdmin(SimpleHistoryAdmin):
     inlines = [PersonNameInline]
 
 
-@admin.register(Forum)
-class ForumAdmin(SimpleHistoryAdmin):
+@admin.register(Authority)
+class AuthorityAdmin(SimpleHistoryAdmin):
     list_display = ["name", "country", "jurisdiction", "level"]
     list_filter = ["level", "country"]
     search_fields = ["name", "jurisdiction"]
@@ -114,7 +114,7 @@ class EventAdmin(SoftDeleteAdminMixin, SimpleHistoryAdmin):
     search_fields = ["summary", "case__title", "case__reference", "docket_number"]
     list_select_related = ["case"]
     readonly_fields = ["case", "kind", "from_stage", "to_stage", "recorded_by", "recorded_at", "updated_at", "deleted_at", "deleted_by"]
-    autocomplete_fields = ["forum", "statement", "sources"]
+    autocomplete_fields = ["authority", "statement", "sources"]
     date_hierarchy = "occurred_on"
     show_full_result_count = False
 

@@ -1,12 +1,16 @@
 """
 Partial dates: news says "in April 2025" or "in 2018" as often as "on 21 January 2025".
 
-A partial date is stored as the first day of the period it names plus a precision, so that it sorts
-with that period and is never shown more exactly than it is known.
+A partial date is stored as the first day of the period it names plus a precision, and it stands
+for an interval: "Aug 2018" is any day from 1 to 31 August 2018, "c. 2016" any day from 2015 to
+2017. Checks of order ("a stage change cannot be dated before the current stage") refuse only what
+is certainly before, and nothing is shown more exactly than it is known.
 """
 
+import calendar
 import datetime
 import re
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -86,3 +90,48 @@ def partial_date_display(value: datetime.date | None, *, precision: str, approxi
     else:
         text = f"{value.day} {value:%b} {value.year}"
     return f"c. {text}" if approximate else text
+
+
+# How far "about" widens a date: "c. 3 Feb 2019" could be a fortnight either way, "c. 2016" a year.
+APPROXIMATE_MARGIN = {"day": datetime.timedelta(days=14), "month": 1, "year": 1}
+
+
+@dataclass(frozen=True)
+class DateBounds:
+    """The earliest and latest day a partial date can mean."""
+
+    earliest: datetime.date
+    latest: datetime.date
+
+    def certainly_before(self, other: "DateBounds") -> bool:
+        return self.latest < other.earliest
+
+    def certainly_after(self, other: "DateBounds") -> bool:
+        return self.earliest > other.latest
+
+    def overlaps(self, other: "DateBounds") -> bool:
+        return not (self.certainly_before(other) or self.certainly_after(other))
+
+
+def _add_months(value: datetime.date, months: int) -> datetime.date:
+    index = value.year * 12 + value.month - 1 + months
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def partial_date_bounds(value: datetime.date, *, precision: str, approximate: bool = False) -> DateBounds:
+    """The interval a date stands for: one day, its month, or its year; wider when approximate."""
+    if precision == DatePrecision.YEAR:
+        margin = APPROXIMATE_MARGIN["year"] if approximate else 0
+        earliest = datetime.date(max(value.year - margin, datetime.MINYEAR), 1, 1)
+        latest = datetime.date(min(value.year + margin, datetime.MAXYEAR), 12, 31)
+    elif precision == DatePrecision.MONTH:
+        margin = APPROXIMATE_MARGIN["month"] if approximate else 0
+        first = value.replace(day=1)
+        earliest = _add_months(first, -margin) if first.year > datetime.MINYEAR else first
+        last_month = _add_months(first, margin) if first.year < datetime.MAXYEAR else first
+        latest = last_month.replace(day=calendar.monthrange(last_month.year, last_month.month)[1])
+    else:
+        margin = APPROXIMATE_MARGIN["day"] if approximate else datetime.timedelta(0)
+        earliest = value - margin if value - datetime.date.min > margin else value
+        latest = value + margin if datetime.date.max - value > margin else value
+    return DateBounds(earliest=earliest, latest=latest)

@@ -10,7 +10,7 @@ from django.utils.translation import get_language
 from django_countries import countries
 
 from . import search
-from .models import Case, CaseParty, Event, Forum, Outcome, Person, Stage
+from .models import Case, CaseParty, Event, Authority, Outcome, Person, Stage
 from .widgets import use_fast_selects
 
 
@@ -51,8 +51,8 @@ class CaseFilter(django_filters.FilterSet):
     )
     # Plain (id, name) pairs: building a model instance per court on every page cost more than the query.
     court = django_filters.ChoiceFilter(
-        label="Court or forum",
-        choices=lambda: list(Forum.objects.order_by("name").values_list("pk", "name")),
+        label="Court or authority",
+        choices=lambda: list(Authority.objects.order_by("name").values_list("pk", "name")),
         method="filter_court",
         empty_label="Any court",
     )
@@ -94,7 +94,7 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.filter(Exists(CaseParty.objects.filter(case=OuterRef("pk"), person__in=people.values("pk"))))
 
     def filter_court(self, queryset, name, value: str):
-        return queryset.filter(Exists(Event.objects.filter(case=OuterRef("pk"), forum_id=value)))
+        return queryset.filter(Exists(Event.objects.filter(case=OuterRef("pk"), authority_id=value)))
 
     # Cases with no event yet come last when sorting by activity, on SQLite and PostgreSQL alike.
     ORDERINGS = {

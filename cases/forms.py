@@ -14,7 +14,7 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from .dates import DatePrecision, partial_date_parse, partial_date_text
-from .models import Case, CaseParty, Confidence, Event, Forum, Outcome, Person, PersonName, Stage, Statement
+from .models import Case, CaseParty, Confidence, Event, Authority, Outcome, Person, PersonName, Stage, Statement
 from .services import EVENT_KIND_FIELDS
 from .widgets import use_fast_selects
 
@@ -172,31 +172,31 @@ class EventForm(PartialDateMixin, VersionedForm):
         }
 
 
-class ForumChoiceMixin(forms.Form):
+class AuthorityChoiceMixin(forms.Form):
     """Choose a known court, or name a new one, which is created with the event."""
 
-    forum = forms.ModelChoiceField(label="Court or forum", queryset=Forum.objects.all(), required=False)
-    new_forum_name = forms.CharField(label="…or a court not listed yet", required=False, max_length=200)
-    new_forum_country = LazyTypedChoiceField(label="Its country", choices=[("", "—")] + list(countries), required=False)
-    new_forum_level = forms.ChoiceField(label="Its level", choices=[("", "—")] + Forum.Level.choices, required=False)
-    forum_required = True
+    authority = forms.ModelChoiceField(label="Court or authority", queryset=Authority.objects.all(), required=False)
+    new_authority_name = forms.CharField(label="…or a court not listed yet", required=False, max_length=200)
+    new_authority_country = LazyTypedChoiceField(label="Its country", choices=[("", "—")] + list(countries), required=False)
+    new_authority_level = forms.ChoiceField(label="Its level", choices=[("", "—")] + Authority.Level.choices, required=False)
+    authority_required = True
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("new_forum_name"):
-            if cleaned.get("forum"):
-                self.add_error("new_forum_name", "Choose a listed court or name a new one, not both.")
-            if not cleaned.get("new_forum_level"):
-                self.add_error("new_forum_level", "Say what kind of court or body it is.")
-        elif self.forum_required and not cleaned.get("forum"):
-            self.add_error("forum", "Choose the court, or name a new one below.")
+        if cleaned.get("new_authority_name"):
+            if cleaned.get("authority"):
+                self.add_error("new_authority_name", "Choose a listed court or name a new one, not both.")
+            if not cleaned.get("new_authority_level"):
+                self.add_error("new_authority_level", "Say what kind of court or body it is.")
+        elif self.authority_required and not cleaned.get("authority"):
+            self.add_error("authority", "Choose the court, or name a new one below.")
         return cleaned
 
 
 def _kind_model_fields(kind: str) -> dict[str, forms.Field]:
     fields = {}
     for name in EVENT_KIND_FIELDS[kind]:
-        if name == "forum":
+        if name == "authority":
             continue
         model_field = Event._meta.get_field(name)
         field = model_field.formfield()
@@ -212,12 +212,12 @@ def event_form_class(kind: str) -> type[EventForm]:
         return StatementEventForm
     if kind == Event.Kind.STAGE_CHANGE:
         return StageChangeForm
-    bases = (ForumChoiceMixin, EventForm) if "forum" in EVENT_KIND_FIELDS[kind] else (EventForm,)
+    bases = (AuthorityChoiceMixin, EventForm) if "authority" in EVENT_KIND_FIELDS[kind] else (EventForm,)
     attrs = _kind_model_fields(kind)
     attrs["kind_fields"] = tuple(attrs)
     # What the analyst reads first in the report comes first: the court and decision, then the date.
-    forum_fields = ["forum", "new_forum_name", "new_forum_country", "new_forum_level"] if ForumChoiceMixin in bases else []
-    attrs["field_order"] = forum_fields + list(attrs["kind_fields"]) + ["date", "date_precision", "date_approximate"]
+    authority_fields = ["authority", "new_authority_name", "new_authority_country", "new_authority_level"] if AuthorityChoiceMixin in bases else []
+    attrs["field_order"] = authority_fields + list(attrs["kind_fields"]) + ["date", "date_precision", "date_approximate"]
     return type(f"{Event.Kind(kind).name.title()}EventForm", bases, attrs)
 
 

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from .dates import DatePrecision, partial_date_display, partial_date_validate
+from .dates import DateBounds, DatePrecision, partial_date_bounds, partial_date_display, partial_date_validate
 
 
 class SoftDeletable(models.Model):
@@ -71,27 +71,58 @@ class Stage(models.TextChoices):
 
 
 class Outcome(models.TextChoices):
+    """How the extradition itself ended; what happened to the person afterwards is AfterSurrender."""
+
     EXTRADITED = "extradited", "Extradited"
     REFUSED = "refused", "Refused"
     WITHDRAWN = "withdrawn", "Request withdrawn"
     DISCHARGED = "discharged", "Discharged"
     SETTLED = "settled", "Ended by plea or other settlement"
-    DIED = "died", "Person died"
+    DIED = "died", "Person died before surrender"
+    FLED = "fled", "Person fled"
+    ASYLUM = "asylum", "Person granted asylum"
+    DEPORTED = "deported", "Removed by deportation instead"
+    LAPSED = "lapsed", "Lapsed or abandoned"
     OTHER = "other", "Other"
+
+    @classmethod
+    def without_extradition(cls) -> list[str]:
+        return [value for value in cls.values if value != cls.EXTRADITED]
+
+
+class AfterSurrender(models.TextChoices):
+    """What became of the person in the requesting state, once surrendered; the latest known."""
+
+    PENDING = "pending", "Awaiting trial"
+    ON_TRIAL = "on_trial", "On trial"
+    CONVICTED = "convicted", "Convicted"
+    ACQUITTED = "acquitted", "Acquitted"
+    CHARGES_DROPPED = "charges_dropped", "Charges dropped"
+    SERVING_SENTENCE = "serving_sentence", "Serving sentence"
+    RELEASED = "released", "Released"
+    DIED = "died", "Died"
+    RETURNED = "returned", "Returned to the requested state"
 
 
 class Confidence(models.TextChoices):
-    CONFIRMED = "confirmed", "Confirmed by a primary source"
-    REPORTED = "reported", "Reported by the press"
+    """How sure the record is, from a primary document down to a contested claim."""
+
+    CONFIRMED = "confirmed", "Confirmed by a primary document"
+    CORROBORATED = "corroborated", "Corroborated by several independent reports"
+    REPORTED = "reported", "Reported by one source"
     UNCONFIRMED = "unconfirmed", "Unconfirmed"
+    DISPUTED = "disputed", "Disputed: sources conflict"
 
 
 class Treaty(models.Model):
+    """A treaty or convention that can be the legal basis of many matters."""
+
     name = models.CharField(
-        "name", max_length=200, unique=True, help_text="As it is usually cited, e.g. “India–US Extradition Treaty (1997)”."
+        "name", max_length=500, unique=True, help_text="As it is usually cited, e.g. “India–US Extradition Treaty (1997)”."
     )
     countries = CountryField("parties", multiple=True, blank=True, help_text="The states bound by the treaty.")
     signed_on = models.DateField("signed on", null=True, blank=True)
+    in_force_on = models.DateField("in force since", null=True, blank=True)
     url = models.URLField("text of the treaty", max_length=500, blank=True)
     history = HistoricalRecords()
 
@@ -166,8 +197,18 @@ class PersonName(models.Model):
         return self.name
 
 
-class Forum(models.Model):
-    """A court or other body where part of a matter is decided; one matter runs in several."""
+class Authority(models.Model):
+    """A body that acts in a matter: a court, a ministry, a prosecutor, the police, an international
+    body or a legislature. One matter runs before several."""
+
+    class Kind(models.TextChoices):
+        COURT = "court", "Court"
+        EXECUTIVE = "executive", "Government or ministry"
+        PROSECUTOR = "prosecutor", "Prosecutor or investigating agency"
+        POLICE = "police", "Police"
+        INTERNATIONAL = "international", "International body"
+        LEGISLATURE = "legislature", "Legislature"
+        OTHER = "other", "Other"
 
     class Level(models.TextChoices):
         FIRST_INSTANCE = "first_instance", "First-instance extradition court"
@@ -184,14 +225,24 @@ class Forum(models.Model):
     jurisdiction = models.CharField(
         "jurisdiction", max_length=200, blank=True, help_text="E.g. “Ninth Circuit”, “England and Wales”, “federal”."
     )
-    level = models.CharField("level", max_length=20, choices=Level, help_text="Its place in an extradition matter.")
+    kind = models.CharField("kind", max_length=20, choices=Kind, default=Kind.COURT)
+    level = models.CharField(
+        "level", max_length=20, choices=Level, blank=True, help_text="For a court: its place in an extradition matter."
+    )
     history = HistoricalRecords()
 
     class Meta:
-        verbose_name = "court or forum"
-        verbose_name_plural = "courts and forums"
+        verbose_name = "authority"
+        verbose_name_plural = "authorities"
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["name", "country"], name="forum_name_country_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "country"], name="authority_name_country_unique"),
+            models.CheckConstraint(
+                condition=~Q(kind="court") | ~Q(level=""),
+                name="authority_court_has_level",
+                violation_error_message="A court needs its level.",
+            ),
+        ]
 
     def __str__(self):
         return self.name
@@ -199,10 +250,10 @@ class Forum(models.Model):
 
 class CaseQuerySet(models.QuerySet):
     def open(self):
-        return self.filter(outcome="")
+        return self.filter(closed_on__isnull=True)
 
     def closed(self):
-        return self.exclude(outcome="")
+        return self.filter(closed_on__isnull=False)
 
 
 class Case(SoftDeletable):
@@ -225,7 +276,12 @@ class Case(SoftDeletable):
         blank=True,
         related_name="cases",
         verbose_name="treaty",
-        help_text="The legal basis, when it is a treaty.",
+        help_text="The treaty the request relies on, if it relies on one.",
+    )
+    legal_basis = models.TextField(
+        "legal basis",
+        blank=True,
+        help_text="The statutes, conventions or arrangements relied on, as cited; any length, or blank when unknown.",
     )
     summary = models.TextField("summary", blank=True)
     stage = models.CharField(
@@ -237,15 +293,36 @@ class Case(SoftDeletable):
         help_text="Set only by recording a stage change.",
     )
     stage_entered_on = models.DateField(
-        "in this stage since", null=True, blank=True, editable=False, help_text="The date of the latest stage change."
+        "in this stage since",
+        null=True,
+        blank=True,
+        editable=False,
+        help_text="The date of the latest stage change: the first day of its month or year when only that is known.",
     )
+    stage_entered_precision = models.CharField(
+        "stage date known to", max_length=5, choices=DatePrecision, default=DatePrecision.DAY, editable=False
+    )
+    stage_entered_approximate = models.BooleanField("stage date approximate", default=False, editable=False)
     opened_on = models.DateField(
         "opened on", null=True, blank=True, help_text="The day the requesting state made its request, if known."
     )
     outcome = models.CharField(
-        "outcome", max_length=20, choices=Outcome, blank=True, help_text="Blank while the matter is open."
+        "extradition outcome",
+        max_length=20,
+        choices=Outcome,
+        blank=True,
+        help_text="How the extradition ended (extradited, refused…); blank while it is undecided.",
     )
-    closed_on = models.DateField("closed on", null=True, blank=True, help_text="The day the matter ended.")
+    after_surrender = models.CharField(
+        "after surrender",
+        max_length=20,
+        choices=AfterSurrender,
+        blank=True,
+        help_text="Once extradited: what has become of the person in the requesting state, the latest known.",
+    )
+    closed_on = models.DateField(
+        "closed on", null=True, blank=True, help_text="The day the tracker stopped following the matter; blank while open."
+    )
     last_event = models.ForeignKey(
         "Event",
         on_delete=models.SET_NULL,
@@ -305,9 +382,14 @@ class Case(SoftDeletable):
                 violation_error_message="The requesting and requested states must differ.",
             ),
             models.CheckConstraint(
-                condition=(Q(outcome="") & Q(closed_on__isnull=True)) | (~Q(outcome="") & Q(closed_on__isnull=False)),
-                name="case_closed_has_outcome_and_date",
-                violation_error_message="A closed case needs both an outcome and the date it closed.",
+                condition=Q(closed_on__isnull=True) | ~Q(outcome=""),
+                name="case_closed_has_outcome",
+                violation_error_message="A closed case needs its outcome.",
+            ),
+            models.CheckConstraint(
+                condition=Q(after_surrender="") | Q(outcome="extradited"),
+                name="case_after_surrender_needs_extradition",
+                violation_error_message="What happened after surrender applies only to a person who was extradited.",
             ),
         ]
 
@@ -319,7 +401,13 @@ class Case(SoftDeletable):
 
     @property
     def is_open(self) -> bool:
-        return not self.outcome
+        return self.closed_on is None
+
+    @property
+    def stage_entered_display(self) -> str:
+        return partial_date_display(
+            self.stage_entered_on, precision=self.stage_entered_precision, approximate=self.stage_entered_approximate
+        )
 
     @property
     def person_sought(self):
@@ -337,6 +425,7 @@ class CaseParty(models.Model):
         PERSON_SOUGHT = "person_sought", "Person sought"
         CO_ACCUSED = "co_accused", "Co-accused"
         WITNESS = "witness", "Witness"
+        VICTIM = "victim", "Victim or complainant"
         COUNSEL = "counsel", "Counsel"
         OFFICIAL = "official", "Official"
 
@@ -356,6 +445,55 @@ class CaseParty(models.Model):
 
     def __str__(self):
         return f"{self.person} ({self.get_role_display()})"
+
+
+class CaseRelation(models.Model):
+    """A tie between two matters: the same person sought by another state, a parallel proceeding,
+    a request that replaced another, a co-accused's own case. Stored once, shown on both cases."""
+
+    class Relation(models.TextChoices):
+        SAME_PERSON = "same_person", "Same person, another request"
+        PARALLEL = "parallel", "Parallel proceeding"
+        SUPERSEDED_BY = "superseded_by", "Superseded by"
+        CO_ACCUSED = "co_accused", "Co-accused's case"
+
+    # How the relation reads from the other case's page.
+    INVERSE_LABELS = {Relation.SUPERSEDED_BY: "Supersedes"}
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="relations_from", verbose_name="case")
+    related_case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="relations_to", verbose_name="related case"
+    )
+    relation = models.CharField(
+        "relation", max_length=20, choices=Relation, help_text="How the related case stands to this one."
+    )
+    note = models.CharField("note", max_length=300, blank=True, help_text="E.g. “Sweden's request, dropped in 2019”.")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "related matter"
+        verbose_name_plural = "related matters"
+        ordering = ["case", "relation", "related_case__title"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "related_case"], name="case_relation_unique"),
+            models.CheckConstraint(
+                condition=~Q(case=models.F("related_case")),
+                name="case_relation_not_self",
+                violation_error_message="A case cannot be related to itself.",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case} → {self.get_relation_display().lower()} → {self.related_case}"
+
+    def label_from(self, case: "Case") -> str:
+        """The relation as read from ``case``'s page (either end)."""
+        if case.pk == self.case_id:
+            return self.get_relation_display()
+        return self.INVERSE_LABELS.get(self.relation, self.get_relation_display())
+
+    def other(self, case: "Case") -> "Case":
+        return self.related_case if case.pk == self.case_id else self.case
 
 
 class Source(models.Model):
@@ -402,26 +540,129 @@ class Statement(models.Model):
         help_text="Blank when the body spoke without a named person.",
     )
     speaker_title = models.CharField("speaker's title", max_length=200, blank=True, help_text="E.g. “Spokesperson”.")
-    channel = models.CharField("channel", max_length=30, choices=Channel)
-    quote = models.TextField("quote", help_text="The words as said, verbatim.")
+    channel = models.CharField("channel", max_length=30, choices=Channel, blank=True, help_text="Blank when unknown.")
+    reported_speech = models.BooleanField(
+        "reported speech",
+        default=False,
+        help_text="The source tells what was said in its own words (“the ministry said India would…”), not verbatim.",
+    )
+    quote = models.TextField(
+        "quote", blank=True, help_text="The words as said, verbatim; may be blank for reported speech."
+    )
+    gist = models.TextField(
+        "what was said",
+        blank=True,
+        help_text="For reported speech: what was said, as the source reports it. Never shown as a quotation.",
+    )
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = "government statement"
         verbose_name_plural = "government statements"
         ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(reported_speech=True) | ~Q(quote=""),
+                name="statement_verbatim_has_quote",
+                violation_error_message="A verbatim statement needs its quote; tick “reported speech” when there is none.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(quote="") | ~Q(gist=""),
+                name="statement_says_something",
+                violation_error_message="Give the quote, or what was said in reported speech.",
+            ),
+        ]
 
     def __str__(self):
         who = self.speaker or self.body
-        return f"{who}: “{self.quote[:60]}…”" if len(self.quote) > 60 else f"{who}: “{self.quote}”"
+        text = self.quote or self.gist
+        short = f"{text[:60]}…" if len(text) > 60 else text
+        return f"{who}: “{short}”" if self.quote else f"{who} said {short}"
 
 
 class EventQuerySet(models.QuerySet):
     def timeline_order(self, *, newest_first: bool = True):
-        """Partial dates are stored as the first day of their period, so this sorts “Apr 2025” with April."""
+        """The case's own order (``position``): by date where dates tell, as the analyst placed them where they overlap."""
         if newest_first:
-            return self.order_by("-occurred_on", "-id")
-        return self.order_by("occurred_on", "id")
+            return self.order_by("-position", "-id")
+        return self.order_by("position", "id")
+
+
+class RulingDecision(models.TextChoices):
+    """What a court decided, across the whole criminal process around a matter: the extradition
+    proceedings, appeals and reviews, custody, and the trial in the requesting state."""
+
+    # Extradition proceedings
+    CERTIFIED = "certified", "Certified extraditable"
+    ORDER_MADE = "order_made", "Extradition ordered by the court"
+    SENT_TO_MINISTER = "sent_to_minister", "Sent to the minister for decision"
+    REFUSED = "refused", "Extradition refused"
+    DISCHARGED = "discharged", "Discharged"
+    AUTHORISATION_REVOKED = "authorisation_revoked", "Extradition authorisation revoked"
+    # Appeals and reviews
+    AFFIRMED = "affirmed", "Affirmed"
+    REVERSED = "reversed", "Reversed"
+    QUASHED = "quashed", "Order quashed"
+    REMITTED = "remitted", "Sent back to the lower court"
+    APPEAL_ALLOWED = "appeal_allowed", "Appeal allowed"
+    APPEAL_DISMISSED = "appeal_dismissed", "Appeal dismissed"
+    PERMISSION_GRANTED = "permission_granted", "Permission to appeal granted"
+    PERMISSION_REFUSED = "permission_refused", "Permission to appeal refused"
+    PETITION_GRANTED = "petition_granted", "Petition granted"
+    PETITION_DENIED = "petition_denied", "Petition denied"
+    CERT_DENIED = "cert_denied", "Declined to hear (certiorari denied)"
+    STAY_GRANTED = "stay_granted", "Stay granted"
+    STAY_DENIED = "stay_denied", "Stay denied"
+    INTERIM_MEASURES = "interim_measures", "Interim measures ordered"
+    # Custody
+    WARRANT_ISSUED = "warrant_issued", "Arrest warrant issued"
+    REMANDED = "remanded", "Remanded in custody"
+    BAIL_GRANTED = "bail_granted", "Bail granted"
+    BAIL_REFUSED = "bail_refused", "Bail refused"
+    # The criminal case
+    CHARGED = "charged", "Charges framed or accepted"
+    DECLARED_FUGITIVE = "declared_fugitive", "Declared a fugitive or proclaimed offender"
+    CHARGES_DISMISSED = "charges_dismissed", "Charges dismissed"
+    DPA_APPROVED = "dpa_approved", "Deferred-prosecution or plea agreement approved"
+    CONVICTED = "convicted", "Convicted"
+    ACQUITTED = "acquitted", "Acquitted"
+    SENTENCED = "sentenced", "Sentenced"
+    OTHER = "other", "Other"
+
+
+class ExecutiveDecision(models.TextChoices):
+    """What a government decided: a minister's order, a Secretary of State's authorisation, a refusal."""
+
+    REQUEST_MADE = "request_made", "Extradition request sent"
+    REQUEST_CERTIFIED = "request_certified", "Request certified"
+    PROVISIONAL_ARREST_REQUESTED = "provisional_arrest_requested", "Provisional arrest requested"
+    EXTRADITION_ORDERED = "extradition_ordered", "Extradition ordered"
+    EXTRADITION_REFUSED = "extradition_refused", "Extradition refused"
+    SURRENDER_AUTHORISED = "surrender_authorised", "Surrender authorised"
+    SURRENDER_DEFERRED = "surrender_deferred", "Surrender deferred"
+    ORDER_WITHDRAWN = "order_withdrawn", "Order withdrawn"
+    ASSURANCES_GIVEN = "assurances_given", "Assurances given"
+    REQUEST_WITHDRAWN = "request_withdrawn", "Request withdrawn"
+    ASYLUM_GRANTED = "asylum_granted", "Asylum granted"
+    ASYLUM_REFUSED = "asylum_refused", "Asylum refused"
+    CITIZENSHIP_REVOKED = "citizenship_revoked", "Citizenship or passport revoked"
+    DEPORTATION_ORDERED = "deportation_ordered", "Deportation ordered"
+    OTHER = "other", "Other"
+
+
+class StatusCategory(models.TextChoices):
+    """What a status update is about, so that updates can be filtered."""
+
+    INVESTIGATION = "investigation", "Investigation"
+    CHARGE = "charge", "Charges or indictment"
+    FLIGHT = "flight", "Flight or whereabouts"
+    ASYLUM = "asylum", "Asylum"
+    CITIZENSHIP = "citizenship", "Citizenship"
+    INTERPOL_NOTICE = "interpol_notice", "Interpol notice"
+    HEALTH = "health", "Health"
+    DEATH = "death", "Death"
+    CASE_CLOSURE = "case_closure", "Case closed or reopened"
+    OTHER = "other", "Other"
 
 
 class Event(SoftDeletable):
@@ -433,6 +674,7 @@ class Event(SoftDeletable):
 
     class Kind(models.TextChoices):
         RULING = "ruling", "Court ruling"
+        EXECUTIVE_DECISION = "executive_decision", "Executive decision"
         STATEMENT = "statement", "Government statement"
         STATUS = "status", "Status update"
         HEARING = "hearing", "Hearing"
@@ -440,27 +682,15 @@ class Event(SoftDeletable):
         CUSTODY = "custody", "Custody change"
         STAGE_CHANGE = "stage_change", "Stage change"
 
-    class Decision(models.TextChoices):
-        CERTIFIED = "certified", "Certified extraditable"
-        REFUSED = "refused", "Extradition refused"
-        DISCHARGED = "discharged", "Discharged"
-        AFFIRMED = "affirmed", "Affirmed"
-        REVERSED = "reversed", "Reversed"
-        REMANDED = "remanded", "Sent back to the lower court"
-        PETITION_DENIED = "petition_denied", "Petition denied"
-        PETITION_GRANTED = "petition_granted", "Petition granted"
-        CERT_DENIED = "cert_denied", "Declined to hear (certiorari denied)"
-        STAY_DENIED = "stay_denied", "Stay denied"
-        STAY_GRANTED = "stay_granted", "Stay granted"
-        BAIL_GRANTED = "bail_granted", "Bail granted"
-        BAIL_DENIED = "bail_denied", "Bail denied"
-        ORDER_MADE = "order_made", "Extradition ordered"
-        OTHER = "other", "Other"
+    Decision = RulingDecision
 
     class HearingStatus(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
+        FIRST_APPEARANCE = "first_appearance", "First appearance"
         HELD = "held", "Held"
+        RESERVED = "reserved", "Held, judgment reserved"
         ADJOURNED = "adjourned", "Adjourned"
+        VACATED = "vacated", "Cancelled"
 
     class FilingType(models.TextChoices):
         APPEAL = "appeal", "Appeal"
@@ -470,15 +700,21 @@ class Event(SoftDeletable):
         STAY = "stay", "Application for a stay"
         BAIL = "bail", "Application for bail"
         REQUEST = "request", "Extradition request"
+        CHARGE_SHEET = "charge_sheet", "Charge sheet or indictment"
+        COMPLAINT = "complaint", "Complaint"
         OTHER = "other", "Other"
 
     class CustodyChange(models.TextChoices):
         ARRESTED = "arrested", "Arrested"
+        PROVISIONALLY_ARRESTED = "provisionally_arrested", "Provisionally arrested"
         BAILED = "bailed", "Released on bail"
         REMANDED = "remanded", "Remanded in custody"
+        HOUSE_ARREST = "house_arrest", "Placed under house arrest"
         RELEASED = "released", "Released"
         TRANSFERRED = "transferred", "Transferred"
         SURRENDERED = "surrendered", "Surrendered"
+        ESCAPED = "escaped", "Escaped or absconded"
+        DEPORTED = "deported", "Deported"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", verbose_name="case")
     kind = models.CharField("kind", max_length=20, choices=Kind)
@@ -488,30 +724,78 @@ class Event(SoftDeletable):
     )
     date_precision = models.CharField("date known to", max_length=5, choices=DatePrecision, default=DatePrecision.DAY)
     date_approximate = models.BooleanField("approximate date", default=False, help_text="Tick for “around”, “late 2018”.")
+    date_earliest = models.DateField(
+        "earliest day", null=True, editable=False, help_text="The first day the date can mean (kept by the services)."
+    )
+    date_latest = models.DateField(
+        "latest day", null=True, editable=False, help_text="The last day the date can mean (kept by the services)."
+    )
+    position = models.BigIntegerField(
+        "place on the timeline",
+        default=0,
+        editable=False,
+        help_text="Orders the case's events: by date where the dates tell, as the analyst placed them where they overlap.",
+    )
     reported_on = models.DateField(
         "reported on", null=True, blank=True, help_text="When the news first reported it, often days after it happened."
     )
     summary = models.TextField("summary", help_text="What happened, in a sentence or two; for a stage change, the reason.")
+    note = models.TextField(
+        "analyst's note",
+        blank=True,
+        help_text="For the record, not the story: “day inferred from ‘on Friday’”, “sources conflict: Feb vs Aug 2017”.",
+    )
     confidence = models.CharField("confidence", max_length=12, choices=Confidence, default=Confidence.REPORTED)
     sources = models.ManyToManyField(Source, related_name="events", blank=True, verbose_name="sources")
 
-    # Court rulings, hearings and filings.
-    forum = models.ForeignKey(
-        Forum, on_delete=models.PROTECT, null=True, blank=True, related_name="events", verbose_name="court or forum"
+    # Who acted: a court for rulings, hearings and filings; a ministry for executive decisions; any body otherwise.
+    authority = models.ForeignKey(
+        Authority,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="events",
+        verbose_name="acting authority",
+        help_text="The court, ministry, prosecutor, police or other body that acted.",
     )
     docket_number = models.CharField("docket number", max_length=100, blank=True)
-    decision = models.CharField("decision", max_length=20, choices=Decision, blank=True)
+    decision = models.CharField(
+        "decision",
+        max_length=30,
+        choices=[*RulingDecision.choices, *[c for c in ExecutiveDecision.choices if c[0] not in RulingDecision.values]],
+        blank=True,
+    )
+    decision_detail = models.CharField(
+        "decision detail",
+        max_length=300,
+        blank=True,
+        help_text="Shown beside the decision: “on two of three counts”, “14 years”, “pending health assurances”.",
+    )
     judges = models.CharField("judge(s)", max_length=300, blank=True)
+    official = models.ForeignKey(
+        Person,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+        verbose_name="official",
+        help_text="For an executive decision: the minister or official who took it.",
+    )
     document_url = models.URLField("document", max_length=500, blank=True, help_text="Link to the judgment or order.")
-    hearing_status = models.CharField("hearing status", max_length=10, choices=HearingStatus, blank=True)
-    filing_type = models.CharField("filing", max_length=10, choices=FilingType, blank=True)
+    hearing_status = models.CharField("hearing status", max_length=20, choices=HearingStatus, blank=True)
+    filing_type = models.CharField("filing", max_length=20, choices=FilingType, blank=True)
     filed_by = models.CharField("filed by", max_length=200, blank=True, help_text="The party that filed it.")
+    # Status updates.
+    category = models.CharField("about", max_length=20, choices=StatusCategory, blank=True)
     # Government statements.
     statement = models.ForeignKey(
         Statement, on_delete=models.PROTECT, null=True, blank=True, related_name="events", verbose_name="statement"
     )
-    # Custody changes.
-    custody_change = models.CharField("custody change", max_length=12, choices=CustodyChange, blank=True)
+    # Custody changes: one, or two that happened together (“surrendered, then arrested by the NIA”).
+    custody_change = models.CharField("custody change", max_length=25, choices=CustodyChange, blank=True)
+    custody_change_then = models.CharField(
+        "then", max_length=25, choices=CustodyChange, blank=True, help_text="A second change that followed at once."
+    )
     # Stage changes: written only by services.case_change_stage.
     from_stage = models.CharField("from stage", max_length=20, choices=Stage, blank=True)
     to_stage = models.CharField("to stage", max_length=20, choices=Stage, blank=True)
@@ -529,7 +813,9 @@ class Event(SoftDeletable):
     version = models.PositiveIntegerField(
         "version", default=1, editable=False, help_text="Raised by every edit, so that a stale form cannot overwrite."
     )
-    history = HistoricalRecords(m2m_fields=[sources], excluded_fields=["updated_at"])
+    history = HistoricalRecords(
+        m2m_fields=[sources], excluded_fields=["updated_at", "position", "date_earliest", "date_latest"]
+    )
 
     objects = LiveManager.from_queryset(EventQuerySet)()
     all_objects = EventQuerySet.as_manager()
@@ -537,18 +823,25 @@ class Event(SoftDeletable):
     class Meta:
         verbose_name = "event"
         verbose_name_plural = "events"
-        ordering = ["-occurred_on", "-id"]
+        ordering = ["-position", "-id"]
         indexes = [
-            models.Index(fields=["case", "-occurred_on", "-id"]),
+            models.Index(fields=["case", "-position", "-id"], name="event_timeline"),
             models.Index(fields=["kind"]),
             # The stage track reads only a case's stage changes, out of possibly thousands of events.
-            models.Index(fields=["case", "occurred_on", "id"], condition=Q(kind="stage_change"), name="event_stage_changes"),
+            models.Index(fields=["case", "position", "id"], condition=Q(kind="stage_change"), name="event_stage_track"),
         ]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(kind="ruling") | (Q(forum__isnull=False) & ~Q(decision="")),
-                name="event_ruling_has_forum_and_decision",
-                violation_error_message="A court ruling needs a court and a decision.",
+                condition=~Q(kind="ruling")
+                | (Q(authority__isnull=False) & Q(decision__in=RulingDecision.values)),
+                name="event_ruling_has_authority_and_decision",
+                violation_error_message="A court ruling needs a court and a court's decision.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="executive_decision")
+                | (Q(authority__isnull=False) & Q(decision__in=ExecutiveDecision.values)),
+                name="event_executive_decision_has_authority_and_decision",
+                violation_error_message="An executive decision needs the government body and its decision.",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="statement") | Q(statement__isnull=False),
@@ -558,7 +851,7 @@ class Event(SoftDeletable):
             models.CheckConstraint(
                 condition=~Q(kind="hearing") | ~Q(hearing_status=""),
                 name="event_hearing_has_status",
-                violation_error_message="A hearing needs its status (scheduled, held, adjourned).",
+                violation_error_message="A hearing needs its status (scheduled, held, adjourned…).",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="filing") | ~Q(filing_type=""),
@@ -569,6 +862,11 @@ class Event(SoftDeletable):
                 condition=~Q(kind="custody") | ~Q(custody_change=""),
                 name="event_custody_has_change",
                 violation_error_message="A custody change needs what changed.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="status") | ~Q(category=""),
+                name="event_status_has_category",
+                violation_error_message="A status update needs what it is about.",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="stage_change") | (~Q(to_stage="") & ~Q(to_stage=models.F("from_stage"))),
@@ -594,3 +892,16 @@ class Event(SoftDeletable):
     @property
     def date_display(self) -> str:
         return partial_date_display(self.occurred_on, precision=self.date_precision, approximate=self.date_approximate)
+
+    @property
+    def date_bounds(self) -> "DateBounds":
+        return partial_date_bounds(self.occurred_on, precision=self.date_precision, approximate=self.date_approximate)
+
+    @property
+    def decision_label(self) -> str:
+        """The decision as its own kind's vocabulary names it (both vocabularies share one column)."""
+        vocabulary = ExecutiveDecision if self.kind == self.Kind.EXECUTIVE_DECISION else RulingDecision
+        try:
+            return vocabulary(self.decision).label
+        except ValueError:
+            return self.decision

@@ -3,7 +3,7 @@ The case list's free-text search.
 
 On PostgreSQL each case carries one full-text vector (``Case.search_vector``, GIN-indexed) holding
 the words of its title, reference, offences, people's names and spellings, event summaries and
-statement quotes, so that a search is one index lookup whatever the number of events. The services
+statement quotes and reported speech, analysts' notes, so that a search is one index lookup whatever the number of events. The services
 keep it current: a new event adds its words, an edited or deleted one rebuilds the case's vector.
 SQLite has no full-text type here; there the search reads the same texts with LIKE.
 """
@@ -26,7 +26,8 @@ _CASE_VECTOR = """
         SELECT DISTINCT lexeme FROM (
             SELECT unnest(tsvector_to_array(to_tsvector('simple', coalesce(c.search_text, '')))) AS lexeme
             UNION ALL
-            SELECT unnest(tsvector_to_array(to_tsvector('simple', e.summary || ' ' || coalesce(s.quote, ''))))
+            SELECT unnest(tsvector_to_array(to_tsvector('simple',
+                e.summary || ' ' || e.note || ' ' || e.decision_detail || ' ' || coalesce(s.quote, '') || ' ' || coalesce(s.gist, ''))))
             FROM cases_event e LEFT JOIN cases_statement s ON s.id = e.statement_id
             WHERE e.case_id = c.id AND e.deleted_at IS NULL
         ) AS words
@@ -55,9 +56,9 @@ def search_vector_refresh(*, case_ids: Iterable[int]) -> None:
 def search_vector_add_event(*, event: Event) -> None:
     """Add the words of a new event to its case's vector, without reading the case's other events."""
     if _full_text():
-        quote = event.statement.quote if event.statement_id else ""
+        said = f"{event.statement.quote} {event.statement.gist}" if event.statement_id else ""
         with connection.cursor() as cursor:
-            cursor.execute(ADD_WORDS_SQL, [f"{event.summary} {quote}", event.case_id])
+            cursor.execute(ADD_WORDS_SQL, [f"{event.summary} {event.note} {event.decision_detail} {said}", event.case_id])
 
 
 def word_matches(word: str) -> Q:
@@ -69,8 +70,16 @@ def word_matches(word: str) -> Q:
         return Q(search_vector=SearchQuery(f"{token}:*", search_type="raw", config="simple"))
     return (
         Q(search_text__icontains=word)
-        | Exists(Event.objects.filter(case=OuterRef("pk"), summary__icontains=word))
         | Exists(
-            Event.objects.filter(case=OuterRef("pk"), statement__in=Statement.objects.filter(quote__icontains=word))
+            Event.objects.filter(
+                Q(summary__icontains=word) | Q(note__icontains=word) | Q(decision_detail__icontains=word),
+                case=OuterRef("pk"),
+            )
+        )
+        | Exists(
+            Event.objects.filter(
+                case=OuterRef("pk"),
+                statement__in=Statement.objects.filter(Q(quote__icontains=word) | Q(gist__icontains=word)),
+            )
         )
     )

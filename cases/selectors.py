@@ -7,10 +7,11 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Case as SqlCase
-from django.db.models import Prefetch, QuerySet, Value, When
+from django.db.models import Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from .models import Case, CaseParty, Event, Stage
+from .dates import DatePrecision, partial_date_display
+from .models import Case, CaseParty, CaseRelation, Event, Stage
 
 
 # Entries shown at once on a case page; more load on demand.
@@ -21,12 +22,19 @@ def case_timeline(*, case: Case, kinds: list[str] | None = None, newest_first: b
     """Everything that happened on a case, in date order, with what each entry shows already joined."""
     events = (
         case.events.timeline_order(newest_first=newest_first)
-        .select_related("forum", "statement", "statement__speaker", "recorded_by")
+        .select_related("authority", "official", "statement", "statement__speaker", "recorded_by")
         .prefetch_related("sources")
     )
     if kinds:
         events = events.filter(kind__in=kinds)
     return events
+
+
+def case_related_matters(*, case: Case) -> list[tuple[str, Case, CaseRelation]]:
+    """Every matter linked to this one, either way round, as (label read from this case, other case, link)."""
+    links = CaseRelation.objects.filter(Q(case=case) | Q(related_case=case)).select_related("case", "related_case")
+    rows = [(link.label_from(case), link.other(case), link) for link in links if not link.other(case).is_deleted]
+    return sorted(rows, key=lambda row: (row[0], row[1].title))
 
 
 # The person sought first, then the others in the order of CaseParty.Role.
@@ -93,23 +101,58 @@ def case_list_order_rarely_matched(queryset: QuerySet[Case], *, total: int) -> Q
 
 @dataclass(frozen=True)
 class StageSpan:
-    """A stretch of time a case spent at one stage."""
+    """A stretch of time a case spent at one stage, with each end's date at the precision it is known."""
 
     stage: str
     entered_on: datetime.date | None
     left_on: datetime.date | None
     is_current: bool
+    entered_precision: str = DatePrecision.DAY
+    entered_approximate: bool = False
+    left_precision: str = DatePrecision.DAY
+    left_approximate: bool = False
 
     @property
     def label(self) -> str:
         return Stage(self.stage).label
 
     @property
+    def entered_display(self) -> str:
+        return partial_date_display(self.entered_on, precision=self.entered_precision, approximate=self.entered_approximate)
+
+    @property
+    def left_display(self) -> str:
+        return partial_date_display(self.left_on, precision=self.left_precision, approximate=self.left_approximate)
+
+    @property
+    def is_exact(self) -> bool:
+        """Both ends known to the day, so that a count of days means something."""
+        ends_exact = self.entered_precision == DatePrecision.DAY and not self.entered_approximate
+        if self.left_on is not None:
+            ends_exact = ends_exact and self.left_precision == DatePrecision.DAY and not self.left_approximate
+        return ends_exact
+
+    @property
     def days(self) -> int | None:
+        """Days spent at the stage, counted from the earliest day each end can mean; see ``is_exact``."""
         if self.entered_on is None:
             return None
         end = self.left_on or timezone.localdate()
         return (end - self.entered_on).days
+
+    @property
+    def duration_display(self) -> str:
+        """“34 days”, or “about 3 months” where an end is known only to the month or year."""
+        days = self.days
+        if days is None:
+            return ""
+        if self.is_exact:
+            return f"{days} day{'s' if days != 1 else ''}"
+        if days < 60:
+            return f"about {max(days // 7, 1)} week{'s' if days // 7 > 1 else ''}"
+        if days < 730:
+            return f"about {round(days / 30.44)} months"
+        return f"about {round(days / 365.25)} years"
 
 
 def case_stage_track(*, case: Case) -> list[StageSpan]:
@@ -120,14 +163,44 @@ def case_stage_track(*, case: Case) -> list[StageSpan]:
     changes = list(
         case.events.filter(kind=Event.Kind.STAGE_CHANGE)
         .timeline_order(newest_first=False)
-        .values_list("from_stage", "to_stage", "occurred_on")
+        .values_list("from_stage", "to_stage", "occurred_on", "date_precision", "date_approximate")
     )
     if not changes:
-        return [StageSpan(stage=case.stage, entered_on=case.stage_entered_on, left_on=None, is_current=True)]
-    spans = [StageSpan(stage=changes[0][0], entered_on=case.opened_on, left_on=changes[0][2], is_current=False)]
-    for index, (_from, to_stage, on) in enumerate(changes):
-        left_on = changes[index + 1][2] if index + 1 < len(changes) else None
-        spans.append(StageSpan(stage=to_stage, entered_on=on, left_on=left_on, is_current=left_on is None))
+        return [
+            StageSpan(
+                stage=case.stage,
+                entered_on=case.stage_entered_on,
+                left_on=None,
+                is_current=True,
+                entered_precision=case.stage_entered_precision,
+                entered_approximate=case.stage_entered_approximate,
+            )
+        ]
+    first_from, _to, first_on, first_precision, first_approximate = changes[0]
+    spans = [
+        StageSpan(
+            stage=first_from,
+            entered_on=case.opened_on,
+            left_on=first_on,
+            is_current=False,
+            left_precision=first_precision,
+            left_approximate=first_approximate,
+        )
+    ]
+    for index, (_from, to_stage, on, precision, approximate) in enumerate(changes):
+        following = changes[index + 1] if index + 1 < len(changes) else None
+        spans.append(
+            StageSpan(
+                stage=to_stage,
+                entered_on=on,
+                left_on=following[2] if following else None,
+                is_current=following is None,
+                entered_precision=precision,
+                entered_approximate=approximate,
+                left_precision=following[3] if following else DatePrecision.DAY,
+                left_approximate=following[4] if following else False,
+            )
+        )
     return spans
 
 

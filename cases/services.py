@@ -12,13 +12,31 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from alerts.services import event_alerts_queue
-
 from . import search
-from .dates import DatePrecision
-from .models import Case, CaseParty, Confidence, Event, Forum, Person, PersonName, Source, Stage, Statement
+from .dates import DatePrecision, partial_date_bounds, partial_date_display
+from .models import (
+    AfterSurrender,
+    ExecutiveDecision,
+    RulingDecision,
+    Authority,
+    Case,
+    CaseParty,
+    CaseRelation,
+    Confidence,
+    Event,
+    Outcome,
+    Person,
+    PersonName,
+    Source,
+    Stage,
+    Statement,
+    StatusCategory,
+    Treaty,
+)
+from .signals import event_recorded_announce
 
 
 class StaleEdit(Exception):
@@ -42,15 +60,21 @@ def _edit_locked(instance, *, expected_version: int | None, fields: dict):
 
 # Fields an analyst may set on an event of each kind, besides the ones every event has.
 EVENT_KIND_FIELDS: dict[str, tuple[str, ...]] = {
-    Event.Kind.RULING: ("forum", "docket_number", "decision", "judges", "document_url"),
+    Event.Kind.RULING: ("docket_number", "decision", "decision_detail", "judges", "document_url"),
+    Event.Kind.EXECUTIVE_DECISION: ("official", "decision", "decision_detail", "docket_number", "document_url"),
     Event.Kind.STATEMENT: (),
-    Event.Kind.STATUS: (),
-    Event.Kind.HEARING: ("forum", "docket_number", "hearing_status", "judges"),
-    Event.Kind.FILING: ("forum", "docket_number", "filing_type", "filed_by", "document_url"),
-    Event.Kind.CUSTODY: ("custody_change",),
+    Event.Kind.STATUS: ("category",),
+    Event.Kind.HEARING: ("docket_number", "hearing_status", "judges"),
+    Event.Kind.FILING: ("docket_number", "filing_type", "filed_by", "document_url"),
+    Event.Kind.CUSTODY: ("custody_change", "custody_change_then"),
     Event.Kind.STAGE_CHANGE: (),
 }
-EVENT_COMMON_FIELDS = ("occurred_on", "date_precision", "date_approximate", "reported_on", "summary", "confidence")
+# Every kind can name who acted and carry the analyst's note.
+EVENT_COMMON_FIELDS = (
+    "occurred_on", "date_precision", "date_approximate", "reported_on", "summary", "note", "confidence", "authority",
+)
+# Gap left between neighbours on a timeline, so that an event placed between two needs no renumbering.
+POSITION_GAP = 1 << 20
 
 
 def _as_history_user(instance, by: AbstractBaseUser | None):
@@ -176,8 +200,10 @@ def case_create(
     stage: str = Stage.REQUEST_MADE,
     stage_entered_on: datetime.date | None = None,
     treaty=None,
+    legal_basis: str = "",
     summary: str = "",
     opened_on: datetime.date | None = None,
+    stage_entered_precision: str = DatePrecision.DAY,
     by: AbstractBaseUser | None = None,
 ) -> Case:
     """Open a case at the stage it has already reached when the tracker starts following it.
@@ -191,7 +217,9 @@ def case_create(
         offences=offences,
         stage=stage,
         stage_entered_on=stage_entered_on or opened_on,
+        stage_entered_precision=stage_entered_precision if stage_entered_on else DatePrecision.DAY,
         treaty=treaty,
+        legal_basis=legal_basis,
         summary=summary,
         opened_on=opened_on,
     )
@@ -207,7 +235,10 @@ def case_update(
     """Edit a case's descriptive fields (not its stage or outcome, which have their own services).
 
     Raises StaleEdit when someone else saved the case after ``expected_version``."""
-    editable = {"title", "reference", "requesting_state", "requested_state", "offences", "treaty", "summary", "opened_on"}
+    editable = {
+        "title", "reference", "requesting_state", "requested_state", "offences", "treaty", "legal_basis", "summary",
+        "opened_on",
+    }
     unexpected = set(fields) - editable
     if unexpected:
         raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unexpected))}.")
@@ -252,11 +283,115 @@ def _event_build(*, case: Case, kind: str, fields: dict) -> Event:
     return Event(case=case, kind=kind, **fields)
 
 
+def _check_decision_vocabulary(event: Event) -> None:
+    """Rulings and executive decisions share the decision column but not the vocabulary."""
+    if event.kind not in (Event.Kind.RULING, Event.Kind.EXECUTIVE_DECISION) or not event.decision:
+        return
+    vocabulary = ExecutiveDecision if event.kind == Event.Kind.EXECUTIVE_DECISION else RulingDecision
+    if event.decision not in vocabulary.values:
+        raise ValidationError({"decision": f"“{event.decision}” is not a decision of a {event.get_kind_display().lower()}."})
+
+
+def _timeline_renumber(case_id: int) -> None:
+    """Spread a case's positions out again when two neighbours have no room left between them."""
+    events = list(Event.all_objects.filter(case_id=case_id).order_by("position", "id").only("pk", "position"))
+    for index, event in enumerate(events, start=1):
+        event.position = index * POSITION_GAP
+    Event.all_objects.bulk_update(events, ["position"], batch_size=1000)
+
+
+def _position_after(case_id: int, *, after_pk: int | None, exclude: int | None) -> int:
+    """A free position right after the event ``after_pk`` (None: at the very start of the timeline)."""
+    for _attempt in range(2):
+        others = Event.all_objects.filter(case_id=case_id).exclude(pk=exclude)
+        low = others.get(pk=after_pk).position if after_pk else None
+        following = others.filter(position__gt=low) if low is not None else others
+        high = following.order_by("position").values_list("position", flat=True).first()
+        if high is None:
+            return (low or 0) + POSITION_GAP
+        if low is None:
+            return high - POSITION_GAP
+        if high - low > 1:
+            return (low + high) // 2
+        _timeline_renumber(case_id)
+    raise RuntimeError("no room on the timeline after renumbering")
+
+
+def _timeline_place(event: Event) -> None:
+    """Put an event on its case's timeline: just before the first event certainly after it, else at the end.
+
+    Positions always agree with what the dates make certain, so where dates overlap the order is
+    the order of entry (an import keeps its file's order) until an analyst moves an entry."""
+    others = Event.all_objects.filter(case_id=event.case_id).exclude(pk=event.pk)
+    first_after = others.filter(date_earliest__gt=event.date_latest).order_by("position").values_list("position", flat=True).first()
+    preceding = others.filter(position__lt=first_after) if first_after is not None else others
+    after_pk = preceding.order_by("-position", "-id").values_list("pk", flat=True).first()
+    event.position = _position_after(event.case_id, after_pk=after_pk, exclude=event.pk)
+
+
+def event_move(*, event: Event, after: Event | None, by: AbstractBaseUser | None) -> Event:
+    """Move an entry on its case's timeline to just after ``after`` (None: first), where the dates allow it.
+
+    Refused when the dates make the new order impossible: an entry cannot be put after one that
+    certainly happened later, or before one that certainly happened earlier."""
+    if after is not None and (after.case_id != event.case_id or after.pk == event.pk):
+        raise ValidationError("Choose another entry of the same case.")
+    with transaction.atomic():
+        locked = Event.all_objects.select_for_update().get(pk=event.pk)
+        others = Event.objects.filter(case_id=locked.case_id).exclude(pk=locked.pk)
+        if after is not None:
+            after = Event.all_objects.get(pk=after.pk)
+            earlier, later = others.filter(position__lte=after.position), others.filter(position__gt=after.position)
+        else:
+            earlier, later = others.none(), others
+        clash = earlier.filter(date_earliest__gt=locked.date_latest).order_by("position").first()
+        if clash is None:
+            clash = later.filter(date_latest__lt=locked.date_earliest).order_by("-position").first()
+        if clash is not None:
+            raise ValidationError(
+                f"“{clash.summary[:60]}” ({clash.date_display}) and this entry ({locked.date_display}) "
+                "cannot change order: their dates say which came first."
+            )
+        locked.position = _position_after(locked.case_id, after_pk=after.pk if after else None, exclude=locked.pk)
+        Event.all_objects.filter(pk=locked.pk).update(position=locked.position)
+        case_refresh_last_event(locked.case)
+    event.position = locked.position
+    return event
+
+
+def event_neighbours(*, event: Event) -> tuple[Event | None, Event | None]:
+    """The live entries just before and just after this one on its timeline."""
+    others = Event.objects.filter(case_id=event.case_id).exclude(pk=event.pk)
+    before = others.filter(position__lt=event.position).order_by("-position", "-id").first()
+    after = others.filter(position__gt=event.position).order_by("position", "id").first()
+    return before, after
+
+
+def event_move_step(*, event: Event, later: bool, by: AbstractBaseUser | None) -> Event:
+    """Swap an entry with its neighbour on the timeline (earlier or later), where the dates allow it."""
+    before, after = event_neighbours(event=event)
+    if later:
+        if after is None:
+            raise ValidationError("This entry is already the latest.")
+        return event_move(event=event, after=after, by=by)
+    if before is None:
+        raise ValidationError("This entry is already the earliest.")
+    previous, _ = event_neighbours(event=before)
+    return event_move(event=event, after=previous, by=by)
+
+
 def _event_save(event: Event, *, sources: Iterable[Source], by: AbstractBaseUser | None) -> Event:
     _check_not_in_future(event)
+    _check_decision_vocabulary(event)
     if event.recorded_by_id is None:
         event.recorded_by = by
     adding = event._state.adding
+    if event.occurred_on:
+        bounds = partial_date_bounds(event.occurred_on, precision=event.date_precision, approximate=event.date_approximate)
+        redated = (event.date_earliest, event.date_latest) != (bounds.earliest, bounds.latest)
+        event.date_earliest, event.date_latest = bounds.earliest, bounds.latest
+        if adding or redated:
+            _timeline_place(event)
     _save_validated(event, by=by)
     sources = list(sources)
     if sources or not adding:
@@ -282,9 +417,12 @@ def event_record(
     Statements and stage changes have their own services, because they write more than the event."""
     if kind in (Event.Kind.STAGE_CHANGE, Event.Kind.STATEMENT):
         raise ValueError(f"Record {kind} events with {'case_change_stage' if kind == Event.Kind.STAGE_CHANGE else 'statement_record'}.")
+    if kind == Event.Kind.STATUS and not fields.get("category"):
+        # A first-generation caller or file that cannot say what the update is about.
+        fields["category"] = StatusCategory.OTHER
     with transaction.atomic():
         event = _event_save(_event_build(case=case, kind=kind, fields=fields), sources=sources, by=by)
-        event_alerts_queue(event=event, actor=by)
+        event_recorded_announce(event=event, actor=by)
     return event
 
 
@@ -313,8 +451,7 @@ def event_update(
             statement = locked.statement
             for name, value in statement_changes.items():
                 setattr(statement, name, value)
-            if "quote" in statement_changes:
-                statement.quote = statement.quote.strip()
+            statement.quote, statement.gist = statement.quote.strip(), statement.gist.strip()
             _save_validated(statement, by=by)
             search.search_vector_refresh(case_ids=statement.events.values_list("case_id", flat=True))
         _event_save(locked, sources=locked.sources.all() if sources is None else sources, by=by)
@@ -357,12 +494,18 @@ def case_restore(*, case: Case, by: AbstractBaseUser | None) -> None:
         _as_history_user(case, by).save(update_fields=["deleted_at", "deleted_by", "updated_at"])
 
 
-def forum_get_or_create(*, name: str, country: str, level: str, jurisdiction: str = "") -> Forum:
-    """The court with this name in this country, created on first mention."""
-    forum = Forum.objects.filter(name__iexact=name.strip(), country=country).first()
-    if forum is not None:
-        return forum
-    return _save_validated(Forum(name=name.strip(), country=country, level=level, jurisdiction=jurisdiction), by=None)
+def authority_get_or_create(
+    *, name: str, country: str, kind: str = Authority.Kind.COURT, level: str = "", jurisdiction: str = ""
+) -> Authority:
+    """The authority with this name in this country, created on first mention."""
+    authority = Authority.objects.filter(name__iexact=name.strip(), country=country).first()
+    if authority is not None:
+        return authority
+    if kind == Authority.Kind.COURT and not level:
+        level = Authority.Level.OTHER
+    return _save_validated(
+        Authority(name=name.strip(), country=country, kind=kind, level=level, jurisdiction=jurisdiction), by=None
+    )
 
 
 def statement_record(
@@ -370,23 +513,35 @@ def statement_record(
     cases: Iterable[Case],
     government: str,
     body: str,
-    channel: str,
-    quote: str,
     occurred_on: datetime.date,
     summary: str,
+    channel: str = "",
+    quote: str = "",
+    reported_speech: bool = False,
+    gist: str = "",
     speaker: Person | None = None,
     speaker_title: str = "",
     date_precision: str = DatePrecision.DAY,
     date_approximate: bool = False,
     reported_on: datetime.date | None = None,
     confidence: str = Confidence.REPORTED,
+    note: str = "",
+    authority: Authority | None = None,
     sources: Iterable[Source] = (),
     by: AbstractBaseUser | None = None,
 ) -> Statement:
-    """Record one government statement and put it on the timeline of every case it concerns."""
+    """Record one government statement and put it on the timeline of every case it concerns.
+
+    A verbatim statement needs its quote; reported speech ("the ministry said India would…") needs
+    what was said (``gist``) and may quote nothing. The channel may be unknown (blank)."""
     cases, sources = list(cases), list(sources)
     if not cases:
         raise ValidationError("A statement must concern at least one case.")
+    quote, gist = quote.strip(), gist.strip()
+    if not reported_speech and not quote:
+        raise ValidationError({"quote": "Give the words as said, or tick “reported speech” and say what was said."})
+    if reported_speech and not (gist or quote):
+        raise ValidationError({"gist": "Say what was said, as the source reports it."})
     with transaction.atomic():
         statement = _save_validated(
             Statement(
@@ -395,11 +550,50 @@ def statement_record(
                 speaker=speaker,
                 speaker_title=speaker_title,
                 channel=channel,
-                quote=quote.strip(),
+                reported_speech=reported_speech,
+                quote=quote,
+                gist=gist,
             ),
             by=by,
         )
+        statement_add_cases(
+            statement=statement,
+            cases=cases,
+            occurred_on=occurred_on,
+            summary=summary,
+            date_precision=date_precision,
+            date_approximate=date_approximate,
+            reported_on=reported_on,
+            confidence=confidence,
+            note=note,
+            authority=authority,
+            sources=sources,
+            by=by,
+        )
+    return statement
+
+
+def statement_add_cases(
+    *,
+    statement: Statement,
+    cases: Iterable[Case],
+    occurred_on: datetime.date,
+    summary: str,
+    date_precision: str = DatePrecision.DAY,
+    date_approximate: bool = False,
+    reported_on: datetime.date | None = None,
+    confidence: str = Confidence.REPORTED,
+    note: str = "",
+    authority: Authority | None = None,
+    sources: Iterable[Source] = (),
+    by: AbstractBaseUser | None = None,
+) -> list[Event]:
+    """Put an already recorded statement on the timeline of more cases it concerns (one event each)."""
+    sources, events = list(sources), []
+    with transaction.atomic():
         for case in cases:
+            if statement.events.filter(case=case).exists():
+                raise ValidationError(f"The statement is already on the timeline of “{case}”.")
             event = Event(
                 case=case,
                 kind=Event.Kind.STATEMENT,
@@ -410,10 +604,13 @@ def statement_record(
                 reported_on=reported_on,
                 summary=summary,
                 confidence=confidence,
+                note=note,
+                authority=authority,
             )
             _event_save(event, sources=sources, by=by)
-            event_alerts_queue(event=event, actor=by)
-    return statement
+            event_recorded_announce(event=event, actor=by)
+            events.append(event)
+    return events
 
 
 def case_change_stage(
@@ -427,12 +624,15 @@ def case_change_stage(
     date_approximate: bool = False,
     reported_on: datetime.date | None = None,
     confidence: str = Confidence.REPORTED,
+    note: str = "",
+    authority: Authority | None = None,
     sources: Iterable[Source] = (),
 ) -> Event:
     """Move a case to another stage, in any direction, and record the move on its timeline.
 
-    Refused with a ValidationError: a move to the stage the case is already at, no reason, or
-    a date before the case's latest stage change (the current stage is always the latest move's)."""
+    Refused with a ValidationError: a move to the stage the case is already at, no reason, or a
+    date certainly before the case entered its current stage (a move known only as "2016" is not
+    certainly before one of 1 Feb 2016, so it is accepted)."""
     with transaction.atomic():
         # Lock the row: two analysts moving the same case at once must not both read the old stage.
         locked = Case.objects.select_for_update().get(pk=case.pk)
@@ -442,13 +642,20 @@ def case_change_stage(
             )
         if not reason.strip():
             raise ValidationError({"summary": "Say why the stage changed."})
-        if locked.stage_entered_on and occurred_on < locked.stage_entered_on:
-            raise ValidationError(
-                {
-                    "occurred_on": "The case entered its current stage on "
-                    f"{locked.stage_entered_on:%d %b %Y}; a later stage change cannot be dated before that."
-                }
+        if locked.stage_entered_on and occurred_on:
+            current = partial_date_bounds(
+                locked.stage_entered_on,
+                precision=locked.stage_entered_precision,
+                approximate=locked.stage_entered_approximate,
             )
+            moved = partial_date_bounds(occurred_on, precision=date_precision, approximate=date_approximate)
+            if moved.certainly_before(current):
+                raise ValidationError(
+                    {
+                        "occurred_on": f"The case entered its current stage in {locked.stage_entered_display}; "
+                        f"a later stage change cannot be dated {partial_date_display(occurred_on, precision=date_precision, approximate=date_approximate)}."
+                    }
+                )
         event = Event(
             case=locked,
             kind=Event.Kind.STAGE_CHANGE,
@@ -460,38 +667,130 @@ def case_change_stage(
             date_approximate=date_approximate,
             reported_on=reported_on,
             confidence=confidence,
+            note=note,
+            authority=authority,
         )
         _event_save(event, sources=sources, by=by)
         locked.stage, locked.stage_entered_on = to_stage, occurred_on
+        locked.stage_entered_precision, locked.stage_entered_approximate = date_precision, date_approximate
         _as_history_user(locked, by)
         locked._change_reason = reason.strip()[:100]
-        locked.save(update_fields=["stage", "stage_entered_on", "updated_at"])
+        locked.save(
+            update_fields=["stage", "stage_entered_on", "stage_entered_precision", "stage_entered_approximate", "updated_at"]
+        )
         case.stage, case.stage_entered_on = locked.stage, locked.stage_entered_on
-        event_alerts_queue(event=event, actor=by)
+        case.stage_entered_precision, case.stage_entered_approximate = date_precision, date_approximate
+        event_recorded_announce(event=event, actor=by)
     return event
 
 
+def case_set_outcome(
+    *, case: Case, outcome: str, after_surrender: str = "", by: AbstractBaseUser | None
+) -> Case:
+    """Record how the extradition ended and, once extradited, what became of the person, with the case
+    open or closed: an extradited person's trial is followed on the same case."""
+    if after_surrender and outcome != Outcome.EXTRADITED:
+        raise ValidationError({"after_surrender": "What happened after surrender applies only to a person who was extradited."})
+    if not outcome and case.closed_on:
+        raise ValidationError({"outcome": "A closed case needs its outcome; reopen it to clear the outcome."})
+    with transaction.atomic():
+        locked = _edit_locked(case, expected_version=None, fields={"outcome": outcome, "after_surrender": after_surrender})
+        _save_validated(locked, by=by)
+    case.outcome, case.after_surrender, case.version = locked.outcome, locked.after_surrender, locked.version
+    return case
+
+
 def case_close(
-    *, case: Case, outcome: str, closed_on: datetime.date, note: str = "", by: AbstractBaseUser | None
+    *,
+    case: Case,
+    outcome: str,
+    closed_on: datetime.date,
+    note: str = "",
+    after_surrender: str = "",
+    by: AbstractBaseUser | None,
 ) -> Event:
-    """Close a matter with its outcome, and say so on its timeline."""
+    """Close a matter with its outcome (and, for an extradited person, what became of them), and say so on its timeline."""
+    if after_surrender and outcome != Outcome.EXTRADITED:
+        raise ValidationError({"after_surrender": "What happened after surrender applies only to a person who was extradited."})
     with transaction.atomic():
         case.outcome, case.closed_on = outcome, closed_on
+        case.after_surrender = after_surrender or (case.after_surrender if outcome == Outcome.EXTRADITED else "")
         _save_validated(case, by=by)
         summary = f"Case closed: {case.get_outcome_display().lower()}." + (f" {note.strip()}" if note.strip() else "")
-        event = _event_save(Event(case=case, kind=Event.Kind.STATUS, occurred_on=closed_on, summary=summary), sources=(), by=by)
-        event_alerts_queue(event=event, actor=by)
+        event = _event_save(
+            Event(case=case, kind=Event.Kind.STATUS, category=StatusCategory.CASE_CLOSURE, occurred_on=closed_on, summary=summary),
+            sources=(),
+            by=by,
+        )
+        event_recorded_announce(event=event, actor=by)
     return event
 
 
 def case_reopen(*, case: Case, reason: str, on: datetime.date, by: AbstractBaseUser | None) -> Event:
-    """Reopen a closed matter (a withdrawn request can be renewed)."""
+    """Reopen a closed matter (a withdrawn request can be renewed); the outcome is kept until changed."""
     if case.is_open:
         raise ValidationError("The case is already open.")
     with transaction.atomic():
-        case.outcome, case.closed_on = "", None
+        case.closed_on = None
+        if case.outcome != Outcome.EXTRADITED:
+            case.outcome = ""
         _save_validated(case, by=by)
-        event = Event(case=case, kind=Event.Kind.STATUS, occurred_on=on, summary=f"Case reopened: {reason.strip()}")
+        event = Event(
+            case=case,
+            kind=Event.Kind.STATUS,
+            category=StatusCategory.CASE_CLOSURE,
+            occurred_on=on,
+            summary=f"Case reopened: {reason.strip()}",
+        )
         _event_save(event, sources=(), by=by)
-        event_alerts_queue(event=event, actor=by)
+        event_recorded_announce(event=event, actor=by)
     return event
+
+
+def case_relate(
+    *, case: Case, related_case: Case, relation: str, note: str = "", by: AbstractBaseUser | None
+) -> CaseRelation:
+    """Link two matters (shown on both); an existing link between the two, either way round, is replaced."""
+    if case.pk == related_case.pk:
+        raise ValidationError({"related_case": "A case cannot be related to itself."})
+    with transaction.atomic():
+        for existing in CaseRelation.objects.filter(case=related_case, related_case=case):
+            _as_history_user(existing, by).delete()
+        relation_row = CaseRelation.objects.filter(case=case, related_case=related_case).first() or CaseRelation(
+            case=case, related_case=related_case
+        )
+        relation_row.relation, relation_row.note = relation, note.strip()
+        return _save_validated(relation_row, by=by)
+
+
+def case_unrelate(*, relation: CaseRelation, by: AbstractBaseUser | None) -> None:
+    with transaction.atomic():
+        _as_history_user(relation, by).delete()
+
+
+TREATY_FIELDS = {"name", "countries", "signed_on", "in_force_on", "url"}
+
+
+def treaty_create(*, name: str, by: AbstractBaseUser | None = None, **fields) -> Treaty:
+    """Record a treaty or convention that matters can rely on."""
+    unexpected = set(fields) - TREATY_FIELDS
+    if unexpected:
+        raise TypeError(f"Treaties have no field(s) {', '.join(sorted(unexpected))}.")
+    with transaction.atomic():
+        return _save_validated(Treaty(name=name.strip(), **fields), by=by)
+
+
+def treaty_update(*, treaty: Treaty, by: AbstractBaseUser | None = None, **fields) -> Treaty:
+    unexpected = set(fields) - TREATY_FIELDS
+    if unexpected:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unexpected))}.")
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(treaty, name, value)
+        return _save_validated(treaty, by=by)
+
+
+def treaty_get_or_create(*, name: str, by: AbstractBaseUser | None = None, **fields) -> Treaty:
+    """The treaty with this name, created on first mention."""
+    existing = Treaty.objects.filter(name=name.strip()).first()
+    return existing or treaty_create(name=name, by=by, **fields)

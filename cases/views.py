@@ -345,13 +345,13 @@ def event_create(request, reference, kind):
     return _form_response(request, "cases/event_form.html", context)
 
 
-def _forum_from(form, *, by):
+def _authority_from(form, *, by):
     data = form.cleaned_data
-    if data.get("new_forum_name"):
-        return services.forum_get_or_create(
-            name=data["new_forum_name"], country=data.get("new_forum_country") or "", level=data["new_forum_level"]
+    if data.get("new_authority_name"):
+        return services.authority_get_or_create(
+            name=data["new_authority_name"], country=data.get("new_authority_country") or "", level=data["new_authority_level"]
         )
-    return data.get("forum")
+    return data.get("authority")
 
 
 def _speaker_from(form, *, by):
@@ -373,8 +373,8 @@ def _event_create_from(form, *, case, kind, sources, by) -> Event:
         )
         return statement.events.get(case=case)
     values = form.kind_values()
-    if "forum" in form.fields:
-        values["forum"] = _forum_from(form, by=by)
+    if "authority" in form.fields:
+        values["authority"] = _authority_from(form, by=by)
     return services.event_record(case=case, kind=kind, sources=sources, by=by, **values, **form.common_values())
 
 
@@ -400,7 +400,7 @@ def _source_initial(event: Event) -> list[dict]:
 
 @permission_required("cases.change_event", raise_exception=True)
 def event_edit(request, pk):
-    event = get_object_or_404(Event.objects.select_related("case", "statement", "forum"), pk=pk)
+    event = get_object_or_404(Event.objects.select_related("case", "statement", "authority"), pk=pk)
     case = event.case
     form_class = event_form_class(event.kind)
     form_kwargs = {"case": case, "editing": True} if form_class is StatementEventForm else {}
@@ -423,8 +423,8 @@ def event_edit(request, pk):
             statement_changes = form.statement_values() | {"speaker": _speaker_from(form, by=request.user)}
         try:
             with transaction.atomic():
-                if "forum" in form.fields:
-                    values["forum"] = _forum_from(form, by=request.user)
+                if "authority" in form.fields:
+                    values["authority"] = _authority_from(form, by=request.user)
                 event = services.event_update(
                     event=event,
                     by=request.user,

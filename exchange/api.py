@@ -80,7 +80,7 @@ class SourceSerializer(serializers.Serializer):
 class EventSerializer(serializers.ModelSerializer):
     case = serializers.CharField(source="case.reference")
     date = serializers.SerializerMethodField()
-    forum = serializers.CharField(source="forum.name", allow_null=True, default=None)
+    authority = serializers.CharField(source="authority.name", allow_null=True, default=None)
     statement = StatementSerializer(allow_null=True)
     sources = SourceSerializer(many=True)
 
@@ -88,7 +88,7 @@ class EventSerializer(serializers.ModelSerializer):
         model = Event
         fields = (
             "id", "case", "kind", "date", "date_precision", "date_approximate", "reported_on", "summary", "confidence",
-            "forum", "docket_number", "decision", "judges", "document_url", "hearing_status", "filing_type",
+            "authority", "docket_number", "decision", "judges", "document_url", "hearing_status", "filing_type",
             "filed_by", "custody_change", "from_stage", "to_stage", "statement", "sources",
         )
 
@@ -142,4 +142,4 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
             events = events.filter(case__reference=reference)
         if kinds:
             events = events.filter(kind__in=kinds)
-        return events.timeline_order().select_related("case", "forum", "statement", "statement__speaker").prefetch_related("sources")
+        return events.timeline_order().select_related("case", "authority", "statement", "statement__speaker").prefetch_related("sources")

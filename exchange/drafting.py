@@ -23,7 +23,7 @@ from django.db.models import Q
 
 from cases import services
 from cases.dates import DatePrecision
-from cases.models import Case, CaseParty, Confidence, Event, Forum, Person, PersonName, Statement
+from cases.models import Case, CaseParty, Confidence, Event, Authority, Person, PersonName, Statement
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 MONTHS_SHORT = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
@@ -51,7 +51,7 @@ DECISIONS = [
     (re.compile(r"\b(?:den(?:ied|ies)|refus\w+|reject\w*|dismiss\w*)\b[^.]{0,60}\bstay\b|\bstay\b[^.]{0,40}\b(?:denied|rejected|refused)", re.IGNORECASE), Event.Decision.STAY_DENIED),
     (re.compile(r"\b(?:grant\w*)\b[^.]{0,40}\bstay\b|\bstay(?:ed)?\b[^.]{0,20}\bgranted|\bstayed\s+(?:his|her|the)\s+extradition", re.IGNORECASE), Event.Decision.STAY_GRANTED),
     (re.compile(r"\b(?:grant\w*)\s+(?:him\s+|her\s+)?bail|\breleased\s+on\s+bail", re.IGNORECASE), Event.Decision.BAIL_GRANTED),
-    (re.compile(r"\b(?:den\w+|refus\w+|reject\w+)\s+(?:him\s+|her\s+|his\s+|her\s+)?bail|\bbail\s+(?:plea|application)\b[^.]{0,30}\b(?:rejected|dismissed|denied)", re.IGNORECASE), Event.Decision.BAIL_DENIED),
+    (re.compile(r"\b(?:den\w+|refus\w+|reject\w+)\s+(?:him\s+|her\s+|his\s+|her\s+)?bail|\bbail\s+(?:plea|application)\b[^.]{0,30}\b(?:rejected|dismissed|denied)", re.IGNORECASE), Event.Decision.BAIL_REFUSED),
     (re.compile(r"\b(?:dismiss|reject|throw\w* out|threw out|turn\w* down)\w*\b[^.]{0,60}\b(?:appeal|petition|plea|challenge|application|request|bid)"
                 r"|\blost\s+(?:his|her)\s+(?:\w+\s+)?appeal"
                 r"|\b(?:appeal|petition|plea|request|bid|application)\b[^.]{0,40}\b(?:was|were|been)\s+(?:rejected|dismissed|refused|turned down)",
@@ -70,15 +70,15 @@ COURT = re.compile(
     r"Magistrates?[’']?s?[’']? Court|[Dd]istrict [Cc]ourt|[Ss]pecial (?:NIA )?[Cc]ourt|Crown Court|European Court of Human Rights|[Cc]ourt))"
 )
 COURT_LEVELS = [
-    ("Supreme Court", Forum.Level.SUPREME),
-    ("High Court", Forum.Level.APPEAL),
-    ("Court of Appeal", Forum.Level.APPEAL),
-    ("Circuit", Forum.Level.APPEAL),
-    ("Magistrates", Forum.Level.FIRST_INSTANCE),
-    ("district court", Forum.Level.REVIEW),
-    ("Human Rights", Forum.Level.HUMAN_RIGHTS),
-    ("Special", Forum.Level.REQUESTING_STATE),
-    ("special", Forum.Level.REQUESTING_STATE),
+    ("Supreme Court", Authority.Level.SUPREME),
+    ("High Court", Authority.Level.APPEAL),
+    ("Court of Appeal", Authority.Level.APPEAL),
+    ("Circuit", Authority.Level.APPEAL),
+    ("Magistrates", Authority.Level.FIRST_INSTANCE),
+    ("district court", Authority.Level.REVIEW),
+    ("Human Rights", Authority.Level.HUMAN_RIGHTS),
+    ("Special", Authority.Level.REQUESTING_STATE),
+    ("special", Authority.Level.REQUESTING_STATE),
 ]
 COUNTRY_WORDS = [
     (re.compile(r"(?<!\w)(?:US|U\.S\.|American|United States|Washington|federal|Ninth Circuit|Chicago|California|Los Angeles)(?!\w)"), "US"),
@@ -140,9 +140,9 @@ class Draft:
     about_case: bool
     why: str  # why it is (or is not) thought to be about the case
     confidence: str = Confidence.REPORTED
-    forum_name: str = ""
-    forum_country: str = ""
-    forum_level: str = ""
+    authority_name: str = ""
+    authority_country: str = ""
+    authority_level: str = ""
     decision: str = ""
     government: str = ""
     body: str = ""
@@ -345,8 +345,8 @@ def _court(sentence: str, *, requested_state: str) -> tuple[str, str, str] | Non
     phrase = re.sub(r"^(?:the|a)\s+", "", match.group("court").strip(), flags=re.IGNORECASE)
     country = _country_in(phrase) or _country_in(sentence) or requested_state
     core = re.sub(r"^(?:(?:US|U\.S\.|UK|U\.K\.|Indian|British|American|London|English)\s+)+", "", phrase)
-    level = next((lvl for key, lvl in COURT_LEVELS if key.lower() in core.lower()), Forum.Level.OTHER)
-    known = Forum.objects.filter(country=country, name__icontains=core).order_by("name").first() if core.lower() != "court" else None
+    level = next((lvl for key, lvl in COURT_LEVELS if key.lower() in core.lower()), Authority.Level.OTHER)
+    known = Authority.objects.filter(country=country, name__icontains=core).order_by("name").first() if core.lower() != "court" else None
     if known:
         return known.name, known.country.code, known.level
     name = COURT_FULL_NAMES.get((core.lower().replace("’", "'"), country), core)
@@ -526,11 +526,11 @@ def _ruling_drafts(reading: _Reading, index: int, sentence: str) -> list[Draft]:
     requested = reading.case.requested_state.code
     executive = EXECUTIVE.search(sentence)
     if executive:
-        # The model keeps a minister's order as a ruling of an executive forum; the minister is the
+        # The model keeps a minister's order as a ruling of an executive authority; the minister is the
         # requested state's: the Home Secretary in the UK, the Secretary of State in the US.
         name = {"GB": "Home Secretary", "US": "Secretary of State"}.get(
             requested, executive.group("who").title().replace(" Of ", " of "))
-        court, decision, court_at = (name, requested, Forum.Level.EXECUTIVE), Event.Decision.ORDER_MADE, executive.start()
+        court, decision, court_at = (name, requested, Authority.Level.EXECUTIVE), Event.Decision.ORDER_MADE, executive.start()
     else:
         court = _court(sentence, requested_state=requested)
         decision = next((code for pattern, code in DECISIONS if pattern.search(sentence)), None)
@@ -554,9 +554,9 @@ def _ruling_drafts(reading: _Reading, index: int, sentence: str) -> list[Draft]:
         evidence=sentence,
         about_case=about,
         why=why,
-        forum_name=court[0],
-        forum_country=court[1],
-        forum_level=court[2],
+        authority_name=court[0],
+        authority_country=court[1],
+        authority_level=court[2],
         decision=decision,
     )]
 
@@ -611,8 +611,8 @@ def _deduplicate(drafts: list[Draft]) -> list[Draft]:
                 continue
             if draft.kind == Event.Kind.STATEMENT and draft.quote == other.quote:
                 same = index
-            elif draft.kind in (Event.Kind.RULING, Event.Kind.CUSTODY) and (draft.forum_name, draft.decision, draft.custody_change) == (
-                other.forum_name, other.decision, other.custody_change
+            elif draft.kind in (Event.Kind.RULING, Event.Kind.CUSTODY) and (draft.authority_name, draft.decision, draft.custody_change) == (
+                other.authority_name, other.decision, other.custody_change
             ) and (draft.date == other.date or draft.date_approximate or other.date_approximate):
                 # The same ruling told twice (once undated): one draft, with the better date.
                 same = index
@@ -660,8 +660,8 @@ def drafts_record(*, case: Case, drafts: list[dict], source: dict, by) -> list[E
             else:
                 fields = {"summary": draft["summary"]}
                 if draft["kind"] == Event.Kind.RULING:
-                    fields["forum"] = services.forum_get_or_create(
-                        name=draft["forum_name"], country=draft["forum_country"], level=draft["forum_level"] or Forum.Level.OTHER
+                    fields["authority"] = services.authority_get_or_create(
+                        name=draft["authority_name"], country=draft["authority_country"], level=draft["authority_level"] or Authority.Level.OTHER
                     )
                     fields["decision"] = draft["decision"]
                 elif draft["kind"] == Event.Kind.CUSTODY:

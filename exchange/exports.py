@@ -16,7 +16,7 @@ from django.db.models import Prefetch, QuerySet
 from django.utils.text import slugify
 
 from cases.dates import partial_date_text
-from cases.models import Case, CaseParty, Event, Forum, Person, Source, Treaty
+from cases.models import Case, CaseParty, Event, Authority, Person, Source, Treaty
 from cases.selectors import case_stage_track
 
 SCHEMA_NAME = "extradition-tracker"
@@ -24,11 +24,11 @@ SCHEMA_VERSION = 1
 
 # The fields each kind of event carries in the document, besides the common ones.
 EVENT_KIND_FIELDS = {
-    Event.Kind.RULING: ("forum", "docket_number", "decision", "judges", "document_url"),
+    Event.Kind.RULING: ("authority", "docket_number", "decision", "judges", "document_url"),
     Event.Kind.STATEMENT: ("statement",),
     Event.Kind.STATUS: (),
-    Event.Kind.HEARING: ("forum", "docket_number", "hearing_status", "judges"),
-    Event.Kind.FILING: ("forum", "docket_number", "filing_type", "filed_by", "document_url"),
+    Event.Kind.HEARING: ("authority", "docket_number", "hearing_status", "judges"),
+    Event.Kind.FILING: ("authority", "docket_number", "filing_type", "filed_by", "document_url"),
     Event.Kind.CUSTODY: ("custody_change",),
     Event.Kind.STAGE_CHANGE: ("from_stage", "to_stage"),
 }
@@ -40,7 +40,7 @@ CSV_CASE_COLUMNS = [
 ]
 CSV_EVENT_COLUMNS = [
     "event_kind", "event_date", "date_precision", "date_approximate", "reported_on", "event_summary", "confidence",
-    "sources", "forum", "forum_country", "forum_level", "docket_number", "decision", "judges", "document_url",
+    "sources", "authority", "authority_country", "authority_level", "docket_number", "decision", "judges", "document_url",
     "hearing_status", "filing_type", "filed_by", "custody_change", "from_stage", "to_stage",
     "government", "body", "speaker", "speaker_title", "channel", "quote",
 ]
@@ -72,7 +72,7 @@ def export_queryset(cases: QuerySet[Case]) -> QuerySet[Case]:
         Prefetch(
             "events",
             queryset=Event.objects.order_by("occurred_on", "id").select_related(
-                "forum", "statement", "statement__speaker"
+                "authority", "statement", "statement__speaker"
             ).prefetch_related("sources"),
         ),
     )
@@ -88,12 +88,12 @@ def export_document(*, cases: QuerySet[Case] | None = None, everything: bool = F
 
     people = {party.person for case in cases for party in case.parties.all()}
     people |= {e.statement.speaker for e in events if e.statement_id and e.statement.speaker_id}
-    forums = {e.forum for e in events if e.forum_id}
+    authorities = {e.authority for e in events if e.authority_id}
     sources = {source for e in events for source in e.sources.all()}
     treaties = {case.treaty for case in cases if case.treaty_id}
     if everything:
         people |= set(Person.objects.all())
-        forums |= set(Forum.objects.all())
+        authorities |= set(Authority.objects.all())
         sources |= set(Source.objects.all())
         treaties |= set(Treaty.objects.all())
 
@@ -101,10 +101,10 @@ def export_document(*, cases: QuerySet[Case] | None = None, everything: bool = F
     variants = {}
     for person in Person.objects.filter(pk__in=[p.pk for p in people]).prefetch_related("names"):
         variants[person.pk] = sorted((v.name, v.kind) for v in person.names.all())
-    forums = sorted(forums, key=lambda f: (f.name, f.country.code, f.pk))
+    authorities = sorted(authorities, key=lambda f: (f.name, f.country.code, f.pk))
     sources = sorted(sources, key=lambda s: (s.published_on is None, s.published_on or "", s.title, s.url, s.pk))
     person_keys = _unique_keys(people, label=lambda p: p.name)
-    forum_keys = _unique_keys(forums, label=lambda f: f"{f.name} {f.country.code}")
+    authority_keys = _unique_keys(authorities, label=lambda f: f"{f.name} {f.country.code}")
     source_keys = {source.pk: f"source-{index}" for index, source in enumerate(sources, start=1)}
 
     return {
@@ -124,15 +124,15 @@ def export_document(*, cases: QuerySet[Case] | None = None, everything: bool = F
             }
             for p in people
         ],
-        "forums": [
+        "authorities": [
             {
-                "key": forum_keys[f.pk],
+                "key": authority_keys[f.pk],
                 "name": f.name,
                 "country": f.country.code or "",
                 "jurisdiction": f.jurisdiction,
                 "level": f.level,
             }
-            for f in forums
+            for f in authorities
         ],
         "sources": [
             {
@@ -144,11 +144,11 @@ def export_document(*, cases: QuerySet[Case] | None = None, everything: bool = F
             }
             for s in sources
         ],
-        "cases": [_case_entry(case, person_keys=person_keys, forum_keys=forum_keys, source_keys=source_keys) for case in cases],
+        "cases": [_case_entry(case, person_keys=person_keys, authority_keys=authority_keys, source_keys=source_keys) for case in cases],
     }
 
 
-def _case_entry(case: Case, *, person_keys, forum_keys, source_keys) -> dict:
+def _case_entry(case: Case, *, person_keys, authority_keys, source_keys) -> dict:
     track = case_stage_track(case=case)
     return {
         "reference": case.reference,
@@ -169,13 +169,13 @@ def _case_entry(case: Case, *, person_keys, forum_keys, source_keys) -> dict:
             for party in case.parties.all()
         ],
         "events": [
-            _event_entry(event, person_keys=person_keys, forum_keys=forum_keys, source_keys=source_keys)
+            _event_entry(event, person_keys=person_keys, authority_keys=authority_keys, source_keys=source_keys)
             for event in case.events.all()
         ],
     }
 
 
-def _event_entry(event: Event, *, person_keys, forum_keys, source_keys) -> dict:
+def _event_entry(event: Event, *, person_keys, authority_keys, source_keys) -> dict:
     entry = {
         "kind": event.kind,
         "date": partial_date_text(event.occurred_on, precision=event.date_precision),
@@ -187,8 +187,8 @@ def _event_entry(event: Event, *, person_keys, forum_keys, source_keys) -> dict:
         "sources": sorted(source_keys[s.pk] for s in event.sources.all()),
     }
     for field in EVENT_KIND_FIELDS[event.kind]:
-        if field == "forum":
-            entry["forum"] = forum_keys[event.forum_id] if event.forum_id else None
+        if field == "authority":
+            entry["authority"] = authority_keys[event.authority_id] if event.authority_id else None
         elif field == "statement":
             statement = event.statement
             entry["statement"] = {
@@ -228,7 +228,7 @@ def _sources_cell(keys: list[str], sources: dict) -> str:
 def export_csv_rows(document: dict) -> list[dict]:
     """The document flattened: one dict per event, with the CSV_COLUMNS as keys."""
     people = {p["key"]: p for p in document["people"]}
-    forums = {f["key"]: f for f in document["forums"]}
+    authorities = {f["key"]: f for f in document["authorities"]}
     sources = {s["key"]: s for s in document["sources"]}
     rows = []
     for case in document["cases"]:
@@ -263,10 +263,10 @@ def export_csv_rows(document: dict) -> list[dict]:
                 sources=_sources_cell(event["sources"], sources),
             )
             for field in EVENT_KIND_FIELDS[event["kind"]]:
-                if field == "forum":
-                    forum = forums.get(event["forum"])
-                    if forum:
-                        row.update(forum=forum["name"], forum_country=forum["country"], forum_level=forum["level"])
+                if field == "authority":
+                    authority = authorities.get(event["authority"])
+                    if authority:
+                        row.update(authority=authority["name"], authority_country=authority["country"], authority_level=authority["level"])
                 elif field == "statement":
                     st = event["statement"]
                     row.update(

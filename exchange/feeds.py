@@ -46,8 +46,8 @@ class _TimelineFeed(Feed):
         if event.statement_id:
             speaker = event.statement.speaker or event.statement.body
             text += f"\n\n“{event.statement.quote}” ({speaker})"
-        if event.forum_id:
-            text += f"\n\n{event.forum.name}" + (f": {event.get_decision_display()}" if event.decision else "")
+        if event.authority_id:
+            text += f"\n\n{event.authority.name}" + (f": {event.get_decision_display()}" if event.decision else "")
         return text
 
     def item_link(self, event: Event) -> str:
@@ -104,5 +104,5 @@ class FollowingFeed(_TimelineFeed):
         return (
             Event.objects.filter(case_id__in=cases, case__in=Case.objects.all())
             .timeline_order()
-            .select_related("case", "forum", "statement", "statement__speaker", "recorded_by")[:FEED_ENTRIES]
+            .select_related("case", "authority", "statement", "statement__speaker", "recorded_by")[:FEED_ENTRIES]
         )

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django_countries import countries
 
 from cases.dates import DatePrecision, partial_date_parse
-from cases.models import Confidence, Event, Forum, Statement
+from cases.models import Confidence, Event, Authority, Statement
 
 ARTICLE_MAX = 100_000
 
@@ -47,9 +47,9 @@ class DraftForm(forms.Form):
     date_approximate = forms.BooleanField(required=False, label="Approximate date")
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     confidence = forms.ChoiceField(choices=Confidence.choices, initial=Confidence.REPORTED)
-    forum_name = forms.CharField(label="Court", max_length=200, required=False)
-    forum_country = forms.ChoiceField(label="Court's country", choices=[("", "—")] + list(countries), required=False)
-    forum_level = forms.ChoiceField(label="Court's level", choices=[("", "—")] + Forum.Level.choices, required=False)
+    authority_name = forms.CharField(label="Court", max_length=200, required=False)
+    authority_country = forms.ChoiceField(label="Court's country", choices=[("", "—")] + list(countries), required=False)
+    authority_level = forms.ChoiceField(label="Court's level", choices=[("", "—")] + Authority.Level.choices, required=False)
     decision = forms.ChoiceField(choices=[("", "—")] + Event.Decision.choices, required=False)
     government = forms.ChoiceField(choices=[("", "—")] + list(countries), required=False)
     body = forms.CharField(max_length=200, required=False, help_text="Ministry or department.")
@@ -75,7 +75,7 @@ class DraftForm(forms.Form):
                 self.add_error("date", error)
         kind = data.get("kind")
         needed = {
-            Event.Kind.RULING: ("forum_name", "forum_country", "decision"),
+            Event.Kind.RULING: ("authority_name", "authority_country", "decision"),
             Event.Kind.STATEMENT: ("government", "body", "channel", "quote"),
             Event.Kind.CUSTODY: ("custody_change",),
         }.get(kind, ())

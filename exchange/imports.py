@@ -32,7 +32,7 @@ from cases.models import (
     CaseParty,
     Confidence,
     Event,
-    Forum,
+    Authority,
     Outcome,
     Person,
     PersonName,
@@ -156,7 +156,7 @@ def _json_read(text: str) -> tuple[dict | None, list[Problem]]:
         ]
     if document.get("format", SCHEMA_NAME) != SCHEMA_NAME:
         return None, [Problem("file", "format", f"This is not an {SCHEMA_NAME} export.")]
-    for name in ("treaties", "people", "forums", "sources"):
+    for name in ("treaties", "people", "authorities", "sources"):
         if not isinstance(document.setdefault(name, []), list):
             return None, [Problem("file", name, "Must be a list.")]
     _drop_private_keys(document)
@@ -190,7 +190,7 @@ def _csv_read(text: str) -> tuple[dict | None, list[Problem]]:
     # Columns the export does not write (a spreadsheet user's notes) are ignored.
     problems: list[Problem] = []
     people: dict[str, dict] = {}
-    forums: dict[tuple, dict] = {}
+    authorities: dict[tuple, dict] = {}
     sources: dict[tuple, dict] = {}
     cases: dict[str, dict] = {}
     case_rows: dict[str, tuple[int, dict]] = {}
@@ -282,21 +282,21 @@ def _csv_read(text: str) -> tuple[dict | None, list[Problem]]:
         for name in ("docket_number", "decision", "judges", "document_url", "hearing_status", "filing_type",
                      "filed_by", "custody_change", "from_stage", "to_stage"):
             event[name] = row.get(name, "")
-        if row.get("forum"):
-            forum_key = (row["forum"].lower(), row.get("forum_country", "").upper())
-            if forum_key not in forums:
-                forums[forum_key] = {
-                    "key": f"forum-{len(forums) + 1}",
-                    "name": row["forum"],
-                    "country": row.get("forum_country", ""),
+        if row.get("authority"):
+            authority_key = (row["authority"].lower(), row.get("authority_country", "").upper())
+            if authority_key not in authorities:
+                authorities[authority_key] = {
+                    "key": f"authority-{len(authorities) + 1}",
+                    "name": row["authority"],
+                    "country": row.get("authority_country", ""),
                     "jurisdiction": "",
-                    "level": row.get("forum_level", ""),
+                    "level": row.get("authority_level", ""),
                     "_where": where,
-                    "_columns": {"name": "forum", "country": "forum_country", "level": "forum_level"},
+                    "_columns": {"name": "authority", "country": "authority_country", "level": "authority_level"},
                 }
-            event["forum"] = forums[forum_key]["key"]
+            event["authority"] = authorities[authority_key]["key"]
         else:
-            event["forum"] = None
+            event["authority"] = None
         if kind == Event.Kind.STATEMENT or any(row.get(c) for c in ("quote", "government", "body")):
             event["statement"] = {
                 "government": row.get("government", ""),
@@ -316,7 +316,7 @@ def _csv_read(text: str) -> tuple[dict | None, list[Problem]]:
         "schema_version": SCHEMA_VERSION,
         "treaties": [],
         "people": list(people.values()),
-        "forums": list(forums.values()),
+        "authorities": list(authorities.values()),
         "sources": list(sources.values()),
         "cases": list(cases.values()),
         "_csv": True,
@@ -433,7 +433,7 @@ class _Checker:
             return None, precision
 
 
-def event_identity(*, kind: str, occurred_on, precision: str, summary: str = "", forum=None, decision: str = "",
+def event_identity(*, kind: str, occurred_on, precision: str, summary: str = "", authority=None, decision: str = "",
                    filing_type: str = "", filed_by: str = "", custody_change: str = "", to_stage: str = "",
                    statement: tuple = ()) -> tuple:
     """What makes an event the same event on re-import: its kind, its date, and what it is about.
@@ -442,8 +442,8 @@ def event_identity(*, kind: str, occurred_on, precision: str, summary: str = "",
     A hearing keeps its identity when its status moves from scheduled to held; a status note is
     known by its words."""
     detail = {
-        Event.Kind.RULING: (forum, decision),
-        Event.Kind.HEARING: (forum,),
+        Event.Kind.RULING: (authority, decision),
+        Event.Kind.HEARING: (authority,),
         Event.Kind.FILING: (filing_type, filed_by.lower()),
         Event.Kind.CUSTODY: (custody_change,),
         Event.Kind.STAGE_CHANGE: (to_stage,),
@@ -453,7 +453,7 @@ def event_identity(*, kind: str, occurred_on, precision: str, summary: str = "",
     return (kind, occurred_on, precision, *detail)
 
 
-def _forum_ident(name: str, country: str) -> tuple:
+def _authority_ident(name: str, country: str) -> tuple:
     return (name.strip().lower(), country)
 
 
@@ -467,7 +467,7 @@ def _db_event_identity(event: Event) -> tuple:
         occurred_on=event.occurred_on,
         precision=event.date_precision,
         summary=event.summary,
-        forum=_forum_ident(event.forum.name, event.forum.country.code or "") if event.forum_id else None,
+        authority=_authority_ident(event.authority.name, event.authority.country.code or "") if event.authority_id else None,
         decision=event.decision,
         filing_type=event.filing_type,
         filed_by=event.filed_by,
@@ -482,7 +482,7 @@ def _db_event_identity(event: Event) -> tuple:
 def _check(document: dict, problems: list[Problem]) -> dict:
     """Every entry read and checked, with references between entries resolved; no writes."""
     c = _Checker(problems)
-    plan = {"treaties": {}, "people": {}, "forums": {}, "sources": {}, "cases": []}
+    plan = {"treaties": {}, "people": {}, "authorities": {}, "sources": {}, "cases": []}
 
     def entries(name, path):
         for index, entry in enumerate(document.get(name) or []):
@@ -528,16 +528,16 @@ def _check(document: dict, problems: list[Problem]) -> dict:
             ] if isinstance(nationality, list) else [],
             "description": c.text(entry, "description"),
         }
-    for entry in entries("forums", "forums"):
+    for entry in entries("authorities", "authorities"):
         key = c.text(entry, "key", required=True)
-        if key in plan["forums"]:
+        if key in plan["authorities"]:
             c.fail(entry, "key", f"The court key “{key}” is used twice in this file.")
         name = c.text(entry, "name", required=True, max_length=200)
         country = c.country(entry, "country", required=False)
-        level = c.choice(entry, "level", Forum.Level, required=False)
-        if not level and not Forum.objects.filter(name__iexact=name, country=country).exists():
-            c.fail(entry, "level", f"Required for a court not yet recorded (“{name}”); one of: {', '.join(Forum.Level.values)}.")
-        plan["forums"][key] = {"name": name, "country": country, "level": level or Forum.Level.OTHER,
+        level = c.choice(entry, "level", Authority.Level, required=False)
+        if not level and not Authority.objects.filter(name__iexact=name, country=country).exists():
+            c.fail(entry, "level", f"Required for a court not yet recorded (“{name}”); one of: {', '.join(Authority.Level.values)}.")
+        plan["authorities"][key] = {"name": name, "country": country, "level": level or Authority.Level.OTHER,
                                "jurisdiction": c.text(entry, "jurisdiction", max_length=200)}
     for entry in entries("sources", "sources"):
         key = c.text(entry, "key", required=True)
@@ -657,13 +657,13 @@ def _check_event(entry: dict, c: _Checker, plan: dict) -> dict | None:
         return None
     fields = event["fields"]
     for name in EVENT_KIND_FIELDS[kind]:
-        if name == "forum":
-            key = c.key(entry, "forum")
-            if key and key not in plan["forums"]:
-                c.fail(entry, "forum", f"Unknown court “{key}”: list it under “forums”.")
+        if name == "authority":
+            key = c.key(entry, "authority")
+            if key and key not in plan["authorities"]:
+                c.fail(entry, "authority", f"Unknown court “{key}”: list it under “authorities”.")
             elif kind in (Event.Kind.RULING,) and not key:
-                c.fail(entry, "forum", "Required: which court ruled?")
-            fields["forum"] = key or None
+                c.fail(entry, "authority", "Required: which court ruled?")
+            fields["authority"] = key or None
         elif name == "decision":
             fields["decision"] = c.choice(entry, "decision", Event.Decision)
         elif name == "hearing_status":
@@ -697,14 +697,14 @@ def _check_event(entry: dict, c: _Checker, plan: dict) -> dict | None:
             fields[name] = c.text(entry, name, max_length=300)
     if len(c.problems) > before:
         return None
-    forum = plan["forums"].get(fields.get("forum")) if fields.get("forum") else None
+    authority = plan["authorities"].get(fields.get("authority")) if fields.get("authority") else None
     st = fields.get("statement")
     event["identity"] = event_identity(
         kind=kind,
         occurred_on=occurred_on,
         precision=precision,
         summary=event["summary"],
-        forum=_forum_ident(forum["name"], forum["country"]) if forum else None,
+        authority=_authority_ident(authority["name"], authority["country"]) if authority else None,
         decision=fields.get("decision", ""),
         filing_type=fields.get("filing_type", ""),
         filed_by=fields.get("filed_by", ""),
@@ -728,7 +728,7 @@ class _Applier:
     def __init__(self, plan: dict, *, by, result: ImportResult, progress: Callable[[int, int], None] | None):
         self.plan, self.by, self.result, self.progress = plan, by, result, progress
         self.people: dict[str, Person] = {}
-        self.forums: dict[str, Forum] = {}
+        self.authorities: dict[str, Authority] = {}
         self.sources: dict[str, Source] = {}
         self.treaties: dict[str, Treaty] = {}
 
@@ -752,11 +752,11 @@ class _Applier:
             self.treaties[name] = self.treaty(spec)
         for key, spec in self.plan["people"].items():
             self.people[key] = self.person(spec)
-        for key, spec in self.plan["forums"].items():
-            existing = Forum.objects.filter(name__iexact=spec["name"], country=spec["country"]).first()
+        for key, spec in self.plan["authorities"].items():
+            existing = Authority.objects.filter(name__iexact=spec["name"], country=spec["country"]).first()
             if existing is None:
                 self.act("create", "court", spec["name"])
-            self.forums[key] = existing or self.attempt("forums", {}, lambda spec=spec: services.forum_get_or_create(**spec))
+            self.authorities[key] = existing or self.attempt("authorities", {}, lambda spec=spec: services.authority_get_or_create(**spec))
         for key, spec in self.plan["sources"].items():
             self.sources[key] = self.source(spec)
         self.total = sum(len(case["events"]) for case in self.plan["cases"])
@@ -851,7 +851,7 @@ class _Applier:
 
     def events(self, case: Case, spec):
         existing = {}
-        for event in case.events.select_related("forum", "statement", "statement__speaker").prefetch_related("sources").order_by("pk"):
+        for event in case.events.select_related("authority", "statement", "statement__speaker").prefetch_related("sources").order_by("pk"):
             existing.setdefault(_db_event_identity(event), event)
         for event_spec in spec["events"]:
             match = existing.get(event_spec["identity"])
@@ -865,8 +865,8 @@ class _Applier:
 
     def _kind_fields(self, event_spec) -> dict:
         fields = {k: v for k, v in event_spec["fields"].items() if k not in ("statement", "from_stage", "to_stage")}
-        if "forum" in fields:
-            fields["forum"] = self.forums.get(fields["forum"]) if fields["forum"] else None
+        if "authority" in fields:
+            fields["authority"] = self.authorities.get(fields["authority"]) if fields["authority"] else None
         return fields
 
     def _common(self, event_spec) -> dict:

@@ -1,9 +1,11 @@
 import datetime
+import itertools
 
 import factory
 from django.contrib.auth import get_user_model
 
-from cases.models import Case, CaseParty, Event, Forum, Person, PersonName, Source, Stage, Statement, Treaty
+from cases.dates import DatePrecision, partial_date_bounds
+from cases.models import StatusCategory, Case, CaseParty, Event, Authority, Person, PersonName, Source, Stage, Statement, Treaty
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -47,13 +49,13 @@ class PersonNameFactory(factory.django.DjangoModelFactory):
     name = factory.Faker("name")
 
 
-class ForumFactory(factory.django.DjangoModelFactory):
+class AuthorityFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Forum
+        model = Authority
 
     name = factory.Sequence(lambda n: f"Court {n}")
     country = "US"
-    level = Forum.Level.FIRST_INSTANCE
+    level = Authority.Level.FIRST_INSTANCE
 
 
 class CaseFactory(factory.django.DjangoModelFactory):
@@ -108,6 +110,21 @@ class EventFactory(factory.django.DjangoModelFactory):
     kind = Event.Kind.STATUS
     occurred_on = datetime.date(2025, 1, 21)
     summary = factory.Sequence(lambda n: f"Something happened ({n})")
+    date_precision = DatePrecision.DAY
+    date_approximate = False
+    category = factory.LazyAttribute(lambda o: StatusCategory.OTHER if o.kind == Event.Kind.STATUS else "")
+    # What the services would keep: the date's interval, and a place on the timeline in date order
+    # (then in order of creation), as if the events had been logged oldest first.
+    date_earliest = factory.LazyAttribute(lambda o: _bounds(o).earliest)
+    date_latest = factory.LazyAttribute(lambda o: _bounds(o).latest)
+    position = factory.LazyAttribute(lambda o: o.occurred_on.toordinal() * 10**9 + next(_positions))
+
+
+_positions = itertools.count(1)
+
+
+def _bounds(o):
+    return partial_date_bounds(o.occurred_on, precision=o.date_precision, approximate=o.date_approximate)
 
 
 # Alerts ---------------------------------------------------------------------------------------

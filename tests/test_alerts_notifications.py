@@ -13,7 +13,7 @@ from tests.factories import (
     CaseFactory,
     DeadlineFactory,
     EventFactory,
-    ForumFactory,
+    AuthorityFactory,
     StatementFactory,
     UserFactory,
 )
@@ -96,7 +96,7 @@ def test_html_part_escapes_what_analysts_typed(rana):
 
 def test_ruling_email_names_the_court_and_decision(rana):
     event = EventFactory(
-        case=rana, kind=Event.Kind.RULING, forum=ForumFactory(name="Supreme Court of the United States"),
+        case=rana, kind=Event.Kind.RULING, authority=AuthorityFactory(name="Supreme Court of the United States"),
         decision=Event.Decision.CERT_DENIED, summary="Cert denied",
     )
     message = render(AlertFactory(event=event))

@@ -19,7 +19,7 @@ from tests.factories import (
     DeadlineFactory,
     EventFactory,
     FollowFactory,
-    ForumFactory,
+    AuthorityFactory,
     ReaderFactory,
     UserFactory,
 )
@@ -162,7 +162,7 @@ def test_each_scope_alerts_about_its_event_kinds(case, analyst, publish, scope, 
     change_stage(case, analyst)
     case_services.event_record(
         case=case, kind=Event.Kind.RULING, by=analyst, occurred_on=datetime.date(2025, 1, 31),
-        summary="Cert denied", forum=ForumFactory(), decision=Event.Decision.CERT_DENIED,
+        summary="Cert denied", authority=AuthorityFactory(), decision=Event.Decision.CERT_DENIED,
     )
     case_services.statement_record(
         cases=[case], government="IN", body="Ministry of External Affairs", channel="briefing",

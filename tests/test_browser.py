@@ -99,7 +99,7 @@ def test_analyst_finds_the_rana_case_logs_a_ruling_and_moves_its_stage(
     page.locator(".log-actions").get_by_role("link", name="Court ruling").click()
     panel = page.locator("#form-panel")
     expect(panel.get_by_role("heading", name="Add a court ruling")).to_be_visible()
-    field(panel, "Court or forum").select_option(label="Supreme Court of the United States")
+    field(panel, "Court or authority").select_option(label="Supreme Court of the United States")
     field(panel, "Decision").select_option(label="Stay denied")
     field(panel, "Date").fill("2025-03-06")
     field(panel, "Date known to").select_option(label="Month only")

@@ -79,7 +79,7 @@ def test_a_date_without_a_year_after_publication_is_last_years():
 def test_the_seed_article_gives_the_supreme_court_ruling_of_21_january(rana):
     (ruling,) = _drafts(rana, Event.Kind.RULING)
     assert (ruling.date, ruling.date_precision, ruling.date_approximate) == ("2025-01-21", "day", False)
-    assert ruling.forum_name == "Supreme Court of the United States" and ruling.forum_country == "US"
+    assert ruling.authority_name == "Supreme Court of the United States" and ruling.authority_country == "US"
     assert ruling.decision == "cert_denied"
     assert ruling.about_case
 
@@ -122,7 +122,7 @@ def test_a_ruling_about_another_person_is_proposed_as_not_about_this_case(db):
     CasePartyFactory(person=other)
     text = "The High Court in London on 9 November 2022 dismissed Nirav Modi's appeal against extradition to India."
     (ruling,) = article_propose(case=case, text=text, published_on=datetime.date(2022, 11, 10)).drafts
-    assert (ruling.date, ruling.decision, ruling.forum_country) == ("2022-11-09", "petition_denied", "GB")
+    assert (ruling.date, ruling.decision, ruling.authority_country) == ("2022-11-09", "petition_denied", "GB")
     assert not ruling.about_case and "Modi" in ruling.why
 
 
@@ -145,7 +145,7 @@ def test_confirmed_drafts_become_events_with_the_article_as_their_source(rana):
     assert all(list(e.sources.values_list("url", flat=True)) == ["https://news.example.org/rana"] for e in events)
     statement = next(e for e in events if e.kind == "statement").statement
     assert statement.speaker.name == "Randhir Jaiswal" and Person.objects.filter(name="Randhir Jaiswal").count() == 1
-    assert rana.events.get(kind="ruling").forum.name == "Supreme Court of the United States"
+    assert rana.events.get(kind="ruling").authority.name == "Supreme Court of the United States"
 
 
 def test_a_speaker_not_yet_recorded_is_created_on_confirmation(case):
@@ -176,7 +176,7 @@ def test_a_home_secretarys_order_is_proposed_as_an_executive_decision(db):
     text = ("The Home Office said: “On February 3, the Home Secretary signed the order for Vijay Mallya’s extradition.”\n"
             "On December 10, 2018 the Westminster Magistrates' Court ordered Mallya's extradition.")
     drafts = article_propose(case=case, text=text, published_on=datetime.date(2019, 2, 4)).drafts
-    rulings = {(d.forum_name, d.forum_level, d.date, d.decision) for d in drafts if d.kind == "ruling"}
+    rulings = {(d.authority_name, d.authority_level, d.date, d.decision) for d in drafts if d.kind == "ruling"}
     assert ("Home Secretary", "executive", "2019-02-03", "order_made") in rulings
     assert ("Westminster Magistrates' Court", "first_instance", "2018-12-10", "order_made") in rulings
 
@@ -187,7 +187,7 @@ def test_two_rulings_of_one_court_on_different_dates_stay_two_drafts(db):
     text = ("Nirav Modi's request to appeal was rejected by the London High Court on Thursday.\n"
             "Having last month lost his earlier appeal in the High Court, he may turn to Strasbourg.")
     drafts = article_propose(case=case, text=text, published_on=datetime.date(2022, 12, 15)).drafts
-    assert [(d.forum_name, d.date, d.about_case) for d in drafts] == [
+    assert [(d.authority_name, d.date, d.about_case) for d in drafts] == [
         ("High Court of England and Wales", "2022-12-15", True),
         ("High Court of England and Wales", "2022-11", True),
     ]

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from alerts.models import Alert, Follow
 from cases import services
-from cases.models import Case, CaseParty, Event, Forum, Person, PersonName, Source, Stage, Statement, Treaty
+from cases.models import Case, CaseParty, Event, Authority, Person, PersonName, Source, Stage, Statement, Treaty
 from exchange.exports import CSV_COLUMNS, SCHEMA_VERSION, export_csv, export_document, export_json
 from exchange.imports import import_bytes
 
@@ -33,7 +33,7 @@ def empty_database():
     Case.all_objects.all().delete()
     Statement.objects.all().delete()
     Source.objects.all().delete()
-    Forum.objects.all().delete()
+    Authority.objects.all().delete()
     PersonName.objects.all().delete()
     Person.objects.all().delete()
     Treaty.objects.all().delete()
@@ -43,8 +43,8 @@ def generated_cases(*, count: int, seed: int = 7) -> None:
     """Cases with every kind of event, partial and approximate dates, shared sources, closed cases."""
     rng = random.Random(seed)
     treaty = Treaty.objects.create(name="India–UK Extradition Treaty (1992)", countries=["IN", "GB"])
-    court = services.forum_get_or_create(name="Westminster Magistrates' Court", country="GB", level=Forum.Level.FIRST_INSTANCE)
-    high = services.forum_get_or_create(name="High Court of England and Wales", country="GB", level=Forum.Level.APPEAL)
+    court = services.authority_get_or_create(name="Westminster Magistrates' Court", country="GB", level=Authority.Level.FIRST_INSTANCE)
+    high = services.authority_get_or_create(name="High Court of England and Wales", country="GB", level=Authority.Level.APPEAL)
     spokesperson = services.person_create(name="Asha Rao", variants=[("A. Rao", "alias")], nationality=["IN"])
     shared = services.source_get_or_create(url="https://news.example.org/briefing", title="Weekly briefing",
                                            publisher="Example News", published_on=datetime.date(2024, 6, 7))
@@ -61,14 +61,14 @@ def generated_cases(*, count: int, seed: int = 7) -> None:
         day = datetime.date(2021, 1, 1) + datetime.timedelta(days=rng.randint(0, 300))
         services.event_record(case=case, kind=Event.Kind.CUSTODY, custody_change="arrested", occurred_on=day,
                               summary="Arrested on an extradition warrant.", sources=[own], by=None)
-        services.event_record(case=case, kind=Event.Kind.HEARING, forum=court, hearing_status="held",
+        services.event_record(case=case, kind=Event.Kind.HEARING, authority=court, hearing_status="held",
                               occurred_on=datetime.date(2022, 3, 1), date_precision="month", summary="Hearing held.", by=None)
         services.case_change_stage(case=case, to_stage=Stage.HEARING, reason="Hearing began.",
                                    occurred_on=datetime.date(2022, 3, 1), date_precision="month", by=None)
-        services.event_record(case=case, kind=Event.Kind.RULING, forum=court, decision="certified",
+        services.event_record(case=case, kind=Event.Kind.RULING, authority=court, decision="certified",
                               occurred_on=datetime.date(2022, 6, 10), summary="Sent to the Home Secretary.",
                               judges="District Judge A", confidence="confirmed", sources=[own, shared], by=None)
-        services.event_record(case=case, kind=Event.Kind.FILING, forum=high, filing_type="appeal", filed_by="The defence",
+        services.event_record(case=case, kind=Event.Kind.FILING, authority=high, filing_type="appeal", filed_by="The defence",
                               occurred_on=datetime.date(2022, 1, 1), date_precision="year", date_approximate=True,
                               summary="Appeal lodged.", by=None)
         services.statement_record(cases=[case], government="IN", body="Ministry of External Affairs", speaker=spokesperson,
@@ -98,7 +98,7 @@ def test_the_demo_case_is_exported_with_people_courts_events_and_sources(demo):
     assert rana["variants"] == [{"name": "Tahawwur Hussain Rana", "kind": "full"}]
     ruling, move, statement = case["events"]
     assert (ruling["kind"], ruling["date"], ruling["decision"]) == ("ruling", "2025-01-21", "cert_denied")
-    assert document["forums"][0]["name"] == "Supreme Court of the United States" and ruling["forum"] == document["forums"][0]["key"]
+    assert document["authorities"][0]["name"] == "Supreme Court of the United States" and ruling["authority"] == document["authorities"][0]["key"]
     assert (move["from_stage"], move["to_stage"]) == ("appeal", "surrender_pending")
     assert statement["statement"]["speaker"] == "randhir-jaiswal"
     assert statement["sources"] == ["source-1"] and document["sources"][0]["published_on"] == "2025-01-31"

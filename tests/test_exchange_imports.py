@@ -222,7 +222,7 @@ def test_import_command_prints_the_report_and_fails_on_a_bad_file(document, tmp_
     [
         '{"schema_version": 1, "cases": [5]}',
         '{"schema_version": 1, "cases": [{"parties": 5, "events": "x"}]}',
-        '{"schema_version": 1, "cases": [{"events": [{"kind": "ruling", "forum": {"a": 1}, "sources": [{"b": 2}]}]}]}',
+        '{"schema_version": 1, "cases": [{"events": [{"kind": "ruling", "authority": {"a": 1}, "sources": [{"b": 2}]}]}]}',
         '{"schema_version": 1, "cases": [{"treaty": ["x"], "parties": [{"person": [1], "role": 3}]}]}',
         '{"schema_version": 1, "people": [{"key": 1, "name": 2, "variants": 3}], "cases": [{"_where": [1], "_columns": 5}]}',
         '{"schema_version": 1, "cases": [{"events": [{"kind": "statement", "date": 2025, "statement": "said"}]}]}',

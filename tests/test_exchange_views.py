@@ -177,7 +177,7 @@ def test_a_bad_draft_is_shown_again_with_its_error(analyst, demo):
     response = analyst.post(url, data)
     assert response.status_code == 400
     errors = response.context["formset"].forms[0].errors
-    assert "date" in errors and "forum_name" in errors
+    assert "date" in errors and "authority_name" in errors
 
 
 def test_a_missing_article_is_a_form_error(analyst, demo):

@@ -3,7 +3,7 @@ from django.core.management import call_command
 from django.db.models import Count
 
 from alerts.models import Follow
-from cases.models import Case, CaseParty, Event, Forum, Person, Source, Statement
+from cases.models import Case, CaseParty, Event, Authority, Person, Source, Statement
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ def _wipe():
     CaseParty.objects.all().delete()
     Case.all_objects.update(last_event=None)
     Case.all_objects.all().delete()
-    for model in (Person, Forum, Source):
+    for model in (Person, Authority, Source):
         model.objects.all().delete()
 
 
@@ -52,4 +52,4 @@ def test_generated_data_keeps_the_rules_of_the_record():
     follows = Follow.objects.filter(case__reference="gen-000000")
     assert follows.count() == 5
     assert all(f.user.groups.filter(name="viewer").exists() for f in follows)
-    assert not Event.objects.filter(kind="ruling", forum__isnull=True).exists()
+    assert not Event.objects.filter(kind="ruling", authority__isnull=True).exists()

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from cases import roles
 from cases.models import Stage
-from tests.factories import CaseFactory, ForumFactory, PersonFactory, UserFactory
+from tests.factories import CaseFactory, AuthorityFactory, PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -99,12 +99,12 @@ def _event_data(**fields):
 
 @HYPOTHESIS
 @given(
-    summary=hostile_text, date=hostile_text, precision=hostile_text, decision=hostile_text, forum=hostile_text,
+    summary=hostile_text, date=hostile_text, precision=hostile_text, decision=hostile_text, authority=hostile_text,
     url=hostile_text, title=hostile_text, reported=hostile_text, docket=hostile_text,
 )
-def test_ruling_form_survives_anything(analyst_client, case, summary, date, precision, decision, forum, url, title, reported, docket):
+def test_ruling_form_survives_anything(analyst_client, case, summary, date, precision, decision, authority, url, title, reported, docket):
     data = _event_data(
-        summary=summary, date=date, date_precision=precision, decision=decision, forum=forum, docket_number=docket,
+        summary=summary, date=date, date_precision=precision, decision=decision, authority=authority, docket_number=docket,
         confidence="reported", reported_on=reported, **{"sources-0-url": url, "sources-0-title": title},
     )
     _ok(analyst_client.post(reverse("cases:event_create", args=[case.reference, "ruling"]), data))
@@ -123,9 +123,9 @@ def test_statement_form_survives_anything(analyst_client, case, quote, body, spe
 
 
 def test_stored_markup_is_shown_as_text(analyst_client, case):
-    forum = ForumFactory()
+    authority = AuthorityFactory()
     data = _event_data(summary="<script>alert(1)</script>", date="2025-01", date_precision="month",
-                       decision="affirmed", forum=forum.pk, confidence="reported")
+                       decision="affirmed", authority=authority.pk, confidence="reported")
     assert analyst_client.post(reverse("cases:event_create", args=[case.reference, "ruling"]), data).status_code == 302
     content = analyst_client.get(case.get_absolute_url()).content.decode()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in content and "<script>alert(1)</script>" not in content

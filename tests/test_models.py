@@ -42,7 +42,7 @@ def test_open_and_closed_querysets():
 
 def test_a_ruling_without_a_court_is_refused_by_the_database():
     with pytest.raises(IntegrityError), transaction.atomic():
-        EventFactory(kind=Event.Kind.RULING, decision="affirmed", forum=None)
+        EventFactory(kind=Event.Kind.RULING, decision="affirmed", authority=None)
 
 
 def test_a_month_only_date_not_on_the_first_fails_validation():

@@ -35,7 +35,7 @@ from tests.factories import (
     DeadlineFactory,
     EventFactory,
     FollowFactory,
-    ForumFactory,
+    AuthorityFactory,
     PersonFactory,
     PersonNameFactory,
     SourceFactory,
@@ -250,14 +250,14 @@ def _world_build() -> World:
     person = PersonFactory(name="Test Person")
     PersonNameFactory(person=person, name="Test Q. Person")
     party = CasePartyFactory(case=case, person=person, role=CaseParty.Role.PERSON_SOUGHT)
-    forum = ForumFactory()
+    authority = AuthorityFactory()
     source = SourceFactory()
     kind_fields = {
-        Event.Kind.RULING: {"forum": forum, "decision": Event.Decision.CERT_DENIED},
+        Event.Kind.RULING: {"authority": authority, "decision": Event.Decision.CERT_DENIED},
         Event.Kind.STATEMENT: {"statement": StatementFactory(speaker=person)},
         Event.Kind.STATUS: {},
-        Event.Kind.HEARING: {"forum": forum, "hearing_status": Event.HearingStatus.SCHEDULED},
-        Event.Kind.FILING: {"forum": forum, "filing_type": Event.FilingType.APPEAL, "filed_by": "The defence"},
+        Event.Kind.HEARING: {"authority": authority, "hearing_status": Event.HearingStatus.SCHEDULED},
+        Event.Kind.FILING: {"authority": authority, "filing_type": Event.FilingType.APPEAL, "filed_by": "The defence"},
         Event.Kind.CUSTODY: {"custody_change": Event.CustodyChange.ARRESTED},
         Event.Kind.STAGE_CHANGE: {"from_stage": Stage.REQUEST_MADE, "to_stage": Stage.ARREST},
     }

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from cases import services
 from cases.models import Event, Stage
 from cases.selectors import case_stage_track, case_timeline
-from tests.factories import EventFactory, ForumFactory, SourceFactory
+from tests.factories import EventFactory, AuthorityFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -37,14 +37,14 @@ def test_timeline_filters_by_kind(case):
 
 @pytest.mark.parametrize("count", [5, 50])
 def test_timeline_reads_in_a_fixed_number_of_queries(case, count):
-    forum, source = ForumFactory(), SourceFactory()
+    authority, source = AuthorityFactory(), SourceFactory()
     for day in range(count):
         event = EventFactory(
-            case=case, kind=Event.Kind.RULING, forum=forum, decision="affirmed",
+            case=case, kind=Event.Kind.RULING, authority=authority, decision="affirmed",
             occurred_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=day),
         )
         event.sources.add(source)
     with CaptureQueriesContext(connection) as queries:
-        rows = [(e.forum.name, [s.title for s in e.sources.all()], e.recorded_by) for e in case_timeline(case=case)]
+        rows = [(e.authority.name, [s.title for s in e.sources.all()], e.recorded_by) for e in case_timeline(case=case)]
     assert len(rows) == count
     assert len(queries) == 2

@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from cases import services
 from cases.models import Case, Event, Stage
-from tests.factories import ForumFactory, PersonFactory, SourceFactory
+from tests.factories import AuthorityFactory, PersonFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -87,7 +87,7 @@ def test_current_stage_is_always_the_latest_change(case, analyst):
 def test_ruling_is_recorded_with_its_sources_and_becomes_the_latest_event(case, analyst):
     source = SourceFactory()
     event = services.event_record(
-        case=case, kind=Event.Kind.RULING, forum=ForumFactory(), decision="cert_denied",
+        case=case, kind=Event.Kind.RULING, authority=AuthorityFactory(), decision="cert_denied",
         occurred_on=datetime.date(2025, 1, 21), summary="Declined to hear", sources=[source], by=analyst,
     )
     case.refresh_from_db()
@@ -99,7 +99,7 @@ def test_ruling_is_recorded_with_its_sources_and_becomes_the_latest_event(case, 
 def test_a_ruling_in_the_future_is_refused(case, analyst):
     with pytest.raises(ValidationError) as error:
         services.event_record(
-            case=case, kind=Event.Kind.RULING, forum=ForumFactory(), decision="affirmed",
+            case=case, kind=Event.Kind.RULING, authority=AuthorityFactory(), decision="affirmed",
             occurred_on=TODAY + datetime.timedelta(days=1), summary="Too soon", by=analyst,
         )
     assert "occurred_on" in error.value.message_dict
@@ -107,7 +107,7 @@ def test_a_ruling_in_the_future_is_refused(case, analyst):
 
 def test_a_scheduled_hearing_can_be_in_the_future(case, analyst):
     event = services.event_record(
-        case=case, kind=Event.Kind.HEARING, forum=ForumFactory(), hearing_status="scheduled",
+        case=case, kind=Event.Kind.HEARING, authority=AuthorityFactory(), hearing_status="scheduled",
         occurred_on=TODAY + datetime.timedelta(days=30), summary="Hearing listed", by=analyst,
     )
     assert event.pk
@@ -125,7 +125,7 @@ def test_reported_before_it_happened_is_refused(case, analyst):
 def test_a_ruling_without_a_decision_fails_validation(case, analyst):
     with pytest.raises(ValidationError):
         services.event_record(
-            case=case, kind=Event.Kind.RULING, forum=ForumFactory(), occurred_on=datetime.date(2025, 1, 2), summary="?", by=analyst
+            case=case, kind=Event.Kind.RULING, authority=AuthorityFactory(), occurred_on=datetime.date(2025, 1, 2), summary="?", by=analyst
         )
     assert not case.events.exists()
 

@@ -11,7 +11,7 @@ from tests.factories import (
     CaseFactory,
     CasePartyFactory,
     EventFactory,
-    ForumFactory,
+    AuthorityFactory,
     PersonFactory,
     PersonNameFactory,
     SourceFactory,
@@ -100,8 +100,8 @@ def test_case_list_filters_open_and_closed(analyst_client, rana):
 
 
 def test_case_list_filters_by_court(analyst_client, rana):
-    court = ForumFactory()
-    EventFactory(case=rana, kind=Event.Kind.RULING, forum=court, decision="affirmed")
+    court = AuthorityFactory()
+    EventFactory(case=rana, kind=Event.Kind.RULING, authority=court, decision="affirmed")
     CaseFactory()
     response = analyst_client.get(reverse("cases:case_list"), {"court": court.pk})
     assert list(response.context["page"].object_list) == [rana]
@@ -145,10 +145,10 @@ def _case_page_queries(client, case) -> int:
 
 def test_case_page_queries_do_not_grow_with_events(analyst_client):
     small, large = CaseFactory(), CaseFactory()
-    forum, source = ForumFactory(), SourceFactory()
+    authority, source = AuthorityFactory(), SourceFactory()
     for case, count in ((small, 5), (large, 500)):
         events = Event.objects.bulk_create(
-            Event(case=case, kind=Event.Kind.RULING, forum=forum, decision="affirmed", summary=f"ruling {i}",
+            Event(case=case, kind=Event.Kind.RULING, authority=authority, decision="affirmed", summary=f"ruling {i}",
                   occurred_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=i))
             for i in range(count)
         )
@@ -197,19 +197,19 @@ def test_viewer_sees_no_edit_controls(client, rana):
 def test_analyst_logs_a_ruling_with_a_new_court_and_sources(analyst_client, rana):
     url = reverse("cases:event_create", args=[rana.reference, "ruling"])
     response = analyst_client.post(url, _event_post(**{
-        "new_forum_name": "Supreme Court of the United States", "new_forum_country": "US", "new_forum_level": "supreme",
+        "new_authority_name": "Supreme Court of the United States", "new_authority_country": "US", "new_authority_level": "supreme",
         "decision": "stay_denied", "sources-0-url": "https://example.org/stay", "sources-0-title": "Stay denied",
     }))
     assert response.status_code == 302
     event = rana.events.get()
-    assert (event.forum.name, event.date_display, event.decision) == ("Supreme Court of the United States", "Mar 2025", "stay_denied")
+    assert (event.authority.name, event.date_display, event.decision) == ("Supreme Court of the United States", "Mar 2025", "stay_denied")
     assert [s.url for s in event.sources.all()] == ["https://example.org/stay"]
 
 
 def test_htmx_logging_swaps_the_case_in_place(analyst_client, rana):
-    court = ForumFactory()
+    court = AuthorityFactory()
     url = reverse("cases:event_create", args=[rana.reference, "ruling"])
-    response = analyst_client.post(url, _event_post(forum=court.pk, decision="affirmed"), headers={"HX-Request": "true"})
+    response = analyst_client.post(url, _event_post(authority=court.pk, decision="affirmed"), headers={"HX-Request": "true"})
     assert response.status_code == 200
     assert response["HX-Retarget"] == "#case-live"
     assert b"Mar 2025" in response.content and b'hx-swap-oob="true"' in response.content
@@ -219,15 +219,15 @@ def test_htmx_logging_swaps_the_case_in_place(analyst_client, rana):
     "overrides, field, message",
     [
         ({"date": "2025-03-06"}, "date", "written as a full day"),
-        ({"date": "2999-01", "forum": None}, "date", "in the future"),
+        ({"date": "2999-01", "authority": None}, "date", "in the future"),
         ({"sources-0-url": "not a url"}, None, "valid URL"),
         ({"summary": "x" * 2001}, "summary", "at most 2000 characters"),
         ({"decision": ""}, "decision", "required"),
     ],
 )
 def test_ruling_form_errors_are_shown_and_input_is_kept(analyst_client, rana, overrides, field, message):
-    court = ForumFactory()
-    data = _event_post(forum=court.pk, decision="affirmed")
+    court = AuthorityFactory()
+    data = _event_post(authority=court.pk, decision="affirmed")
     data.update({k: v for k, v in overrides.items() if v is not None})
     response = analyst_client.post(reverse("cases:event_create", args=[rana.reference, "ruling"]), data)
     assert response.status_code == 200

@@ -19,7 +19,7 @@ from django.db.models import OuterRef, Subquery
 
 from alerts.models import Deadline, Follow
 from cases import roles, search
-from cases.models import Case, CaseParty, Confidence, Event, Forum, Outcome, Person, PersonName, Source, Stage, Statement
+from cases.models import Case, CaseParty, Confidence, Event, Authority, Outcome, Person, PersonName, Source, Stage, Statement
 
 COUNTRIES = [
     "IN", "US", "GB", "AE", "PK", "BD", "CA", "AU", "FR", "DE", "ES", "IT", "NL", "BE", "PT", "IE", "CH", "AT",
@@ -68,10 +68,10 @@ class Command(BaseCommand):
         self.rng, self.batch = random.Random(seed), batch
         started = time.monotonic()
         with transaction.atomic():
-            forums = self._forums()
+            authorities = self._authorities()
             sources = self._sources(max(200, (events + big_cases * big_case_events) // 20))
             case_rows = self._cases(cases, big_cases)
-            total = self._events(case_rows, events, big_cases, big_case_events, forums, sources)
+            total = self._events(case_rows, events, big_cases, big_case_events, authorities, sources)
             self._refresh_latest()
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
@@ -99,14 +99,14 @@ class Command(BaseCommand):
             day = day.replace(month=1, day=1)
         return day, precision
 
-    def _forums(self) -> list[Forum]:
-        levels = Forum.Level.values
+    def _authorities(self) -> list[Authority]:
+        levels = Authority.Level.values
         rows = [
-            Forum(name=f"{country} {level.replace('_', ' ')} court {n}", country=country, level=level,
+            Authority(name=f"{country} {level.replace('_', ' ')} court {n}", country=country, level=level,
                   jurisdiction=f"District {n}")
             for country in COUNTRIES for n, level in enumerate(levels[:5])
         ]
-        return Forum.objects.bulk_create(rows, batch_size=self.batch, ignore_conflicts=False)
+        return Authority.objects.bulk_create(rows, batch_size=self.batch, ignore_conflicts=False)
 
     def _sources(self, count: int) -> list[Source]:
         rows = []
@@ -154,7 +154,7 @@ class Command(BaseCommand):
         Case.objects.bulk_update(cases, ["search_text"], batch_size=self.batch)
         return cases
 
-    def _events(self, cases, count, big, big_count, forums, sources) -> int:
+    def _events(self, cases, count, big, big_count, authorities, sources) -> int:
         plan = [(case, big_count) for case in cases[:big]]
         ordinary = cases[big:] or cases
         per_case = [0] * len(ordinary)
@@ -165,7 +165,7 @@ class Command(BaseCommand):
         for chunk in _batched(((case, n) for case, n in plan), 200):
             rows, links = [], []
             for case, n in chunk:
-                rows.extend(self._case_events(case, n, forums))
+                rows.extend(self._case_events(case, n, authorities))
             statements = [e.statement for e in rows if e.kind == Event.Kind.STATEMENT]
             Statement.objects.bulk_create(statements, batch_size=self.batch)
             for event in rows:
@@ -181,7 +181,7 @@ class Command(BaseCommand):
             Case.objects.bulk_update([case for case, _ in chunk], ["stage_entered_on"], batch_size=self.batch)
         return total
 
-    def _case_events(self, case: Case, n: int, forums) -> list[Event]:
+    def _case_events(self, case: Case, n: int, authorities) -> list[Event]:
         """n events for one case, some of them stage changes forming a chain that ends at its stage
         (a tenth of the events, but no more than a long real matter goes through)."""
         dated = sorted((self._date() for _ in range(n)), key=lambda d: d[0])
@@ -201,14 +201,14 @@ class Command(BaseCommand):
                 case.stage_entered_on = day
             else:
                 event.kind = self.rng.choices([k for k, _ in KIND_WEIGHTS], weights=[w for _, w in KIND_WEIGHTS])[0]
-                self._kind_fields(event, forums, case)
+                self._kind_fields(event, authorities, case)
             events.append(event)
         return events
 
-    def _kind_fields(self, event: Event, forums, case: Case) -> None:
+    def _kind_fields(self, event: Event, authorities, case: Case) -> None:
         kind, rng = event.kind, self.rng
         if kind in (Event.Kind.RULING, Event.Kind.HEARING, Event.Kind.FILING):
-            event.forum = rng.choice(forums)
+            event.authority = rng.choice(authorities)
             event.docket_number = f"{rng.randrange(1, 99)}-{rng.randrange(1000, 99999)}"
         if kind == Event.Kind.RULING:
             event.decision = rng.choice(Event.Decision.values)

@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from cases import roles, services
-from cases.models import Case, Event, Forum, Person, Treaty
+from cases.models import Case, Event, Authority, Person, Treaty
 
 DEMO_FILE = Path(__file__).resolve().parents[2] / "demo" / "rana.json"
 # (username, role, first name): the analyst logs events; the viewer shows what a read-only reader sees.
@@ -65,7 +65,7 @@ class Command(BaseCommand):
             return False
         treaties = {t["key"]: self._treaty(t) for t in data.get("treaties", [])}
         people = {p["key"]: self._person(p, by=by) for p in data.get("people", [])}
-        forums = {f["key"]: self._forum(f) for f in data.get("forums", [])}
+        authorities = {f["key"]: self._authority(f) for f in data.get("authorities", [])}
         sources = {
             s["key"]: services.source_get_or_create(
                 url=s.get("url", ""), title=s["title"], publisher=s.get("publisher", ""),
@@ -90,20 +90,20 @@ class Command(BaseCommand):
                 case=case, person=people[party["person"]], role=party["role"], note=party.get("note", ""), by=by
             )
         for event in spec.get("events", []):
-            self._event(case, event, people=people, forums=forums, sources=sources, by=by)
+            self._event(case, event, people=people, authorities=authorities, sources=sources, by=by)
         return True
 
     def _treaty(self, spec):
         treaty, _ = Treaty.objects.get_or_create(name=spec["name"], defaults={"countries": spec.get("countries", [])})
         return treaty
 
-    def _forum(self, spec):
-        forum, _ = Forum.objects.get_or_create(
+    def _authority(self, spec):
+        authority, _ = Authority.objects.get_or_create(
             name=spec["name"],
             country=spec.get("country", ""),
             defaults={"jurisdiction": spec.get("jurisdiction", ""), "level": spec["level"]},
         )
-        return forum
+        return authority
 
     def _person(self, spec, *, by):
         existing = Person.objects.filter(name=spec["name"]).first()
@@ -117,7 +117,7 @@ class Command(BaseCommand):
             by=by,
         )
 
-    def _event(self, case, spec, *, people, forums, sources, by):
+    def _event(self, case, spec, *, people, authorities, sources, by):
         common = dict(
             occurred_on=_date(spec["occurred_on"]),
             date_precision=spec.get("date_precision", "day"),
@@ -144,8 +144,8 @@ class Command(BaseCommand):
         else:
             fields = {
                 k: v for k, v in spec.items()
-                if k not in ("kind", "occurred_on", "date_precision", "reported_on", "confidence", "sources", "forum")
+                if k not in ("kind", "occurred_on", "date_precision", "reported_on", "confidence", "sources", "authority")
             }
-            if "forum" in spec:
-                fields["forum"] = forums[spec["forum"]]
+            if "authority" in spec:
+                fields["authority"] = authorities[spec["authority"]]
             services.event_record(case=case, kind=kind, **fields, **common)

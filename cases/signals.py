@@ -1,0 +1,29 @@
+"""
+What the case record announces to the rest of the project.
+
+The domain knows nothing of alerts, feeds or search indexes above it: it says once, after the
+transaction that recorded an event has committed, that the event exists, and whoever subscribed
+(``alerts`` writes its outbox) acts on it. Nothing is announced for a change that was rolled back.
+"""
+
+import logging
+
+from django.db import transaction
+from django.dispatch import Signal
+
+logger = logging.getLogger(__name__)
+
+# Sent with ``event_id`` (the new event's primary key) and ``actor_id`` (who recorded it, or None).
+event_recorded = Signal()
+
+
+def event_recorded_announce(*, event, actor) -> None:
+    """Announce a new event once its transaction commits; a failing subscriber cannot undo the record."""
+    event_id, actor_id = event.pk, getattr(actor, "pk", None)
+
+    def send():
+        for receiver, result in event_recorded.send_robust(sender=type(event), event_id=event_id, actor_id=actor_id):
+            if isinstance(result, Exception):
+                logger.error("event_recorded subscriber %r failed for event %s", receiver, event_id, exc_info=result)
+
+    transaction.on_commit(send)
