@@ -14,7 +14,24 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from .dates import DatePrecision, partial_date_parse, partial_date_text
-from .models import Case, CaseParty, Confidence, Event, Authority, Outcome, Person, PersonName, Stage, Statement
+from .models import (
+    AfterSurrender,
+    Authority,
+    Case,
+    CaseParty,
+    CaseRelation,
+    Confidence,
+    Event,
+    ExecutiveDecision,
+    Outcome,
+    Person,
+    PersonName,
+    RulingDecision,
+    Stage,
+    Statement,
+    StatusCategory,
+    Treaty,
+)
 from .services import EVENT_KIND_FIELDS
 from .widgets import use_fast_selects
 
@@ -84,6 +101,48 @@ class PersonLookupField(forms.CharField):
         )
 
 
+class CaseLookupField(forms.CharField):
+    """A case typed by its reference or title, with suggestions as one types (like PersonLookupField)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={
+                    "list": "cases-suggestions",
+                    "autocomplete": "off",
+                    "hx-get": reverse_lazy("cases:case_suggest"),
+                    "hx-trigger": "input changed delay:300ms",
+                    "hx-target": "#cases-suggestions",
+                    "hx-sync": "this:replace",
+                }
+            ),
+        )
+        kwargs.setdefault("help_text", "Type the case's reference or part of its title and pick from the suggestions.")
+        super().__init__(*args, **kwargs)
+
+    def prepare_value(self, value):
+        return value.reference if isinstance(value, Case) else value
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        case = Case.objects.filter(reference__iexact=text).first()
+        if case is not None:
+            return case
+        cases = list(Case.objects.filter(title__iexact=text).order_by("pk")[:6])
+        if len(cases) == 1:
+            return cases[0]
+        if not cases:
+            raise forms.ValidationError("No case has the reference or title “%(text)s”.", params={"text": text})
+        raise forms.ValidationError(
+            "Several cases are called “%(text)s”: type the reference of the one you mean (%(choices)s).",
+            params={"text": text, "choices": ", ".join(c.reference for c in cases)},
+        )
+
+
 class VersionedForm(forms.Form):
     """Carries the version of the record the editor started from, to catch a concurrent edit.
 
@@ -146,11 +205,55 @@ class SourceForm(forms.Form):
 SourceFormSet = forms.formset_factory(SourceForm, extra=2, max_num=10, validate_max=True)
 
 
+class GroupedSelect(forms.Select):
+    """A select whose options come in groups (<optgroup>). Django's own rendering: FastSelect draws
+    no groups, and the grouped lists (decisions, filters) are short enough not to need it."""
+
+
+# How an analyst looks for a court's decision: by the part of the process it belongs to.
+RULING_DECISION_GROUPS: dict[str, tuple[str, ...]] = {
+    "Extradition proceedings": (
+        RulingDecision.CERTIFIED, RulingDecision.ORDER_MADE, RulingDecision.SENT_TO_MINISTER, RulingDecision.REFUSED,
+        RulingDecision.DISCHARGED, RulingDecision.AUTHORISATION_REVOKED,
+    ),
+    "Appeals and reviews": (
+        RulingDecision.AFFIRMED, RulingDecision.REVERSED, RulingDecision.QUASHED, RulingDecision.REMITTED,
+        RulingDecision.APPEAL_ALLOWED, RulingDecision.APPEAL_DISMISSED, RulingDecision.PERMISSION_GRANTED,
+        RulingDecision.PERMISSION_REFUSED, RulingDecision.PETITION_GRANTED, RulingDecision.PETITION_DENIED,
+        RulingDecision.CERT_DENIED, RulingDecision.STAY_GRANTED, RulingDecision.STAY_DENIED,
+        RulingDecision.INTERIM_MEASURES,
+    ),
+    "Custody": (
+        RulingDecision.WARRANT_ISSUED, RulingDecision.REMANDED, RulingDecision.BAIL_GRANTED, RulingDecision.BAIL_REFUSED,
+    ),
+    "Criminal case": (
+        RulingDecision.CHARGED, RulingDecision.DECLARED_FUGITIVE, RulingDecision.CHARGES_DISMISSED,
+        RulingDecision.DPA_APPROVED, RulingDecision.CONVICTED, RulingDecision.ACQUITTED, RulingDecision.SENTENCED,
+    ),
+}
+
+
+def ruling_decision_choices() -> list:
+    """The court's decisions in their groups; any decision no group names (“other”) comes last, ungrouped."""
+    grouped = {value for values in RULING_DECISION_GROUPS.values() for value in values}
+    choices = [(group, [(value, RulingDecision(value).label) for value in values]) for group, values in RULING_DECISION_GROUPS.items()]
+    return choices + [(value, label) for value, label in RulingDecision.choices if value not in grouped]
+
+
 class EventForm(PartialDateMixin, VersionedForm):
     """Fields every event has; a subclass per kind adds its own (see event_form_class)."""
 
     summary = _limit(
         forms.CharField(label="Summary", widget=forms.Textarea(attrs={"rows": 3}), help_text="What happened, in a sentence or two."),
+        SUMMARY_MAX,
+    )
+    note = _limit(
+        forms.CharField(
+            label="Analyst's note",
+            required=False,
+            widget=forms.Textarea(attrs={"rows": 2}),
+            help_text="For the record, not the story: “day inferred from ‘on Friday’”, “sources conflict”.",
+        ),
         SUMMARY_MAX,
     )
     confidence = forms.ChoiceField(label="Confidence", choices=Confidence.choices, initial=Confidence.REPORTED)
@@ -168,68 +271,210 @@ class EventForm(PartialDateMixin, VersionedForm):
             "date_approximate": data["date_approximate"],
             "reported_on": data["reported_on"],
             "summary": data["summary"],
+            "note": data.get("note", ""),
             "confidence": data["confidence"],
         }
 
 
 class AuthorityChoiceMixin(forms.Form):
-    """Choose a known court, or name a new one, which is created with the event."""
+    """Choose the body that acted from those on file, or name a new one, created with the event.
 
-    authority = forms.ModelChoiceField(label="Court or authority", queryset=Authority.objects.all(), required=False)
-    new_authority_name = forms.CharField(label="…or a court not listed yet", required=False, max_length=200)
+    Each kind says which bodies may act (a ruling is a court's, an executive decision a
+    government's) and whether one must be named."""
+
+    authority = forms.ModelChoiceField(label="Acting authority", queryset=Authority.objects.all(), required=False)
+    new_authority_name = forms.CharField(label="…or one not listed yet", required=False, max_length=200)
+    new_authority_kind = forms.ChoiceField(label="Its kind", choices=[("", "—")] + Authority.Kind.choices, required=False)
     new_authority_country = LazyTypedChoiceField(label="Its country", choices=[("", "—")] + list(countries), required=False)
-    new_authority_level = forms.ChoiceField(label="Its level", choices=[("", "—")] + Authority.Level.choices, required=False)
-    authority_required = True
+    new_authority_level = forms.ChoiceField(
+        label="Its level", choices=[("", "—")] + Authority.Level.choices, required=False, help_text="For a court."
+    )
+
+    AUTHORITY_FIELDS = ("authority", "new_authority_name", "new_authority_kind", "new_authority_country", "new_authority_level")
+    authority_required = False
+    authority_label = "Acting authority"
+    # The kinds of body that can act for this kind of event; empty: any.
+    authority_kinds: tuple[str, ...] = ()
+    # The kind a newly named body gets when the analyst does not say.
+    authority_default_kind = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["authority"]
+        field.label = self.authority_label
+        field.help_text = "Required." if self.authority_required else "Who acted, if known: a court, ministry, prosecutor, police…"
+        if self.authority_kinds:
+            field.queryset = Authority.objects.filter(kind__in=self.authority_kinds)
+            self.fields["new_authority_kind"].choices = [("", "—")] + [
+                (value, label) for value, label in Authority.Kind.choices if value in self.authority_kinds
+            ]
+        if len(self.authority_kinds) == 1:
+            del self.fields["new_authority_kind"]
+            if self.authority_kinds[0] != Authority.Kind.COURT:
+                del self.fields["new_authority_level"]
+        self.fields["new_authority_name"].label = f"…or {'a body' if not self.authority_kinds else 'one'} not listed yet"
+        if "new_authority_kind" in self.fields:
+            self.fields["new_authority_kind"].initial = self.authority_default_kind
+
+    def _new_authority_kind(self, cleaned) -> str:
+        if len(self.authority_kinds) == 1:
+            return self.authority_kinds[0]
+        kind = cleaned.get("new_authority_kind") or self.authority_default_kind
+        if not kind and cleaned.get("new_authority_level"):
+            return Authority.Kind.COURT  # only courts have a level
+        return kind
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("new_authority_name"):
+        if (cleaned.get("new_authority_name") or "").strip():
             if cleaned.get("authority"):
-                self.add_error("new_authority_name", "Choose a listed court or name a new one, not both.")
-            if not cleaned.get("new_authority_level"):
-                self.add_error("new_authority_level", "Say what kind of court or body it is.")
+                self.add_error("new_authority_name", "Choose a listed body or name a new one, not both.")
+            kind = self._new_authority_kind(cleaned)
+            if not kind:
+                self.add_error("new_authority_kind", "Say what kind of body it is.")
+            elif kind == Authority.Kind.COURT and not cleaned.get("new_authority_level"):
+                self.add_error("new_authority_level", "Say what level of court it is.")
         elif self.authority_required and not cleaned.get("authority"):
-            self.add_error("authority", "Choose the court, or name a new one below.")
+            self.add_error("authority", f"Choose the {self.authority_label.lower()}, or name a new one below.")
         return cleaned
+
+    def new_authority(self) -> dict | None:
+        """What services.authority_get_or_create needs for a body named here, or None when one was chosen."""
+        cleaned = self.cleaned_data
+        name = (cleaned.get("new_authority_name") or "").strip()
+        if not name:
+            return None
+        kind = self._new_authority_kind(cleaned)
+        return {
+            "name": name,
+            "country": cleaned.get("new_authority_country") or "",
+            "kind": kind,
+            "level": cleaned.get("new_authority_level", "") if kind == Authority.Kind.COURT else "",
+        }
+
+
+# Per kind: who acts, and whether the form insists on naming them.
+KIND_AUTHORITY = {
+    Event.Kind.RULING: {
+        "authority_required": True, "authority_label": "Court",
+        "authority_kinds": (Authority.Kind.COURT, Authority.Kind.INTERNATIONAL), "authority_default_kind": Authority.Kind.COURT,
+    },
+    Event.Kind.EXECUTIVE_DECISION: {
+        "authority_required": True, "authority_label": "Government body", "authority_kinds": (Authority.Kind.EXECUTIVE,),
+    },
+    Event.Kind.HEARING: {"authority_required": True, "authority_label": "Court or body", "authority_default_kind": Authority.Kind.COURT},
+    Event.Kind.FILING: {"authority_label": "Filed with", "authority_default_kind": Authority.Kind.COURT},
+}
 
 
 def _kind_model_fields(kind: str) -> dict[str, forms.Field]:
     fields = {}
     for name in EVENT_KIND_FIELDS[kind]:
-        if name == "authority":
-            continue
-        model_field = Event._meta.get_field(name)
-        field = model_field.formfield()
-        if name in ("decision", "hearing_status", "filing_type", "custody_change"):
-            field.required = True
+        if name == "decision":
+            if kind == Event.Kind.EXECUTIVE_DECISION:
+                field = forms.ChoiceField(label="Decision", choices=[("", "—")] + ExecutiveDecision.choices)
+            else:
+                field = forms.ChoiceField(label="Decision", choices=[("", "—")] + ruling_decision_choices(), widget=GroupedSelect)
+        elif name == "official":
+            field = PersonLookupField(
+                label="Official", required=False, help_text="The minister or official who decided; type a name and pick from the suggestions."
+            )
+        elif name == "category":
+            field = forms.ChoiceField(
+                label="About", choices=[("", "—")] + [c for c in StatusCategory.choices if c[0] != StatusCategory.CASE_CLOSURE]
+            )
+        elif name == "custody_change_then":
+            field = Event._meta.get_field(name).formfield()
+            field.label = "Then"
+            field.help_text = "A second change that followed at once: “surrendered, then arrested by the NIA”."
+        else:
+            field = Event._meta.get_field(name).formfield()
+            if name in ("hearing_status", "filing_type", "custody_change"):
+                field.required = True
         fields[name] = field
     return fields
 
 
+# What the analyst reads first in a report comes first; the date, the story and the record follow.
+_KIND_FIELD_ORDER = [
+    "decision", "decision_detail", "official", "hearing_status", "filing_type", "filed_by", "custody_change",
+    "custody_change_then", "category", "judges", "docket_number", "document_url",
+]
+_DATE_FIELDS = ["date", "date_precision", "date_approximate", "reported_on"]
+_RECORD_FIELDS = ["summary", "note", "confidence"]
+
+
 def event_form_class(kind: str) -> type[EventForm]:
-    """The form for one kind of event: the common fields plus that kind's own."""
+    """The form for one kind of event: the common fields, who acted, and that kind's own fields."""
     if kind == Event.Kind.STATEMENT:
         return StatementEventForm
     if kind == Event.Kind.STAGE_CHANGE:
         return StageChangeForm
-    bases = (AuthorityChoiceMixin, EventForm) if "authority" in EVENT_KIND_FIELDS[kind] else (EventForm,)
     attrs = _kind_model_fields(kind)
-    attrs["kind_fields"] = tuple(attrs)
-    # What the analyst reads first in the report comes first: the court and decision, then the date.
-    authority_fields = ["authority", "new_authority_name", "new_authority_country", "new_authority_level"] if AuthorityChoiceMixin in bases else []
-    attrs["field_order"] = authority_fields + list(attrs["kind_fields"]) + ["date", "date_precision", "date_approximate"]
-    return type(f"{Event.Kind(kind).name.title()}EventForm", bases, attrs)
+    kind_fields = tuple(sorted(attrs, key=lambda n: _KIND_FIELD_ORDER.index(n) if n in _KIND_FIELD_ORDER else len(_KIND_FIELD_ORDER)))
+    extra = ["new_official"] if "official" in kind_fields else []
+    if extra:
+        attrs["new_official"] = forms.CharField(label="…or an official not listed yet", required=False, max_length=200)
+    authority = KIND_AUTHORITY.get(kind, {})
+    attrs |= authority
+    attrs["kind_fields"] = kind_fields
+    if authority.get("authority_required"):
+        order = [*AuthorityChoiceMixin.AUTHORITY_FIELDS, *kind_fields, *extra, *_DATE_FIELDS, *_RECORD_FIELDS]
+    else:
+        order = [*kind_fields, *_DATE_FIELDS, "summary", *AuthorityChoiceMixin.AUTHORITY_FIELDS, "note", "confidence"]
+    # The official goes right after the decision's other facts.
+    if extra:
+        order.insert(order.index("official") + 1, "new_official")
+    attrs["field_order"] = order
+    form_class = type(f"{Event.Kind(kind).name.title().replace('_', '')}EventForm", (EventFormWithAuthority,), attrs)
+    return form_class
 
 
-class StatementEventForm(EventForm):
+class EventFormWithAuthority(AuthorityChoiceMixin, EventForm):
+    """An event of any kind but a statement or stage change, with who acted."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        category = self.fields.get("category")
+        if category is not None and self.initial.get("category") == StatusCategory.CASE_CLOSURE:
+            # A closing or reopening note keeps its category when corrected.
+            category.choices = [("", "—")] + StatusCategory.choices
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("official") and (cleaned.get("new_official") or "").strip():
+            self.add_error("new_official", "Choose a listed official or name a new one, not both.")
+        return cleaned
+
+
+class StatementEventForm(AuthorityChoiceMixin, EventForm):
     government = LazyTypedChoiceField(label="Government", choices=[("", "—")] + list(countries))
     body = forms.CharField(label="Body", max_length=200, help_text="Ministry or department.")
     speaker = PersonLookupField(label="Speaker", required=False)
     new_speaker = forms.CharField(label="…or a speaker not listed yet", required=False, max_length=200)
     speaker_title = forms.CharField(label="Speaker's title", required=False, max_length=200)
-    channel = forms.ChoiceField(label="Channel", choices=Statement.Channel.choices)
+    channel = forms.ChoiceField(
+        label="Channel", choices=[("", "Unknown")] + Statement.Channel.choices, required=False,
+        help_text="Leave “Unknown” when the source does not say.",
+    )
+    reported_speech = forms.BooleanField(
+        label="Reported speech",
+        required=False,
+        help_text="Tick when the source tells what was said in its own words (“the ministry said India would…”): "
+        "no verbatim quote is then needed.",
+    )
     quote = _limit(
-        forms.CharField(label="Quote", widget=forms.Textarea(attrs={"rows": 4}), help_text="Verbatim, as said."),
+        forms.CharField(
+            label="Quote", required=False, widget=forms.Textarea(attrs={"rows": 4}),
+            help_text="Verbatim, as said. Optional for reported speech.",
+        ),
+        QUOTE_MAX,
+    )
+    gist = _limit(
+        forms.CharField(
+            label="What was said", required=False, widget=forms.Textarea(attrs={"rows": 3}),
+            help_text="For reported speech: what was said, as the source reports it. Never shown as a quotation.",
+        ),
         QUOTE_MAX,
     )
     also_cases = forms.CharField(
@@ -240,8 +485,11 @@ class StatementEventForm(EventForm):
         "it appears on each of their timelines.",
     )
 
-    statement_fields = ("government", "body", "speaker_title", "channel", "quote")
-    field_order = ["government", "body", "speaker", "new_speaker", "speaker_title", "channel", "quote", "date"]
+    statement_fields = ("government", "body", "speaker_title", "channel", "reported_speech", "quote", "gist")
+    field_order = [
+        "government", "body", "speaker", "new_speaker", "speaker_title", "channel", "reported_speech", "quote", "gist",
+        *_DATE_FIELDS, "summary", "also_cases", *AuthorityChoiceMixin.AUTHORITY_FIELDS, "note", "confidence",
+    ]
 
     def __init__(self, *args, case: Case | None = None, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -259,38 +507,45 @@ class StatementEventForm(EventForm):
             raise forms.ValidationError("No case has the reference %(refs)s.", params={"refs": ", ".join(missing)})
         return list(found.values())
 
-    def clean_quote(self):
-        quote = self.cleaned_data["quote"].strip()
-        if not quote:
-            raise forms.ValidationError("A statement needs the words that were said.")
-        return quote
-
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("speaker") and cleaned.get("new_speaker"):
             self.add_error("new_speaker", "Choose a listed speaker or name a new one, not both.")
+        quote, gist = (cleaned.get("quote") or "").strip(), (cleaned.get("gist") or "").strip()
+        cleaned["quote"], cleaned["gist"] = quote, gist
+        if "quote" in self.errors or "gist" in self.errors:
+            return cleaned
+        if not cleaned.get("reported_speech") and not quote:
+            self.add_error(
+                "quote", "A statement needs the words that were said; tick “reported speech” when the source gives none."
+            )
+        elif cleaned.get("reported_speech") and not (quote or gist):
+            self.add_error("gist", "Say what was said, as the source reports it.")
         return cleaned
 
     def statement_values(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.statement_fields}
 
 
-class StageChangeForm(PartialDateMixin, VersionedForm):
-    field_order = ["to_stage", "summary", "date"]
+class StageChangeForm(AuthorityChoiceMixin, EventForm):
     to_stage = forms.ChoiceField(label="New stage", choices=Stage.choices)
     summary = _limit(
         forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), help_text="Why the stage changed."),
         SUMMARY_MAX,
     )
-    confidence = forms.ChoiceField(label="Confidence", choices=Confidence.choices, initial=Confidence.REPORTED)
+    field_order = ["to_stage", "summary", *_DATE_FIELDS, *AuthorityChoiceMixin.AUTHORITY_FIELDS, "note", "confidence"]
 
 
 class CaseForm(VersionedForm, forms.ModelForm):
     class Meta:
         model = Case
-        fields = ["title", "reference", "requesting_state", "requested_state", "offences", "treaty", "summary", "opened_on"]
+        fields = [
+            "title", "reference", "requesting_state", "requested_state", "offences", "treaty", "legal_basis", "summary",
+            "opened_on",
+        ]
         widgets = {
             "offences": forms.Textarea(attrs={"rows": 2}),
+            "legal_basis": forms.Textarea(attrs={"rows": 2}),
             "summary": forms.Textarea(attrs={"rows": 4}),
             "opened_on": forms.DateInput(attrs={"type": "date"}),
         }
@@ -299,6 +554,13 @@ class CaseForm(VersionedForm, forms.ModelForm):
         super().__init__(*args, **kwargs)
         _limit(self.fields["offences"], SUMMARY_MAX)
         _limit(self.fields["summary"], LONG_TEXT_MAX)
+        treaty = self.fields["treaty"]
+        treaty.empty_label = "No treaty"
+        treaty.widget.choices = treaty.choices
+        treaty.help_text = "The treaty or convention on file that the request relies on, or none; add one on the Treaties page."
+        self.fields["legal_basis"].help_text = (
+            "The statutes, conventions or arrangements relied on, as cited; any length. Blank when unknown."
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -327,10 +589,40 @@ class CaseCreateForm(CaseForm):
         return cleaned
 
 
-class CaseCloseForm(forms.Form):
+class AfterSurrenderMixin(forms.Form):
+    """The extradition outcome and, once extradited, what became of the person."""
+
+    after_surrender = forms.ChoiceField(
+        label="After surrender",
+        choices=[("", "—")] + AfterSurrender.choices,
+        required=False,
+        help_text="Only for a person who was extradited: the latest known (awaiting trial, convicted, acquitted…).",
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("after_surrender") and cleaned.get("outcome") != Outcome.EXTRADITED:
+            self.add_error("after_surrender", "What happened after surrender applies only to a person who was extradited.")
+        return cleaned
+
+
+class CaseCloseForm(AfterSurrenderMixin, forms.Form):
     outcome = forms.ChoiceField(label="Outcome", choices=Outcome.choices)
     closed_on = forms.DateField(label="Closed on", widget=forms.DateInput(attrs={"type": "date"}))
     note = _limit(forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2})), SUMMARY_MAX)
+    field_order = ["outcome", "after_surrender", "closed_on", "note"]
+
+
+class CaseOutcomeForm(AfterSurrenderMixin, forms.Form):
+    """The outcome of a matter, open or closed: an extradited person's trial is followed on the same case."""
+
+    outcome = forms.ChoiceField(
+        label="Extradition outcome",
+        choices=[("", "Not decided yet")] + Outcome.choices,
+        required=False,
+        help_text="How the extradition itself ended.",
+    )
+    field_order = ["outcome", "after_surrender"]
 
 
 class CaseReopenForm(forms.Form):
@@ -372,3 +664,45 @@ class PersonSearchForm(forms.Form):
 PersonNameFormSet = forms.inlineformset_factory(
     Person, PersonName, fields=["name", "kind"], extra=2, can_delete=True, max_num=30, validate_max=True
 )
+
+
+class CaseRelationForm(forms.Form):
+    """Link another matter to this one: the same person sought elsewhere, a parallel proceeding…"""
+
+    related_case = CaseLookupField(label="Related case")
+    relation = forms.ChoiceField(
+        label="Relation", choices=CaseRelation.Relation.choices, help_text="How the other case stands to this one."
+    )
+    note = forms.CharField(label="Note", required=False, max_length=300, help_text="E.g. “Sweden's request, dropped in 2019”.")
+
+
+class TreatyForm(forms.ModelForm):
+    """A treaty or convention on file; the service validates and saves it."""
+
+    class Meta:
+        model = Treaty
+        fields = ["name", "countries", "signed_on", "in_force_on", "url"]
+        widgets = {
+            "name": forms.Textarea(attrs={"rows": 2}),
+            "signed_on": forms.DateInput(attrs={"type": "date"}),
+            "in_force_on": forms.DateInput(attrs={"type": "date"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["countries"].widget.attrs["size"] = "8"
+        self.fields["countries"].help_text = "The states bound by the treaty (hold Ctrl or ⌘ to choose several)."
+
+    def clean(self):
+        cleaned = super().clean()
+        signed, in_force = cleaned.get("signed_on"), cleaned.get("in_force_on")
+        if signed and in_force and in_force < signed:
+            self.add_error("in_force_on", "A treaty cannot come into force before it was signed.")
+        return cleaned
+
+    def validate_unique(self):
+        # Checked by the service's full_clean, against the row it is about to save.
+        pass
+
+    def _post_clean(self):
+        pass

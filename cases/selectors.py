@@ -10,7 +10,7 @@ from django.db.models import Case as SqlCase
 from django.db.models import Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from .dates import DatePrecision, partial_date_display
+from .dates import DatePrecision, partial_date_bounds, partial_date_display
 from .models import Case, CaseParty, CaseRelation, Event, Stage
 
 
@@ -134,11 +134,12 @@ class StageSpan:
 
     @property
     def days(self) -> int | None:
-        """Days spent at the stage, counted from the earliest day each end can mean; see ``is_exact``."""
+        """Days spent at the stage, between the middles of what each end's date can mean; see ``is_exact``."""
         if self.entered_on is None:
             return None
-        end = self.left_on or timezone.localdate()
-        return (end - self.entered_on).days
+        start = _middle(self.entered_on, self.entered_precision, self.entered_approximate)
+        end = _middle(self.left_on, self.left_precision, self.left_approximate) if self.left_on else timezone.localdate()
+        return (end - start).days
 
     @property
     def duration_display(self) -> str:
@@ -153,6 +154,11 @@ class StageSpan:
         if days < 730:
             return f"about {round(days / 30.44)} months"
         return f"about {round(days / 365.25)} years"
+
+
+def _middle(value: datetime.date, precision: str, approximate: bool) -> datetime.date:
+    bounds = partial_date_bounds(value, precision=precision, approximate=approximate)
+    return bounds.earliest + (bounds.latest - bounds.earliest) / 2
 
 
 def case_stage_track(*, case: Case) -> list[StageSpan]:

@@ -652,7 +652,8 @@ def case_change_stage(
             if moved.certainly_before(current):
                 raise ValidationError(
                     {
-                        "occurred_on": f"The case entered its current stage in {locked.stage_entered_display}; "
+                        "occurred_on": f"The case entered its current stage "
+                        f"{'on' if locked.stage_entered_precision == DatePrecision.DAY else 'in'} {locked.stage_entered_display}; "
                         f"a later stage change cannot be dated {partial_date_display(occurred_on, precision=date_precision, approximate=date_approximate)}."
                     }
                 )

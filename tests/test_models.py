@@ -4,8 +4,16 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from cases.models import Case, Event, Person
-from tests.factories import CaseFactory, CasePartyFactory, EventFactory, PersonFactory, PersonNameFactory
+from cases.models import Case, CaseRelation, Event, Person
+from tests.factories import (
+    AuthorityFactory,
+    CaseFactory,
+    CasePartyFactory,
+    EventFactory,
+    PersonFactory,
+    PersonNameFactory,
+    StatementFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +36,51 @@ def test_requesting_and_requested_state_must_differ():
         CaseFactory(requesting_state="IN", requested_state="IN")
 
 
-def test_a_closed_case_needs_an_outcome_and_a_date():
+def test_a_closed_case_needs_an_outcome():
     with pytest.raises(IntegrityError), transaction.atomic():
-        CaseFactory(outcome="extradited", closed_on=None)
+        CaseFactory(outcome="", closed_on=datetime.date(2024, 1, 1))
+
+
+def test_an_open_case_may_already_know_its_extradition_outcome():
+    case = CaseFactory(outcome="extradited", after_surrender="on_trial", closed_on=None)
+    assert case.is_open
+
+
+def test_after_surrender_without_an_extradition_is_refused_by_the_database():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CaseFactory(outcome="refused", after_surrender="convicted")
+
+
+def test_a_verbatim_statement_without_a_quote_is_refused_by_the_database():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        StatementFactory(quote="", reported_speech=False)
+
+
+def test_reported_speech_without_a_quote_is_kept():
+    statement = StatementFactory(quote="", reported_speech=True, gist="India would liaise with the US side")
+    assert str(statement).endswith("said India would liaise with the US side")
+
+
+def test_an_executive_decision_with_a_court_decision_is_refused_by_the_database():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EventFactory(kind=Event.Kind.EXECUTIVE_DECISION, decision="convicted", authority=AuthorityFactory())
+
+
+def test_a_status_update_needs_its_category():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EventFactory(kind=Event.Kind.STATUS, category="")
+
+
+def test_a_court_needs_its_level_and_a_ministry_does_not():
+    AuthorityFactory(kind="executive", level="", name="Home Office")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AuthorityFactory(kind="court", level="", name="Some court")
+
+
+def test_a_case_cannot_be_related_to_itself_in_the_database():
+    case = CaseFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CaseRelation.objects.create(case=case, related_case=case, relation="parallel")
 
 
 def test_open_and_closed_querysets():

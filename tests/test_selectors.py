@@ -6,8 +6,8 @@ from django.test.utils import CaptureQueriesContext
 
 from cases import services
 from cases.models import Event, Stage
-from cases.selectors import case_stage_track, case_timeline
-from tests.factories import EventFactory, AuthorityFactory, SourceFactory
+from cases.selectors import case_related_matters, case_stage_track, case_timeline
+from tests.factories import AuthorityFactory, CaseFactory, EventFactory, SourceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,3 +48,24 @@ def test_timeline_reads_in_a_fixed_number_of_queries(case, count):
         rows = [(e.authority.name, [s.title for s in e.sources.all()], e.recorded_by) for e in case_timeline(case=case)]
     assert len(rows) == count
     assert len(queries) == 2
+
+
+def test_stage_track_shows_each_date_at_its_precision_and_durations_roughly(analyst):
+    case = CaseFactory(stage_entered_on=None, opened_on=datetime.date(2016, 2, 1))
+    services.case_change_stage(
+        case=case, to_stage=Stage.ARREST, reason="a", occurred_on=datetime.date(2018, 8, 1), date_precision="month", by=analyst
+    )
+    services.case_change_stage(case=case, to_stage=Stage.HEARING, reason="b", occurred_on=datetime.date(2018, 11, 20), by=analyst)
+    first, arrest, hearing = case_stage_track(case=case)
+    assert (first.entered_display, first.left_display) == ("1 Feb 2016", "Aug 2018")
+    assert (arrest.entered_display, arrest.left_display, arrest.is_exact) == ("Aug 2018", "20 Nov 2018", False)
+    assert arrest.duration_display == "about 3 months"
+    assert hearing.entered_display == "20 Nov 2018"
+
+
+def test_related_matters_leave_out_deleted_cases(case, analyst):
+    kept, deleted = CaseFactory(), CaseFactory()
+    services.case_relate(case=case, related_case=kept, relation="parallel", by=analyst)
+    services.case_relate(case=deleted, related_case=case, relation="co_accused", by=analyst)
+    services.case_delete(case=deleted, by=analyst)
+    assert [other for _label, other, _link in case_related_matters(case=case)] == [kept]
