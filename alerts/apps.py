@@ -4,3 +4,12 @@ from django.apps import AppConfig
 class AlertsConfig(AppConfig):
     name = "alerts"
     verbose_name = "Alerts and reminders"
+
+    def ready(self):
+        # The case record announces each new event after its commit; alerts write their outbox
+        # from that. The dispatch_uid keeps a second ready() (tests, reloads) from connecting twice.
+        from cases.signals import event_recorded
+
+        from .services import event_recorded_receive
+
+        event_recorded.connect(event_recorded_receive, dispatch_uid="alerts.event_recorded_receive")

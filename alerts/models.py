@@ -1,10 +1,12 @@
 """
 Who follows which case, the dated items on a case that deserve a reminder, and the outbox.
 
-Every alert is an ``Alert`` row, written in the same transaction as the change that causes it;
-a Celery worker sends the email and marks the row sent. A row therefore cannot be lost with the
-broker or a worker, and the unique constraints below make a second row for the same reader and
-the same happening impossible, so nothing is written (or sent) twice.
+Every alert is an ``Alert`` row; a Celery worker sends the email and marks the row sent. A row
+therefore cannot be lost with the broker or a worker, and the unique constraints below make a
+second row for the same reader and the same happening impossible, so nothing is written (or sent)
+twice. The rows about a new event are written once its change has committed (the case record
+announces it), in the same transaction as the event's ``EventFanout`` marker; the beat sweep
+writes them for any recent event that has no marker, so none is forgotten.
 """
 
 import datetime
@@ -18,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from cases.models import Case, Event
+from cases.models import Case, Event, StatusCategory
 
 
 def default_reminder_days() -> str:
@@ -37,6 +39,16 @@ reminder_days_validator = RegexValidator(
 )
 
 
+def event_label(event: Event) -> str:
+    """'Court ruling (Convicted)', 'Status update (Interpol notice)': the kind, with what sets it apart."""
+    label = event.get_kind_display()
+    if event.kind in (Event.Kind.RULING, Event.Kind.EXECUTIVE_DECISION) and event.decision:
+        return f"{label} ({event.decision_label})"
+    if event.kind == Event.Kind.STATUS and event.category and event.category != StatusCategory.OTHER:
+        return f"{label} ({event.get_category_display()})"
+    return label
+
+
 class Follow(models.Model):
     """A user's wish to hear about a case, and how."""
 
@@ -47,7 +59,7 @@ class Follow(models.Model):
 
     class Scope(models.TextChoices):
         STAGES = "stages", "Stage changes only"
-        MAJOR = "major", "Stage changes, court rulings and government statements"
+        MAJOR = "major", "Stage changes, court rulings, executive decisions and government statements"
         ALL = "all", "Everything recorded on the case"
 
     user = models.ForeignKey(
@@ -68,7 +80,9 @@ class Follow(models.Model):
     # The event kinds each scope alerts about.
     SCOPE_KINDS: dict[str, frozenset[str]] = {
         Scope.STAGES: frozenset({Event.Kind.STAGE_CHANGE}),
-        Scope.MAJOR: frozenset({Event.Kind.STAGE_CHANGE, Event.Kind.RULING, Event.Kind.STATEMENT}),
+        Scope.MAJOR: frozenset(
+            {Event.Kind.STAGE_CHANGE, Event.Kind.RULING, Event.Kind.EXECUTIVE_DECISION, Event.Kind.STATEMENT}
+        ),
         Scope.ALL: frozenset(Event.Kind.values),
     }
 
@@ -154,6 +168,31 @@ class Deadline(models.Model):
 
     def days_left(self, today: datetime.date | None = None) -> int:
         return (self.due_on - (today or timezone.localdate())).days
+
+
+class EventFanout(models.Model):
+    """Marks an event whose outbox rows have been written: written in the same transaction as them,
+    so that the rows of one event are written once, however often its fan-out is attempted."""
+
+    event = models.OneToOneField(
+        Event, on_delete=models.CASCADE, primary_key=True, related_name="alerts_fanout", verbose_name="event"
+    )
+    fanned_out_at = models.DateTimeField(
+        "alerts written at",
+        help_text="When the followers' alerts about the event were written (none, if nobody was to be told).",
+    )
+
+    class Meta:
+        verbose_name = "event fanned out to its followers"
+        verbose_name_plural = "events fanned out to their followers"
+        ordering = ["-fanned_out_at"]
+        indexes = [
+            # The sweep reads the newest marker older than its window, to start its search after that event.
+            models.Index(fields=["fanned_out_at", "event"], name="eventfanout_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"Alerts about event {self.event_id} written at {self.fanned_out_at:%d %b %Y %H:%M}"
 
 
 class AlertQuerySet(models.QuerySet):
@@ -280,7 +319,7 @@ class Alert(models.Model):
             if event.kind == Event.Kind.STAGE_CHANGE:
                 return f"Stage changed: {event.get_from_stage_display()} → {event.get_to_stage_display()}"
             summary = event.summary if len(event.summary) <= 120 else event.summary[:119] + "…"
-            return f"{event.get_kind_display()}: {summary}"
+            return f"{event_label(event)}: {summary}"
         if self.kind == self.Kind.REMINDER:
             return f"Reminder: {self.deadline.title} ({self.deadline.due_on:%d %b %Y})"
         if self.kind == self.Kind.OVERDUE:

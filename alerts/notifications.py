@@ -15,9 +15,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from cases.models import Case, Event, Stage
+from cases.models import Authority, Case, Event, Stage, Statement, StatusCategory
 
-from .models import Alert, Deadline
+from .models import Alert, Deadline, event_label
 from .selectors import digest_items
 from .tokens import unsubscribe_token_make
 
@@ -63,6 +63,57 @@ def stage_label(stage: str) -> str:
     return label[:1].lower() + label[1:]
 
 
+def decision_text(event: Event) -> str:
+    """'Sentenced — 14 years': the decision as its kind names it, with its detail beside it."""
+    if not event.decision:
+        return ""
+    return event.decision_label + (f" — {event.decision_detail}" if event.decision_detail else "")
+
+
+def statement_attribution(statement: Statement) -> str:
+    """'Randhir Jaiswal, Spokesperson, Ministry of External Affairs, press briefing'; an unknown channel is left out."""
+    parts = [str(statement.speaker) if statement.speaker else "", statement.speaker_title, statement.body]
+    if statement.channel:
+        parts.append(statement.get_channel_display().lower())
+    return ", ".join(part for part in parts if part)
+
+
+def event_facts(event: Event) -> list[tuple[str, str]]:
+    """The labelled lines an alert shows under an event's summary, in the vocabulary of its kind.
+
+    Rendered by the plain-text and the HTML email alike, so the two never disagree. A statement's
+    words are not here: the templates show a verbatim quote as a quotation and reported speech
+    never as one."""
+    facts: list[tuple[str, str]] = []
+    if event.authority_id:
+        if event.authority.kind == Authority.Kind.COURT:
+            label = "Court"
+        elif event.kind == Event.Kind.EXECUTIVE_DECISION:
+            label = "Decided by"
+        else:
+            label = "Acting authority"
+        facts.append((label, str(event.authority)))
+    if event.kind == Event.Kind.EXECUTIVE_DECISION and event.official_id:
+        facts.append(("Official", str(event.official)))
+    if event.decision:
+        facts.append(("Decision", decision_text(event)))
+    if event.hearing_status:
+        facts.append(("Hearing", event.get_hearing_status_display()))
+    if event.filing_type:
+        facts.append(("Filing", event.get_filing_type_display() + (f" by {event.filed_by}" if event.filed_by else "")))
+    if event.custody_change:
+        then = f", then {event.get_custody_change_then_display().lower()}" if event.custody_change_then else ""
+        facts.append(("Custody", event.get_custody_change_display() + then))
+    if event.kind == Event.Kind.STATUS and event.category and event.category != StatusCategory.OTHER:
+        facts.append(("About", event.get_category_display()))
+    if event.judges:
+        facts.append(("Judge(s)", event.judges))
+    if event.docket_number:
+        facts.append(("Docket" if event.kind != Event.Kind.EXECUTIVE_DECISION else "Reference", event.docket_number))
+    facts.append(("Confidence", event.get_confidence_display()))
+    return facts
+
+
 # Stands for a recipient's unsubscribe link in an email rendered once for many recipients.
 _UNSUBSCRIBE_PLACEHOLDER = "https://unsubscribe.invalid/RECIPIENT-LINK"
 
@@ -93,7 +144,7 @@ class AlertRenderer:
         if alert.event_id:
             if alert.event_id not in self._events:
                 self._events[alert.event_id] = Event.objects.select_related(
-                    "recorded_by", "authority", "statement", "statement__speaker"
+                    "recorded_by", "authority", "official", "statement", "statement__speaker"
                 ).get(pk=alert.event_id)
             alert.event = self._events[alert.event_id]
         if alert.deadline_id:
@@ -133,6 +184,10 @@ class AlertRenderer:
             event = alert.event
             context.update(
                 event=event,
+                event_label=event_label(event),
+                facts=event_facts(event),
+                decision=decision_text(event),
+                attribution=statement_attribution(event.statement) if event.statement_id else "",
                 event_url=f"{case_url}#event-{event.pk}",
                 from_stage=stage_label(event.from_stage) if event.from_stage else "",
                 to_stage=stage_label(event.to_stage) if event.to_stage else "",

@@ -1,14 +1,16 @@
 """
 Alerts: who follows which case, the outbox of alerts their changes cause, and sending it.
 
-How an alert travels: the service that records an event calls ``event_alerts_queue`` inside its
-transaction, which writes one ``Alert`` row per follower to be told (the outbox) and, once the
-transaction commits, queues one Celery task for the event. The task (``alerts_deliver``) sends
-the pending rows over one mail connection, each row claimed under a row lock and marked sent in
-its own transaction. A failure is recorded in a transaction of its own; the task retries with a
-growing delay and, after ``ALERTS_MAX_ATTEMPTS``, marks the row failed. ``alerts_sweep`` (beat,
-every minute) queues again whatever was left pending: the broker was down at commit time, or a
-worker died.
+How an alert travels: once the change that recorded an event has committed, the case record
+announces it (``cases.signals.event_recorded``) and ``event_alerts_queue`` writes, in one
+transaction, one ``Alert`` row per follower to be told (the outbox) and the event's
+``EventFanout`` marker, which makes a second fan-out of the event write nothing; then it queues
+one Celery task for the event. The task (``alerts_deliver``) sends the pending rows over one mail
+connection, each row claimed under a row lock and marked sent in its own transaction. A failure
+is recorded in a transaction of its own; the task retries with a growing delay and, after
+``ALERTS_MAX_ATTEMPTS``, marks the row failed. ``alerts_sweep`` (beat, every minute) writes the
+alerts of recent events without a marker (the process died between the commit and the fan-out)
+and queues again whatever was left pending: the broker was down at commit time, or a worker died.
 """
 
 import datetime
@@ -23,12 +25,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case, Event
 
-from .models import MAX_REMINDER_DAYS, Alert, Deadline, Follow
+from .models import MAX_REMINDER_DAYS, Alert, Deadline, EventFanout, Follow
 
 logger = logging.getLogger(__name__)
 
@@ -123,15 +125,55 @@ def _status_for(channel: str) -> str:
     return Alert.Status.IN_APP if channel == Alert.Channel.IN_APP else Alert.Status.PENDING
 
 
-def event_alerts_queue(*, event: Event, actor: AbstractBaseUser | None) -> None:
-    """Write an outbox row for each follower to be told of this new event, in the caller's transaction.
+def event_alerts_queue(*, event_id: int, actor_id: int | None) -> bool:
+    """Write the outbox rows about one recorded event, once: a row per follower to be told, never the author.
 
-    One INSERT ... SELECT whatever the number of followers (building a thousand rows in Python
-    cost most of a stage change's time), and one task queued after commit for the whole event:
-    the web request never waits for mail."""
+    Runs after the event's change has committed (``cases.signals.event_recorded``), and from the
+    sweep for an event whose announcement never ran. The event's ``EventFanout`` marker is written
+    first, in the same transaction as the rows and without failing on a marker already there: a
+    second fan-out of the event (the sweep racing the announcement, a repeat) writes nothing, and
+    a crash in between leaves neither, for the sweep to redo. One INSERT ... SELECT whatever the
+    number of followers (building a thousand rows in Python cost most of a stage change's time),
+    and one task queued after commit for the whole event. Returns False when there was nothing to do."""
+    event = Event.all_objects.filter(pk=event_id).values("case_id", "kind", "deleted_at").first()
+    if event is None:
+        return False
+    with transaction.atomic():
+        if not _fanout_mark(event_id):
+            return False
+        if event["deleted_at"] is not None:
+            # Deleted before its alerts were written: the marker says so, and nobody is told.
+            return True
+        channels = _event_outbox_write(
+            event_id=event_id, case_id=event["case_id"], kind=event["kind"], actor_id=actor_id
+        )
+        if Alert.Channel.EMAIL in channels:
+            transaction.on_commit(lambda: _enqueue("event_alerts_send", event_id))
+    return True
+
+
+def _fanout_mark(event_id: int) -> bool:
+    """Write the event's marker unless it is there; True when this call wrote it.
+
+    ON CONFLICT DO NOTHING rather than catching the duplicate: on PostgreSQL a concurrent fan-out of
+    the same event waits here until the first commits, then writes nothing."""
+    table = EventFanout._meta.db_table
+    event_column = EventFanout._meta.get_field("event").column
+    time_column = EventFanout._meta.get_field("fanned_out_at").column
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({event_column}, {time_column}) VALUES (%s, %s) "
+            f"ON CONFLICT ({event_column}) DO NOTHING RETURNING {event_column}",
+            [event_id, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+        return cursor.fetchone() is not None
+
+
+def _event_outbox_write(*, event_id: int, case_id: int, kind: str, actor_id: int | None) -> set[str]:
+    """The outbox rows of one event, in one statement; returns the channels written."""
     follows = (
-        Follow.objects.filter(case_id=event.case_id, scope__in=Follow.scopes_for_kind(event.kind), user__in=_readers())
-        .exclude(user_id=actor.pk if actor is not None and actor.pk is not None else None)
+        Follow.objects.filter(case_id=case_id, scope__in=Follow.scopes_for_kind(kind), user__in=_readers())
+        .exclude(user_id=actor_id)
         # Named columns, so that the INSERT below can read them from the subquery.
         .values(reader=F("user_id"), delivery_choice=F("delivery"), address=F("user__email"))
         .order_by()
@@ -143,7 +185,7 @@ def event_alerts_queue(*, event: Event, actor: AbstractBaseUser | None) -> None:
     ) + " END"
     channel_params = [Alert.Channel.IN_APP] + [v for pair in CHANNEL_FOR_DELIVERY.items() for v in pair]
     fields = {f.name: f.column for f in Alert._meta.concrete_fields}
-    now = timezone.now()
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
     sql = (
         f"INSERT INTO {Alert._meta.db_table} ({fields['recipient']}, {fields['kind']}, {fields['channel']}, "
         f"{fields['status']}, {fields['case']}, {fields['event']}, {fields['attempts']}, {fields['last_error']}, "
@@ -153,14 +195,51 @@ def event_alerts_queue(*, event: Event, actor: AbstractBaseUser | None) -> None:
     )
     params = [
         Alert.Kind.EVENT, *channel_params, *channel_params, Alert.Channel.IN_APP, Alert.Status.IN_APP,
-        Alert.Status.PENDING, event.case_id, event.pk, now, now, *select_params,
+        Alert.Status.PENDING, case_id, event_id, now, now, *select_params,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        channels = {row[0] for row in cursor.fetchall()}
-    if Alert.Channel.EMAIL in channels:
-        event_id = event.pk
-        transaction.on_commit(lambda: _enqueue("event_alerts_send", event_id))
+        return {row[0] for row in cursor.fetchall()}
+
+
+def event_recorded_receive(sender, *, event_id: int, actor_id: int | None, **kwargs) -> None:
+    """Subscriber to ``cases.signals.event_recorded`` (connected in AlertsConfig.ready)."""
+    event_alerts_queue(event_id=event_id, actor_id=actor_id)
+
+
+def events_fan_out_missed(*, now: datetime.datetime | None = None, limit: int = QUEUE_CHUNK) -> int:
+    """Write the alerts of recent events that have none yet; returns how many events were fanned out.
+
+    An event's announcement is lost when the process dies between the change's commit and the
+    fan-out, or the database refuses the fan-out. Looked for: events recorded in the last
+    ``ALERTS_FANOUT_DAYS`` days with no marker, leaving the newest ``ALERTS_SWEEP_AFTER`` seconds to
+    their own announcement (it is most likely running). The author is the one who recorded the event."""
+    now = now or timezone.now()
+    window_start = now - datetime.timedelta(days=settings.ALERTS_FANOUT_DAYS)
+    settled = now - datetime.timedelta(seconds=settings.ALERTS_SWEEP_AFTER)
+    # Every event recorded after a marker older than the window was inserted after that marker's
+    # event, so the search starts there (the primary key's index) rather than reading every event.
+    floor = (
+        EventFanout.objects.filter(fanned_out_at__lt=window_start)
+        .order_by("-fanned_out_at", "-event_id")
+        .values_list("event_id", flat=True)
+        .first()
+    )
+    missed = list(
+        Event.objects.filter(pk__gt=floor or 0, recorded_at__gte=window_start, recorded_at__lte=settled)
+        .filter(~Exists(EventFanout.objects.filter(event_id=OuterRef("pk"))))
+        .order_by("pk")
+        .values_list("pk", "recorded_by_id")[:limit]
+    )
+    fanned = 0
+    for event_id, author_id in missed:
+        try:
+            fanned += event_alerts_queue(event_id=event_id, actor_id=author_id)
+        except Exception:  # One event the database refuses must not hold up those after it.
+            logger.exception("Could not write the alerts of event %s; the next sweep tries again.", event_id)
+    if fanned:
+        logger.warning("Sweep wrote the alerts of %d event(s) whose announcement was lost.", fanned)
+    return fanned
 
 
 def _enqueue(task_name: str, *args) -> bool:
@@ -194,15 +273,17 @@ def alerts_retry(*, alerts: QuerySet[Alert]) -> int:
     return len(ids)
 
 
-def alerts_sweep(*, older_than: datetime.timedelta | None = None) -> int:
-    """Queue again every email left pending past its time; returns how many.
+def alerts_sweep(*, older_than: datetime.timedelta | None = None, now: datetime.datetime | None = None) -> int:
+    """Write the alerts of recent events that have none, then queue again every email left pending
+    past its time; returns how many emails were queued again.
 
     A row is pending past its time when the task meant for it was never queued (broker down at
     commit) or was lost (worker killed after the broker gave up on it). Sending claims each row
     under a lock and skips rows already sent, so queueing one too many is harmless."""
+    now = now or timezone.now()
+    events_fan_out_missed(now=now)
     if older_than is None:
         older_than = datetime.timedelta(seconds=settings.ALERTS_SWEEP_AFTER)
-    now = timezone.now()
     with transaction.atomic():
         ids = list(
             Alert.objects.pending_email()

@@ -6,7 +6,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import Case, CaseParty, Event, Authority, Person, PersonName, Source, Statement, Treaty
+from .models import Authority, Case, CaseParty, CaseRelation, Event, Person, PersonName, Source, Statement, Treaty
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -56,16 +56,33 @@ class CasePartyInline(admin.TabularInline):
     autocomplete_fields = ["person"]
 
 
+class CaseRelationInline(admin.TabularInline):
+    """Links stored on this case; a link stored on the other case shows on that case's page here."""
+
+    model = CaseRelation
+    fk_name = "case"
+    extra = 0
+    autocomplete_fields = ["related_case"]
+    verbose_name = "related matter (stored on this case)"
+    verbose_name_plural = "related matters (stored on this case)"
+
+
 @admin.register(Case)
 class CaseAdmin(SoftDeleteAdminMixin, SimpleHistoryAdmin):
-    list_display = ["title", "reference", "requesting_state", "requested_state", "stage", "outcome", "last_activity_on", "deleted_at"]
-    list_filter = [DeletedFilter, "stage", "outcome", "requesting_state", "requested_state"]
+    list_display = [
+        "title", "reference", "requesting_state", "requested_state", "stage", "outcome", "after_surrender", "closed_on",
+        "last_activity_on", "deleted_at",
+    ]
+    list_filter = [DeletedFilter, "stage", "outcome", "after_surrender", "requesting_state", "requested_state"]
     actions = ["restore"]
     restore_service = services.case_restore
     search_fields = ["title", "reference", "offences", "parties__person__name", "parties__person__names__name"]
-    readonly_fields = ["stage", "stage_entered_on", "last_activity_on", "created_at", "updated_at", "deleted_at", "deleted_by"]
+    readonly_fields = [
+        "stage", "stage_entered_on", "stage_entered_precision", "stage_entered_approximate", "last_activity_on",
+        "created_at", "updated_at", "deleted_at", "deleted_by",
+    ]
     autocomplete_fields = ["treaty"]
-    inlines = [CasePartyInline]
+    inlines = [CasePartyInline, CaseRelationInline]
     date_hierarchy = "last_activity_on"
     show_full_result_count = False
 
@@ -79,15 +96,25 @@ class PersonAdmin(SimpleHistoryAdmin):
 
 @admin.register(Authority)
 class AuthorityAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "country", "jurisdiction", "level"]
-    list_filter = ["level", "country"]
+    list_display = ["name", "kind", "country", "jurisdiction", "level"]
+    list_filter = ["kind", "level", "country"]
     search_fields = ["name", "jurisdiction"]
 
 
 @admin.register(Treaty)
 class TreatyAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "signed_on"]
+    list_display = ["name", "signed_on", "in_force_on"]
     search_fields = ["name"]
+    date_hierarchy = "signed_on"
+
+
+@admin.register(CaseRelation)
+class CaseRelationAdmin(SimpleHistoryAdmin):
+    list_display = ["case", "relation", "related_case", "note"]
+    list_filter = ["relation"]
+    search_fields = ["case__title", "case__reference", "related_case__title", "related_case__reference", "note"]
+    autocomplete_fields = ["case", "related_case"]
+    list_select_related = ["case", "related_case"]
 
 
 @admin.register(Source)
@@ -99,22 +126,27 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 @admin.register(Statement)
 class StatementAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "government", "body", "speaker", "channel"]
-    list_filter = ["channel", "government"]
-    search_fields = ["quote", "body", "speaker__name", "speaker_title"]
+    list_display = ["__str__", "government", "body", "speaker", "channel", "reported_speech"]
+    list_filter = ["reported_speech", "channel", "government"]
+    search_fields = ["quote", "gist", "body", "speaker__name", "speaker_title"]
     autocomplete_fields = ["speaker"]
 
 
 @admin.register(Event)
 class EventAdmin(SoftDeleteAdminMixin, SimpleHistoryAdmin):
     list_display = ["occurred_on", "date_precision", "kind", "case", "summary", "confidence", "deleted_at"]
-    list_filter = [DeletedFilter, "kind", "confidence", "date_precision", "decision"]
+    list_filter = [DeletedFilter, "kind", "confidence", "date_precision", "decision", "category", "authority__kind"]
     actions = ["restore"]
     restore_service = services.event_restore
-    search_fields = ["summary", "case__title", "case__reference", "docket_number"]
+    search_fields = ["summary", "note", "case__title", "case__reference", "docket_number", "decision_detail"]
     list_select_related = ["case"]
-    readonly_fields = ["case", "kind", "from_stage", "to_stage", "recorded_by", "recorded_at", "updated_at", "deleted_at", "deleted_by"]
-    autocomplete_fields = ["authority", "statement", "sources"]
+    # The date and the place on the timeline are kept together by the services: change a date on
+    # the case page (or move the entry there), not here.
+    readonly_fields = [
+        "case", "kind", "from_stage", "to_stage", "occurred_on", "date_precision", "date_approximate", "position",
+        "date_earliest", "date_latest", "recorded_by", "recorded_at", "updated_at", "deleted_at", "deleted_by",
+    ]
+    autocomplete_fields = ["authority", "official", "statement", "sources"]
     date_hierarchy = "occurred_on"
     show_full_result_count = False
 

@@ -10,7 +10,22 @@ from django.utils.translation import get_language
 from django_countries import countries
 
 from . import search
-from .models import Case, CaseParty, Event, Authority, Outcome, Person, Stage
+from .forms import RULING_DECISION_GROUPS, GroupedSelect
+from .models import (
+    AfterSurrender,
+    Authority,
+    Case,
+    CaseParty,
+    CaseRelation,
+    Confidence,
+    Event,
+    ExecutiveDecision,
+    Outcome,
+    Person,
+    RulingDecision,
+    Stage,
+    StatusCategory,
+)
 from .widgets import use_fast_selects
 
 
@@ -25,6 +40,21 @@ def country_choices() -> tuple[tuple[str, str], ...]:
     return _country_choices(get_language())
 
 
+def decision_choices() -> list:
+    """Every decision a court or a government can take, as "kind:decision", grouped as the forms group them."""
+    grouped = {value for values in RULING_DECISION_GROUPS.values() for value in values}
+    court = [
+        (f"Court: {group.lower()}", [(f"{Event.Kind.RULING}:{value}", RulingDecision(value).label) for value in values])
+        for group, values in RULING_DECISION_GROUPS.items()
+    ]
+    others = [(f"{Event.Kind.RULING}:{value}", label) for value, label in RulingDecision.choices if value not in grouped]
+    executive = [(f"{Event.Kind.EXECUTIVE_DECISION}:{value}", label) for value, label in ExecutiveDecision.choices]
+    return [*court, ("Court: other", others), ("Executive decision", executive)]
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label="Search",
@@ -36,11 +66,19 @@ class CaseFilter(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(
         label="Open or closed",
-        choices=[("open", "Open"), ("closed", "Closed")],
+        choices=[
+            ("open", "Open"),
+            ("closed", "Closed"),
+            ("closed_extradited", "Closed after surrender (extradited)"),
+            ("closed_not_extradited", "Closed without extradition"),
+        ],
         method="filter_status",
         empty_label="Open and closed",
     )
-    outcome = django_filters.ChoiceFilter(choices=Outcome.choices, empty_label="Any outcome")
+    outcome = django_filters.ChoiceFilter(label="Extradition outcome", choices=Outcome.choices, empty_label="Any outcome")
+    after_surrender = django_filters.ChoiceFilter(
+        label="After surrender", choices=AfterSurrender.choices, empty_label="Anything after surrender"
+    )
     requesting_state = django_filters.ChoiceFilter(choices=country_choices, empty_label="Any requesting state")
     requested_state = django_filters.ChoiceFilter(choices=country_choices, empty_label="Any requested state")
     # Free text rather than a list: a desk can have tens of thousands of people on file.
@@ -54,7 +92,35 @@ class CaseFilter(django_filters.FilterSet):
         label="Court or authority",
         choices=lambda: list(Authority.objects.order_by("name").values_list("pk", "name")),
         method="filter_court",
-        empty_label="Any court",
+        empty_label="Any authority",
+    )
+    authority_kind = django_filters.ChoiceFilter(
+        label="Acted on by",
+        choices=Authority.Kind.choices,
+        method="filter_authority_kind",
+        empty_label="Any kind of authority",
+    )
+    decision = django_filters.ChoiceFilter(
+        label="Decision taken",
+        choices=decision_choices,
+        method="filter_decision",
+        empty_label="Any decision",
+        widget=GroupedSelect,
+    )
+    category = django_filters.ChoiceFilter(
+        label="Status update about",
+        choices=StatusCategory.choices,
+        method="filter_category",
+        empty_label="Anything",
+    )
+    confidence = django_filters.ChoiceFilter(
+        label="Has an entry that is",
+        choices=Confidence.choices,
+        method="filter_confidence",
+        empty_label="Any confidence",
+    )
+    related = django_filters.ChoiceFilter(
+        label="Has related matters", choices=YES_NO, method="filter_related", empty_label="Either"
     )
     last_event = django_filters.DateFromToRangeFilter(
         label="Last event between",
@@ -74,7 +140,10 @@ class CaseFilter(django_filters.FilterSet):
 
     class Meta:
         model = Case
-        fields = ["q", "stage", "status", "outcome", "requesting_state", "requested_state", "person", "court"]
+        fields = [
+            "q", "stage", "status", "outcome", "after_surrender", "requesting_state", "requested_state", "person", "court",
+            "authority_kind", "decision", "category", "confidence", "related",
+        ]
 
     def filter_text(self, queryset, name, value: str):
         """Every word must appear in the case (title, reference, offences, people and their name
@@ -85,7 +154,13 @@ class CaseFilter(django_filters.FilterSet):
         return queryset
 
     def filter_status(self, queryset, name, value: str):
-        return queryset.open() if value == "open" else queryset.closed()
+        if value == "open":
+            return queryset.open()
+        if value == "closed_extradited":
+            return queryset.closed().filter(outcome=Outcome.EXTRADITED)
+        if value == "closed_not_extradited":
+            return queryset.closed().filter(outcome__in=Outcome.without_extradition())
+        return queryset.closed()
 
     def filter_person(self, queryset, name, value: str):
         """A person's id (links from a person's page) or any of their names and spellings."""
@@ -95,6 +170,30 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_court(self, queryset, name, value: str):
         return queryset.filter(Exists(Event.objects.filter(case=OuterRef("pk"), authority_id=value)))
+
+    # The event facets: cases with at least one live entry of that sort.
+    def _with_event(self, queryset, **conditions):
+        return queryset.filter(Exists(Event.objects.filter(case=OuterRef("pk"), **conditions)))
+
+    def filter_authority_kind(self, queryset, name, value: str):
+        return self._with_event(queryset, authority__kind=value)
+
+    def filter_decision(self, queryset, name, value: str):
+        kind, _, decision = value.partition(":")
+        return self._with_event(queryset, kind=kind, decision=decision)
+
+    def filter_category(self, queryset, name, value: str):
+        return self._with_event(queryset, kind=Event.Kind.STATUS, category=value)
+
+    def filter_confidence(self, queryset, name, value: str):
+        return self._with_event(queryset, confidence=value)
+
+    def filter_related(self, queryset, name, value: str):
+        # Links to a deleted case do not count: its page and links are gone.
+        linked = Exists(
+            CaseRelation.objects.filter(case=OuterRef("pk"), related_case__deleted_at__isnull=True)
+        ) | Exists(CaseRelation.objects.filter(related_case=OuterRef("pk"), case__deleted_at__isnull=True))
+        return queryset.filter(linked) if value == "yes" else queryset.exclude(linked)
 
     # Cases with no event yet come last when sorting by activity, on SQLite and PostgreSQL alike.
     ORDERINGS = {

@@ -236,7 +236,10 @@ RULING_DECISION_GROUPS: dict[str, tuple[str, ...]] = {
 def ruling_decision_choices() -> list:
     """The court's decisions in their groups; any decision no group names (“other”) comes last, ungrouped."""
     grouped = {value for values in RULING_DECISION_GROUPS.values() for value in values}
-    choices = [(group, [(value, RulingDecision(value).label) for value in values]) for group, values in RULING_DECISION_GROUPS.items()]
+    choices = [
+        (group, [(value, RulingDecision(value).label) for value in values])
+        for group, values in RULING_DECISION_GROUPS.items()
+    ]
     return choices + [(value, label) for value, label in RulingDecision.choices if value not in grouped]
 
 
@@ -259,6 +262,30 @@ class EventForm(PartialDateMixin, VersionedForm):
     confidence = forms.ChoiceField(label="Confidence", choices=Confidence.choices, initial=Confidence.REPORTED)
 
     kind_fields: tuple[str, ...] = ()
+
+    # Fields shown together in a fieldset, each group under its legend (see _form_fields.html).
+    FIELD_GROUPS = {
+        "date": ("When", "group-date"),
+        "date_precision": ("When", "group-date"),
+        "date_approximate": ("When", "group-date"),
+        "reported_on": ("When", "group-date"),
+        "authority": ("Who acted", "group-authority"),
+        "new_authority_name": ("Who acted", "group-authority"),
+        "new_authority_kind": ("Who acted", "group-authority"),
+        "new_authority_country": ("Who acted", "group-authority"),
+        "new_authority_level": ("Who acted", "group-authority"),
+    }
+
+    def field_groups(self) -> list[tuple[str, str, list]]:
+        """The visible fields in order, as (legend, css class, fields); a field in no group has no legend."""
+        groups = []
+        for field in self.visible_fields():
+            legend, css = self.FIELD_GROUPS.get(field.name, ("", ""))
+            if legend and groups and groups[-1][0] == legend:
+                groups[-1][2].append(field)
+            else:
+                groups.append((legend, css, [field]))
+        return groups
 
     def kind_values(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.kind_fields}
@@ -302,7 +329,9 @@ class AuthorityChoiceMixin(forms.Form):
         super().__init__(*args, **kwargs)
         field = self.fields["authority"]
         field.label = self.authority_label
-        field.help_text = "Required." if self.authority_required else "Who acted, if known: a court, ministry, prosecutor, police…"
+        field.empty_label = "—"
+        if not self.authority_required:
+            field.help_text = "If known: a court, ministry, prosecutor, police, international body…"
         if self.authority_kinds:
             field.queryset = Authority.objects.filter(kind__in=self.authority_kinds)
             self.fields["new_authority_kind"].choices = [("", "—")] + [
@@ -357,12 +386,15 @@ class AuthorityChoiceMixin(forms.Form):
 KIND_AUTHORITY = {
     Event.Kind.RULING: {
         "authority_required": True, "authority_label": "Court",
-        "authority_kinds": (Authority.Kind.COURT, Authority.Kind.INTERNATIONAL), "authority_default_kind": Authority.Kind.COURT,
+        "authority_kinds": (Authority.Kind.COURT, Authority.Kind.INTERNATIONAL),
+        "authority_default_kind": Authority.Kind.COURT,
     },
     Event.Kind.EXECUTIVE_DECISION: {
         "authority_required": True, "authority_label": "Government body", "authority_kinds": (Authority.Kind.EXECUTIVE,),
     },
-    Event.Kind.HEARING: {"authority_required": True, "authority_label": "Court or body", "authority_default_kind": Authority.Kind.COURT},
+    Event.Kind.HEARING: {
+        "authority_required": True, "authority_label": "Court or body", "authority_default_kind": Authority.Kind.COURT,
+    },
     Event.Kind.FILING: {"authority_label": "Filed with", "authority_default_kind": Authority.Kind.COURT},
 }
 
@@ -374,14 +406,19 @@ def _kind_model_fields(kind: str) -> dict[str, forms.Field]:
             if kind == Event.Kind.EXECUTIVE_DECISION:
                 field = forms.ChoiceField(label="Decision", choices=[("", "—")] + ExecutiveDecision.choices)
             else:
-                field = forms.ChoiceField(label="Decision", choices=[("", "—")] + ruling_decision_choices(), widget=GroupedSelect)
+                field = forms.ChoiceField(
+                    label="Decision", choices=[("", "—")] + ruling_decision_choices(), widget=GroupedSelect
+                )
         elif name == "official":
             field = PersonLookupField(
-                label="Official", required=False, help_text="The minister or official who decided; type a name and pick from the suggestions."
+                label="Official",
+                required=False,
+                help_text="The minister or official who decided; type a name and pick from the suggestions.",
             )
         elif name == "category":
             field = forms.ChoiceField(
-                label="About", choices=[("", "—")] + [c for c in StatusCategory.choices if c[0] != StatusCategory.CASE_CLOSURE]
+                label="About",
+                choices=[("", "—")] + [c for c in StatusCategory.choices if c[0] != StatusCategory.CASE_CLOSURE],
             )
         elif name == "custody_change_then":
             field = Event._meta.get_field(name).formfield()
@@ -400,6 +437,12 @@ _KIND_FIELD_ORDER = [
     "decision", "decision_detail", "official", "hearing_status", "filing_type", "filed_by", "custody_change",
     "custody_change_then", "category", "judges", "docket_number", "document_url",
 ]
+
+
+def _kind_field_rank(name: str) -> int:
+    return _KIND_FIELD_ORDER.index(name) if name in _KIND_FIELD_ORDER else len(_KIND_FIELD_ORDER)
+
+
 _DATE_FIELDS = ["date", "date_precision", "date_approximate", "reported_on"]
 _RECORD_FIELDS = ["summary", "note", "confidence"]
 
@@ -411,23 +454,20 @@ def event_form_class(kind: str) -> type[EventForm]:
     if kind == Event.Kind.STAGE_CHANGE:
         return StageChangeForm
     attrs = _kind_model_fields(kind)
-    kind_fields = tuple(sorted(attrs, key=lambda n: _KIND_FIELD_ORDER.index(n) if n in _KIND_FIELD_ORDER else len(_KIND_FIELD_ORDER)))
-    extra = ["new_official"] if "official" in kind_fields else []
-    if extra:
-        attrs["new_official"] = forms.CharField(label="…or an official not listed yet", required=False, max_length=200)
+    kind_fields = tuple(sorted(attrs, key=_kind_field_rank))
     authority = KIND_AUTHORITY.get(kind, {})
     attrs |= authority
     attrs["kind_fields"] = kind_fields
     if authority.get("authority_required"):
-        order = [*AuthorityChoiceMixin.AUTHORITY_FIELDS, *kind_fields, *extra, *_DATE_FIELDS, *_RECORD_FIELDS]
+        order = [*AuthorityChoiceMixin.AUTHORITY_FIELDS, *kind_fields, *_DATE_FIELDS, *_RECORD_FIELDS]
     else:
         order = [*kind_fields, *_DATE_FIELDS, "summary", *AuthorityChoiceMixin.AUTHORITY_FIELDS, "note", "confidence"]
-    # The official goes right after the decision's other facts.
-    if extra:
+    if "official" in kind_fields:
+        # Named like a speaker: picked from the people on file, or created with the event.
+        attrs["new_official"] = forms.CharField(label="…or an official not listed yet", required=False, max_length=200)
         order.insert(order.index("official") + 1, "new_official")
     attrs["field_order"] = order
-    form_class = type(f"{Event.Kind(kind).name.title().replace('_', '')}EventForm", (EventFormWithAuthority,), attrs)
-    return form_class
+    return type(f"{Event.Kind(kind).name.title().replace('_', '')}EventForm", (EventFormWithAuthority,), attrs)
 
 
 class EventFormWithAuthority(AuthorityChoiceMixin, EventForm):

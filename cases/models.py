@@ -827,6 +827,8 @@ class Event(SoftDeletable):
         indexes = [
             models.Index(fields=["case", "-position", "-id"], name="event_timeline"),
             models.Index(fields=["kind"]),
+            # Placing a new event looks for the first event certainly after it: usually none or few.
+            models.Index(fields=["case", "date_earliest"], name="event_placing"),
             # The stage track reads only a case's stage changes, out of possibly thousands of events.
             models.Index(fields=["case", "position", "id"], condition=Q(kind="stage_change"), name="event_stage_track"),
         ]

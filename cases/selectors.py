@@ -18,14 +18,21 @@ from .models import Case, CaseParty, CaseRelation, Event, Stage
 TIMELINE_PAGE_SIZE = 30
 
 
-def case_timeline(*, case: Case, kinds: list[str] | None = None, newest_first: bool = True) -> QuerySet[Event]:
-    """Everything that happened on a case, in date order, with what each entry shows already joined."""
+def case_timeline(
+    *, case: Case, kinds: list[str] | None = None, newest_first: bool = True, categories: list[str] | None = None
+) -> QuerySet[Event]:
+    """Everything that happened on a case, in date order, with what each entry shows already joined.
+
+    ``categories`` narrows status updates to those about these subjects (with the other ``kinds``)."""
     events = (
         case.events.timeline_order(newest_first=newest_first)
         .select_related("authority", "official", "statement", "statement__speaker", "recorded_by")
         .prefetch_related("sources")
     )
-    if kinds:
+    if categories:
+        others = [kind for kind in kinds or () if kind != Event.Kind.STATUS]
+        events = events.filter(Q(kind__in=others) | Q(kind=Event.Kind.STATUS, category__in=categories))
+    elif kinds:
         events = events.filter(kind__in=kinds)
     return events
 
@@ -59,14 +66,17 @@ class TimelinePage:
         return self.number + 1
 
 
-def case_timeline_page(*, case: Case, kinds: list[str] | None = None, newest_first: bool = True, page=1) -> TimelinePage:
+def case_timeline_page(
+    *, case: Case, kinds: list[str] | None = None, newest_first: bool = True, page=1, categories: list[str] | None = None
+) -> TimelinePage:
     """The entries of one page of a case's timeline, and whether there are more."""
     try:
         number = max(1, min(int(page), 10**6))
     except (TypeError, ValueError):
         number = 1
     start = (number - 1) * TIMELINE_PAGE_SIZE
-    rows = list(case_timeline(case=case, kinds=kinds, newest_first=newest_first)[start : start + TIMELINE_PAGE_SIZE + 1])
+    timeline = case_timeline(case=case, kinds=kinds, newest_first=newest_first, categories=categories)
+    rows = list(timeline[start : start + TIMELINE_PAGE_SIZE + 1])
     return TimelinePage(entries=rows[:TIMELINE_PAGE_SIZE], number=number, has_next=len(rows) > TIMELINE_PAGE_SIZE)
 
 

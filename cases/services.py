@@ -352,11 +352,23 @@ def event_move(*, event: Event, after: Event | None, by: AbstractBaseUser | None
                 f"“{clash.summary[:60]}” ({clash.date_display}) and this entry ({locked.date_display}) "
                 "cannot change order: their dates say which came first."
             )
-        locked.position = _position_after(locked.case_id, after_pk=after.pk if after else None, exclude=locked.pk)
+        position = _position_after(locked.case_id, after_pk=after.pk if after else None, exclude=locked.pk)
+        if locked.kind == Event.Kind.STAGE_CHANGE:
+            _check_stage_changes_keep_their_order(locked, new_position=position)
+        locked.position = position
         Event.all_objects.filter(pk=locked.pk).update(position=locked.position)
         case_refresh_last_event(locked.case)
     event.position = locked.position
     return event
+
+
+def _check_stage_changes_keep_their_order(event: Event, *, new_position: int) -> None:
+    """Stage changes chain (each starts where the last ended), so one cannot pass another."""
+    moves = Event.objects.filter(case_id=event.case_id, kind=Event.Kind.STAGE_CHANGE).exclude(pk=event.pk)
+    earlier = moves.filter(position__lt=event.position).order_by("-position").values_list("position", flat=True).first()
+    later = moves.filter(position__gt=event.position).order_by("position").values_list("position", flat=True).first()
+    if (earlier is not None and new_position < earlier) or (later is not None and new_position > later):
+        raise ValidationError("A stage change cannot be moved past another stage change: each starts where the last one ended.")
 
 
 def event_neighbours(*, event: Event) -> tuple[Event | None, Event | None]:

@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +22,9 @@ from .forms import (
     CaseCloseForm,
     CaseCreateForm,
     CaseForm,
+    CaseOutcomeForm,
     CasePartyForm,
+    CaseRelationForm,
     CaseReopenForm,
     PersonForm,
     PersonNameFormSet,
@@ -29,12 +32,14 @@ from .forms import (
     SourceFormSet,
     StageChangeForm,
     StatementEventForm,
+    TreatyForm,
     event_form_class,
 )
-from .models import Case, CaseParty, Event, Person, Stage
+from .models import Case, CaseParty, CaseRelation, Event, Person, Stage, StatusCategory, Treaty
 
 CASES_PER_PAGE = 25
 PEOPLE_PER_PAGE = 50
+TREATIES_PER_PAGE = 50
 
 # Service errors name model fields; some forms show them under another name.
 FORM_FIELD_FOR = {"occurred_on": "date"}
@@ -77,6 +82,7 @@ def case_list(request):
     # saves the paginator a second scan of the same cases.
     paginator.count = total
     page = paginator.get_page(request.GET.get("page"))
+    page.object_list = _mark_related(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -90,27 +96,55 @@ def case_list(request):
     return render(request, template, context)
 
 
+def _mark_related(cases: list[Case]) -> list[Case]:
+    """Flag the cases of one list page that have related matters, in one query for the whole page."""
+    ids = [case.pk for case in cases]
+    linked = set()
+    if ids:
+        pairs = CaseRelation.objects.filter(
+            Q(case_id__in=ids) | Q(related_case_id__in=ids),
+            case__deleted_at__isnull=True,
+            related_case__deleted_at__isnull=True,
+        ).values_list("case_id", "related_case_id")
+        for pair in pairs:
+            linked.update(pair)
+    for case in cases:
+        case.has_related = case.pk in linked
+    return cases
+
+
 # Case page ----------------------------------------------------------------------------------------
 
 
 def _case_or_404(reference) -> Case:
-    return get_object_or_404(selectors.case_with_parties(), reference=reference)
+    # Whether the case has related matters comes with the case itself, so that the many cases
+    # without any cost no query for them (the page's budget is ten queries).
+    linked = Exists(CaseRelation.objects.filter(case=OuterRef("pk"))) | Exists(
+        CaseRelation.objects.filter(related_case=OuterRef("pk"))
+    )
+    return get_object_or_404(selectors.case_with_parties().annotate(has_related=linked), reference=reference)
 
 
 def _case_page_context(request, case: Case) -> dict:
     kinds = [k for k in request.GET.getlist("kind") if k in Event.Kind.values]
+    categories = [c for c in request.GET.getlist("category") if c in StatusCategory.values]
     newest_first = request.GET.get("order") != "oldest"
     timeline = selectors.case_timeline_page(
-        case=case, kinds=kinds, newest_first=newest_first, page=request.GET.get("page", 1)
+        case=case, kinds=kinds, categories=categories, newest_first=newest_first, page=request.GET.get("page", 1)
     )
     return {
         "case": case,
         "stage_track": selectors.case_stage_track(case=case),
+        "related_matters": selectors.case_related_matters(case=case) if getattr(case, "has_related", True) else [],
         "timeline": timeline,
         "kinds": Event.Kind.choices,
         "selected_kinds": kinds,
+        "categories": StatusCategory.choices,
+        "selected_categories": categories,
         "newest_first": newest_first,
-        "timeline_query": "&".join([f"kind={k}" for k in kinds] + ([] if newest_first else ["order=oldest"])),
+        "timeline_query": "&".join(
+            [f"kind={k}" for k in kinds] + [f"category={c}" for c in categories] + ([] if newest_first else ["order=oldest"])
+        ),
     }
 
 
@@ -125,15 +159,17 @@ def case_detail(request, reference):
     return render(request, "cases/case_detail.html", context)
 
 
-def _case_updated(request, case: Case, *, message: str, anchor: str = ""):
-    """After a write on the case page: swap the live part in place (htmx) or go back to the page."""
+def _case_updated(request, case: Case, *, message: str, anchor: str = "", error: bool = False):
+    """After a write on the case page (or a refused one, with ``error``): swap the live part in
+    place (htmx) or go back to the page."""
     if request.htmx:
         case = _case_or_404(case.reference)
-        response = render(request, "cases/_case_updated.html", _case_page_context(request, case) | {"message": message})
+        context = _case_page_context(request, case) | {"message": message, "message_level": "error" if error else "success"}
+        response = render(request, "cases/_case_updated.html", context)
         response["HX-Retarget"] = "#case-live"
         response["HX-Reswap"] = "outerHTML"
         return response
-    messages.success(request, message)
+    (messages.error if error else messages.success)(request, message)
     return redirect(case.get_absolute_url() + anchor)
 
 
@@ -224,6 +260,8 @@ def case_stage_change(request, reference):
                     date_approximate=data["date_approximate"],
                     reported_on=data["reported_on"],
                     confidence=data["confidence"],
+                    note=data["note"],
+                    authority=_authority_from(form),
                     sources=_sources_from(sources),
                     by=request.user,
                 )
@@ -265,7 +303,14 @@ def case_close(request, reference):
         data = form.cleaned_data
         try:
             if closing:
-                services.case_close(case=case, outcome=data["outcome"], closed_on=data["closed_on"], note=data["note"], by=request.user)
+                services.case_close(
+                    case=case,
+                    outcome=data["outcome"],
+                    after_surrender=data["after_surrender"],
+                    closed_on=data["closed_on"],
+                    note=data["note"],
+                    by=request.user,
+                )
             else:
                 services.case_reopen(case=case, reason=data["reason"], on=data["on"], by=request.user)
         except ValidationError as error:
@@ -279,6 +324,79 @@ def case_close(request, reference):
         "action": reverse("cases:case_close", args=[case.reference]),
     }
     return _form_response(request, "cases/event_form.html", context)
+
+
+@permission_required("cases.change_case", raise_exception=True)
+def case_outcome(request, reference):
+    """The extradition outcome and what became of the person after surrender, open case or closed."""
+    case = _case_or_404(reference)
+    form = CaseOutcomeForm(request.POST or None, initial={"outcome": case.outcome, "after_surrender": case.after_surrender})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if (data["outcome"], data["after_surrender"]) == (case.outcome, case.after_surrender):
+            return _case_updated(request, case, message="The outcome is unchanged.")
+        try:
+            services.case_set_outcome(
+                case=case, outcome=data["outcome"], after_surrender=data["after_surrender"], by=request.user
+            )
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            return _case_updated(request, case, message="Outcome recorded.")
+    context = {
+        "case": case,
+        "form": form,
+        "title": "Record the outcome",
+        "action": reverse("cases:case_outcome", args=[case.reference]),
+    }
+    return _form_response(request, "cases/event_form.html", context)
+
+
+@permission_required("cases.change_case", raise_exception=True)
+def case_relation_add(request, reference):
+    case = _case_or_404(reference)
+    form = CaseRelationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.case_relate(
+                case=case, related_case=data["related_case"], relation=data["relation"], note=data["note"], by=request.user
+            )
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            return _case_updated(request, case, message=f"“{data['related_case']}” linked as a related matter.")
+    context = {
+        "case": case,
+        "form": form,
+        "title": "Link a related matter",
+        "action": reverse("cases:case_relation_add", args=[case.reference]),
+    }
+    return _form_response(request, "cases/event_form.html", context)
+
+
+@require_POST
+@permission_required("cases.change_case", raise_exception=True)
+def case_relation_remove(request, reference, pk):
+    case = _case_or_404(reference)
+    relation = get_object_or_404(
+        CaseRelation.objects.select_related("case", "related_case"), Q(case=case) | Q(related_case=case), pk=pk
+    )
+    other = relation.other(case)
+    services.case_unrelate(relation=relation, by=request.user)
+    return _case_updated(request, case, message=f"“{other}” is no longer linked to this case.")
+
+
+@permission_required("cases.view_case", raise_exception=True)
+def case_suggest(request):
+    """<option>s for the cases datalist: cases whose reference or title contains what was typed."""
+    text = next((v.strip() for v in request.GET.values() if v.strip()), "")[:200].replace("\x00", "")
+    cases = (
+        list(Case.objects.filter(Q(reference__icontains=text) | Q(title__icontains=text)).order_by("title", "pk")[:10])
+        if len(text) >= 2
+        else []
+    )
+    return render(request, "cases/_case_options.html", {"cases": cases})
 
 
 @permission_required("cases.change_case", raise_exception=True)
@@ -339,19 +457,26 @@ def event_create(request, reference, kind):
         "form": form,
         "sources": sources,
         "kind": kind,
-        "title": f"Add a {Event.Kind(kind).label.lower()}",
+        "title": f"Add {_with_article(Event.Kind(kind).label.lower())}",
         "action": reverse("cases:event_create", args=[case.reference, kind]),
     }
     return _form_response(request, "cases/event_form.html", context)
 
 
-def _authority_from(form, *, by):
+def _with_article(noun: str) -> str:
+    return f"{'an' if noun[:1] in 'aeiou' else 'a'} {noun}"
+
+
+def _authority_from(form):
+    new = form.new_authority()
+    return services.authority_get_or_create(**new) if new else form.cleaned_data.get("authority")
+
+
+def _official_from(form, *, by):
     data = form.cleaned_data
-    if data.get("new_authority_name"):
-        return services.authority_get_or_create(
-            name=data["new_authority_name"], country=data.get("new_authority_country") or "", level=data["new_authority_level"]
-        )
-    return data.get("authority")
+    if (data.get("new_official") or "").strip():
+        return services.person_create(name=data["new_official"].strip(), by=by)
+    return data.get("official")
 
 
 def _speaker_from(form, *, by):
@@ -366,20 +491,30 @@ def _event_create_from(form, *, case, kind, sources, by) -> Event:
         statement = services.statement_record(
             cases=[case, *form.cleaned_data["also_cases"]],
             speaker=_speaker_from(form, by=by),
+            authority=_authority_from(form),
             sources=sources,
             by=by,
             **form.statement_values(),
             **form.common_values(),
         )
         return statement.events.get(case=case)
-    values = form.kind_values()
-    if "authority" in form.fields:
-        values["authority"] = _authority_from(form, by=by)
+    values = _kind_values(form, by=by)
+    values["authority"] = _authority_from(form)
     return services.event_record(case=case, kind=kind, sources=sources, by=by, **values, **form.common_values())
 
 
+def _kind_values(form, *, by) -> dict:
+    values = form.kind_values()
+    if "official" in values:
+        values["official"] = _official_from(form, by=by)
+    return values
+
+
 def _event_form_initial(event: Event) -> dict:
-    initial = {name: getattr(event, name) for name in ("date_precision", "date_approximate", "reported_on", "summary", "confidence")}
+    initial = {
+        name: getattr(event, name)
+        for name in ("date_precision", "date_approximate", "reported_on", "summary", "note", "confidence", "authority")
+    }
     initial["version"] = event.version
     for name in services.EVENT_KIND_FIELDS[event.kind]:
         initial[name] = getattr(event, name)
@@ -415,16 +550,15 @@ def event_edit(request, pk):
     if request.method == "POST" and form.is_valid() and sources.is_valid():
         values = form.common_values()
         if event.kind == Event.Kind.STAGE_CHANGE:
-            values = {k: v for k, v in values.items() if k in ("summary", "reported_on", "confidence")}
-        else:
-            values |= form.kind_values() if hasattr(form, "kind_values") and form.kind_fields else {}
-        statement_changes = None
-        if event.kind == Event.Kind.STATEMENT:
-            statement_changes = form.statement_values() | {"speaker": _speaker_from(form, by=request.user)}
+            values = {k: v for k, v in values.items() if k in ("summary", "reported_on", "note", "confidence")}
         try:
             with transaction.atomic():
-                if "authority" in form.fields:
-                    values["authority"] = _authority_from(form, by=request.user)
+                statement_changes = None
+                if event.kind == Event.Kind.STATEMENT:
+                    statement_changes = form.statement_values() | {"speaker": _speaker_from(form, by=request.user)}
+                elif event.kind != Event.Kind.STAGE_CHANGE:
+                    values |= _kind_values(form, by=request.user)
+                values["authority"] = _authority_from(form)
                 event = services.event_update(
                     event=event,
                     by=request.user,
@@ -453,6 +587,22 @@ def event_edit(request, pk):
         "action": reverse("cases:event_edit", args=[event.pk]),
     }
     return _form_response(request, "cases/event_form.html", context)
+
+
+@require_POST
+@permission_required("cases.change_event", raise_exception=True)
+def event_move(request, pk):
+    """Move an entry one place earlier or later on its timeline, where the dates allow it."""
+    event = get_object_or_404(Event.objects.select_related("case"), pk=pk)
+    direction = request.POST.get("direction")
+    anchor = f"#event-{event.pk}"
+    if direction not in ("earlier", "later"):
+        return _case_updated(request, event.case, message="Say whether to move the entry earlier or later.", anchor=anchor, error=True)
+    try:
+        services.event_move_step(event=event, later=direction == "later", by=request.user)
+    except ValidationError as error:
+        return _case_updated(request, event.case, message=" ".join(error.messages), anchor=anchor, error=True)
+    return _case_updated(request, event.case, message=f"Entry moved {direction}.", anchor=anchor)
 
 
 @require_POST
@@ -578,3 +728,50 @@ def _person_form(request, person: Person):
     return render(
         request, "cases/person_form.html", {"form": form, "names": names, "person": person, "current": current, "title": title}
     )
+
+
+# Treaties -----------------------------------------------------------------------------------------
+
+
+@permission_required("cases.view_treaty", raise_exception=True)
+def treaty_list(request):
+    treaties = Treaty.objects.annotate(case_count=Count("cases", filter=Q(cases__deleted_at__isnull=True))).order_by("name", "pk")
+    page = Paginator(treaties, TREATIES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cases/treaty_list.html", {"page": page})
+
+
+@permission_required("cases.view_treaty", raise_exception=True)
+def treaty_detail(request, pk):
+    treaty = get_object_or_404(Treaty, pk=pk)
+    cases = selectors.case_with_parties(queryset=treaty.cases.all()).order_by("title", "pk")
+    page = Paginator(cases, CASES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "cases/treaty_detail.html", {"treaty": treaty, "page": page})
+
+
+@permission_required("cases.add_treaty", raise_exception=True)
+def treaty_create(request):
+    return _treaty_form(request, Treaty())
+
+
+@permission_required("cases.change_treaty", raise_exception=True)
+def treaty_edit(request, pk):
+    return _treaty_form(request, get_object_or_404(Treaty, pk=pk))
+
+
+def _treaty_form(request, treaty: Treaty):
+    creating = treaty.pk is None
+    form = TreatyForm(request.POST or None, instance=treaty)
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in TreatyForm.Meta.fields}
+        try:
+            if creating:
+                treaty = services.treaty_create(by=request.user, **fields)
+            else:
+                treaty = services.treaty_update(treaty=Treaty.objects.get(pk=treaty.pk), by=request.user, **fields)
+        except ValidationError as error:
+            _attach_errors(form, error)
+        else:
+            messages.success(request, f"“{treaty}” saved.")
+            return redirect("cases:treaty_detail", pk=treaty.pk)
+    title = "New treaty" if creating else f"Edit {treaty}"
+    return render(request, "cases/treaty_form.html", {"form": form, "treaty": treaty, "title": title})

@@ -7,9 +7,13 @@ against the publication date, and the database to recognise people (through thei
 variants), courts and cases already recorded. Nothing is saved until ``drafts_record`` is called
 with the drafts the analyst confirmed.
 
-The rules are deliberately narrow: a court ruling needs a court and a decision in one sentence;
-a government statement needs a quotation attributed to a speaker. What they miss, the analyst
-adds by hand; what they propose wrongly, the analyst discards.
+The rules are deliberately narrow: a court ruling needs a court and a decision in one sentence
+(the decisions of the whole criminal process: warrants, remand, bail, conviction, sentence…); a
+minister's order or authorisation is an executive decision of the ministry; a government
+statement needs a quotation attributed to a speaker, or, as reported speech, a government body
+or known speaker who "said that…" (the words are then the source's, and never put in quotation
+marks); a status update needs a dated charge, flight, Interpol notice, asylum claim or death. What
+they miss, the analyst adds by hand; what they propose wrongly, the analyst discards.
 """
 
 import calendar
@@ -23,7 +27,19 @@ from django.db.models import Q
 
 from cases import services
 from cases.dates import DatePrecision
-from cases.models import Case, CaseParty, Confidence, Event, Authority, Person, PersonName, Statement
+from cases.models import (
+    Authority,
+    Case,
+    CaseParty,
+    Confidence,
+    Event,
+    ExecutiveDecision,
+    Person,
+    PersonName,
+    RulingDecision,
+    Statement,
+    StatusCategory,
+)
 
 MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
 MONTHS_SHORT = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
@@ -45,13 +61,29 @@ DATE_PATTERNS = [
     (re.compile(r"\b(?:in|since|during|until|by|early|mid|late)[\s-]+(?P<year>(?:19|20)\d{2})\b"), DatePrecision.YEAR),
 ]
 
-# Court decisions as reported, with the decision code they suggest.
+# Court decisions as reported, with the decision code they suggest; the first that matches wins,
+# so the criminal process's decisions (more specific words) come before the appeal vocabulary.
 DECISIONS = [
+    (re.compile(r"\b(?:dismiss\w*|dropp\w*|quash\w*|withdr[ae]w\w*)\s+(?:the\s+|all\s+)?(?:\w+\s+)?charges"
+                r"|\bcharges\b[^.]{0,40}\b(?:were|was|been)\s+(?:dismissed|dropped|quashed)", re.IGNORECASE), RulingDecision.CHARGES_DISMISSED),
+    (re.compile(r"\bacquit\w*|\bfound\s+(?:\w+\s+){0,3}?not\s+guilty", re.IGNORECASE), RulingDecision.ACQUITTED),
+    (re.compile(r"\bconvict(?:ed|s|ing)\b|\bfound\s+(?:\w+\s+){0,3}?guilty|\bguilty\s+verdict", re.IGNORECASE), RulingDecision.CONVICTED),
+    (re.compile(r"\bsentenc(?:ed|es|ing)\b[^.]{0,40}?\bto\b|\bjailed\s+(?:\w+\s+)?for\b", re.IGNORECASE), RulingDecision.SENTENCED),
+    (re.compile(r"\bdeclared\b[^.]{0,40}?\b(?:fugitive|proclaimed\s+offender)", re.IGNORECASE), RulingDecision.DECLARED_FUGITIVE),
+    (re.compile(r"\bissu\w*\b[^.]{0,40}?\bwarrant\b|\bwarrant\b[^.]{0,40}?\bissued\b", re.IGNORECASE), RulingDecision.WARRANT_ISSUED),
+    (re.compile(r"\bfram\w*\s+(?:the\s+)?charges|\bcharges\s+(?:were\s+|have\s+been\s+)?framed", re.IGNORECASE), RulingDecision.CHARGED),
+    (re.compile(r"\bdeferred[- ]prosecution\s+agreement", re.IGNORECASE), RulingDecision.DPA_APPROVED),
+    (re.compile(r"\brevok\w*\b[^.]{0,60}?\b(?:authori[sz]ation|extradition)", re.IGNORECASE), RulingDecision.AUTHORISATION_REVOKED),
+    (re.compile(r"\bsent\s+(?:the\s+(?:case|matter|file)\s+)?to\s+the\s+(?:Home\s+Secretary|Secretary\s+of\s+State|minister)", re.IGNORECASE),
+     RulingDecision.SENT_TO_MINISTER),
+    (re.compile(r"\bremitted\b|\bsent\s+(?:the\s+case\s+)?back\s+to\s+the\s+(?:lower|district|trial)", re.IGNORECASE), RulingDecision.REMITTED),
+    (re.compile(r"\bremand\w*\b[^.]{0,40}?\b(?:custody|prison|jail)\b|\bsent\b[^.]{0,40}?\bcustody\b", re.IGNORECASE), RulingDecision.REMANDED),
     (re.compile(r"\b(?:declin|refus)\w*\s+to\s+(?:hear|take up|review)|\bdenied\s+(?:a\s+|his\s+|her\s+|the\s+)?(?:writ\s+of\s+)?certiorari|\bcert(?:iorari)?\s+denied", re.IGNORECASE), Event.Decision.CERT_DENIED),
     (re.compile(r"\b(?:den(?:ied|ies)|refus\w+|reject\w*|dismiss\w*)\b[^.]{0,60}\bstay\b|\bstay\b[^.]{0,40}\b(?:denied|rejected|refused)", re.IGNORECASE), Event.Decision.STAY_DENIED),
     (re.compile(r"\b(?:grant\w*)\b[^.]{0,40}\bstay\b|\bstay(?:ed)?\b[^.]{0,20}\bgranted|\bstayed\s+(?:his|her|the)\s+extradition", re.IGNORECASE), Event.Decision.STAY_GRANTED),
+    # Refused before granted: "refused to grant him bail".
+    (re.compile(r"\b(?:den\w+|refus\w+|reject\w+)\s+(?:\w+\s+){0,3}?bail|\bbail\s+(?:plea|application)\b[^.]{0,30}\b(?:rejected|dismissed|denied)", re.IGNORECASE), Event.Decision.BAIL_REFUSED),
     (re.compile(r"\b(?:grant\w*)\s+(?:him\s+|her\s+)?bail|\breleased\s+on\s+bail", re.IGNORECASE), Event.Decision.BAIL_GRANTED),
-    (re.compile(r"\b(?:den\w+|refus\w+|reject\w+)\s+(?:him\s+|her\s+|his\s+|her\s+)?bail|\bbail\s+(?:plea|application)\b[^.]{0,30}\b(?:rejected|dismissed|denied)", re.IGNORECASE), Event.Decision.BAIL_REFUSED),
     (re.compile(r"\b(?:dismiss|reject|throw\w* out|threw out|turn\w* down)\w*\b[^.]{0,60}\b(?:appeal|petition|plea|challenge|application|request|bid)"
                 r"|\blost\s+(?:his|her)\s+(?:\w+\s+)?appeal"
                 r"|\b(?:appeal|petition|plea|request|bid|application)\b[^.]{0,40}\b(?:was|were|been)\s+(?:rejected|dismissed|refused|turned down)",
@@ -63,6 +95,14 @@ DECISIONS = [
     (re.compile(r"\b(?:order\w*|approv\w*|clear\w*)\s+[^.]{0,60}?extradition|\bcertif\w+\b[^.]{0,40}\bextradit", re.IGNORECASE), Event.Decision.ORDER_MADE),
     (re.compile(r"\b(?:allow\w*|accept\w*)\s+(?:his\s+|her\s+|the\s+)?(?:appeal|petition|plea)", re.IGNORECASE), Event.Decision.PETITION_GRANTED),
 ]
+
+# What is shown beside a decision: the sentence ("14 years in prison"), the kind of warrant or fugitive.
+SENTENCE_DETAIL = re.compile(
+    r"\bsentenc\w*\s+(?:\w+\s+){0,2}?to\s+(?P<detail>(?:life|death|\w+(?:[\s-]+\w+)?\s+(?:years?|months?|days?))[^.,;]{0,40}?)(?=[.,;]|\s+(?:on|for|after|by)\b|$)",
+    re.IGNORECASE,
+)
+WARRANT_DETAIL = re.compile(r"\b(?P<detail>non-bailable|open-ended|red[- ]corner|provisional\s+arrest|European\s+arrest)\s+(?:arrest\s+)?warrant", re.IGNORECASE)
+FUGITIVE_DETAIL = re.compile(r"\b(?P<detail>fugitive\s+economic\s+offender|proclaimed\s+offender)", re.IGNORECASE)
 
 COURT = re.compile(
     r"(?P<court>(?:(?:the|a)\s+)?(?:(?:US|U\.S\.|UK|U\.K\.|Indian|British|American|federal|Federal|[A-Z][a-z’'.]+)\s+){0,3}"
@@ -112,15 +152,51 @@ ATTRIBUTION_AFTER_INVERTED = re.compile(rf"^[\s,]*(?P<who>[^.“\"]+?)\s+(?:{SPE
 ATTRIBUTION_BEFORE = re.compile(rf"(?P<who>(?:[A-Z][^.“\"]*?|[Hh]e|[Ss]he))\s+(?:{SPEECH_VERBS})\b[^.“\"]*?$")
 PRONOUN = re.compile(r"^(?:he|she|they|the spokesperson|the minister)$", re.IGNORECASE)
 
+# A minister's (or a justice ministry's) decision: the title, the official's name when it follows,
+# and what they decided, said after the title.
 EXECUTIVE = re.compile(
-    r"(?P<who>Home Secretary|Secretary of State)[^.]{0,80}?\b(?:signed|ordered|approved)\b[^.]{0,40}?\b(?:order|extradition)", re.IGNORECASE
+    r"(?P<who>Home Secretary|Secretary of State|(?:Justice|Law)\s+Minister|Minister\s+(?:of|for)\s+Justice"
+    r"|Ministry\s+of\s+Justice|Federal\s+Office\s+of\s+Justice)\b(?P<rest>[^.]{0,160})",
+    re.IGNORECASE,
 )
+OFFICIAL_NAME = re.compile(r"^\s+(?P<name>[A-Z][a-z’'\-]+(?:\s+[A-Z][a-z’'\-]+){1,2})\b")
+EXECUTIVE_DECISIONS = [
+    (re.compile(r"\b(?:withdr[ae]w\w*|revok\w*|rescind\w*|cancel\w*)\b[^.]{0,40}?\border\b", re.IGNORECASE), ExecutiveDecision.ORDER_WITHDRAWN),
+    (re.compile(r"\b(?:refus\w*|reject\w*|declin\w*|den(?:y|ied|ies))\b[^.]{0,40}?\b(?:extradit\w*|surrender\w*|request)", re.IGNORECASE),
+     ExecutiveDecision.EXTRADITION_REFUSED),
+    (re.compile(r"\bauthori[sz]\w*\b[^.]{0,40}?\b(?:surrender|extradition)", re.IGNORECASE), ExecutiveDecision.SURRENDER_AUTHORISED),
+    (re.compile(r"\bcertif\w*\b[^.]{0,40}?\brequest", re.IGNORECASE), ExecutiveDecision.REQUEST_CERTIFIED),
+    (re.compile(r"\b(?:gave|given|provided|offered|sent)\b[^.]{0,40}?\bassurances?\b", re.IGNORECASE), ExecutiveDecision.ASSURANCES_GIVEN),
+    (re.compile(r"\b(?:signed|ordered|approved)\b[^.]{0,40}?\b(?:order|extradition)", re.IGNORECASE), ExecutiveDecision.EXTRADITION_ORDERED),
+]
+# The ministry a title acts for, in the requested state (where the minister decides on surrender).
+EXECUTIVE_AUTHORITIES = {("home secretary", "GB"): "Home Office", ("secretary of state", "GB"): "Home Office",
+                         ("secretary of state", "US"): "Department of State", ("home secretary", "US"): "Department of State"}
 CUSTODY = [
     (re.compile(r"\b(?:was|been|were)\s+(?:formally\s+)?arrested\b|\barrested\s+(?:him|her)\b", re.IGNORECASE), Event.CustodyChange.ARRESTED),
     (re.compile(r"\b(?:was|been|being)\s+[“\"]?(?:successfully\s+|formally\s+)?(?:extradited|surrendered|handed over)\b", re.IGNORECASE), Event.CustodyChange.SURRENDERED),
     (re.compile(r"\b(?:sent|remanded)\b[^.]{0,40}\bcustody\b", re.IGNORECASE), Event.CustodyChange.REMANDED),
     (re.compile(r"\b(?:released|granted)\s+(?:on\s+)?bail\b", re.IGNORECASE), Event.CustodyChange.BAILED),
 ]
+
+# What a dated status update is about, where the words make it obvious.
+STATUS_CATEGORIES = [
+    (re.compile(r"\b(?:red|blue|yellow|diffusion)(?:[- ]corner)?\s+notice\b|\bInterpol\b[^.]{0,40}?\bnotice\b", re.IGNORECASE),
+     StatusCategory.INTERPOL_NOTICE),
+    (re.compile(r"\bcharge[- ]?sheet\b|\bindict(?:ed|ment)\b|\b(?:was|were|been|formally)\s+charged\b", re.IGNORECASE), StatusCategory.CHARGE),
+    (re.compile(r"\b(?:fled|absconded|went\s+into\s+hiding|left\s+the\s+country)\b", re.IGNORECASE), StatusCategory.FLIGHT),
+    (re.compile(r"\b(?:sought|claimed|applied\s+for|was\s+granted|was\s+refused)\s+(?:political\s+)?asylum\b|\basylum\s+(?:claim|application|request)",
+                re.IGNORECASE), StatusCategory.ASYLUM),
+    (re.compile(r"\b(?:took|acquired|obtained|granted|revoked|renounced|cancelled|stripped\s+of)\b[^.]{0,30}?\bcitizenship\b"
+                r"|\bcitizenship\b[^.]{0,30}?\b(?:revoked|granted|cancelled|renounced)\b", re.IGNORECASE), StatusCategory.CITIZENSHIP),
+    (re.compile(r"\b(?:died|passed\s+away)\b", re.IGNORECASE), StatusCategory.DEATH),
+    (re.compile(r"\b(?:opened|launched|registered|began|started)\s+(?:an?\s+)?(?:\w+\s+)?(?:investigation|inquiry|probe|FIR)\b"
+                r"|\bFIR\b[^.]{0,30}?\b(?:registered|lodged|filed)\b", re.IGNORECASE), StatusCategory.INVESTIGATION),
+    (re.compile(r"\bhospitali[sz]ed\b|\b(?:health|medical)\s+(?:condition|grounds|reasons)\b", re.IGNORECASE), StatusCategory.HEALTH),
+]
+
+# "The Ministry of External Affairs said on Friday that India would…": reported speech, with no quotation.
+REPORTED_SPEECH = re.compile(rf"^(?P<who>[^“”\"]+?)\s+(?:{SPEECH_VERBS})\b(?P<between>[^“”\"]{{0,80}}?)\s+that\s+(?P<gist>[^“”\"]{{15,}})$")
 
 EXTRADITION_WORDS = re.compile(r"\bextradit\w*|\bsurrender\w*|\bthe accused\b|\bhis (?:appeal|petition|plea)\b|\bhabeas\b|\bcertiorari\b", re.IGNORECASE)
 
@@ -143,15 +219,22 @@ class Draft:
     authority_name: str = ""
     authority_country: str = ""
     authority_level: str = ""
+    authority_kind: str = ""
     decision: str = ""
+    decision_detail: str = ""
+    official_name: str = ""  # an executive decision's minister or official
+    official_id: int | None = None
     government: str = ""
     body: str = ""
     speaker_name: str = ""
     speaker_id: int | None = None
     speaker_title: str = ""
-    channel: str = ""
-    quote: str = ""
+    channel: str = ""  # blank: not known
+    quote: str = ""  # verbatim words only
+    reported_speech: bool = False
+    gist: str = ""  # reported speech: what was said, in the source's words, never shown as a quotation
     custody_change: str = ""
+    category: str = ""  # a status update's
 
     def as_initial(self) -> dict:
         return asdict(self) | {"record": self.about_case}
@@ -387,11 +470,13 @@ def _speaker(who: str, *, context: str, last_speaker: dict | None, known: dict |
     title = re.search(rf"\b({TITLES})\b", who, re.IGNORECASE)
     if title:
         speaker["speaker_title"] = title.group(1)[0].upper() + title.group(1)[1:]
-    name = re.search(rf"({NAME})\s*$", who)
+    # The body's own name is not a person's ("The Ministry of External Affairs said": no speaker).
+    without_bodies = who
+    for pattern, _body, _gov in BODIES:
+        without_bodies = pattern.sub("", without_bodies)
+    name = re.search(rf"({NAME})\s*$", without_bodies.strip())
     if name:
         candidate = name.group(1)
-        for pattern, _body, _gov in BODIES:
-            candidate = pattern.sub("", candidate).strip()
         if len(candidate.split()) >= 2 and not re.search(rf"\b(?:{TITLES})\b", candidate, re.IGNORECASE):
             speaker["speaker_name"] = candidate
     if not speaker["government"]:
@@ -411,7 +496,7 @@ def _channel(text: str) -> str:
         return Statement.Channel.PARLIAMENT
     if "told reporters" in lowered or "interview" in lowered:
         return Statement.Channel.INTERVIEW
-    return Statement.Channel.OTHER
+    return ""  # not known
 
 
 @dataclass
@@ -460,8 +545,12 @@ def article_propose(*, case: Case, text: str, published_on: datetime.date) -> Pr
     drafts: list[Draft] = []
     for index, sentence in enumerate(sentences):
         drafts += _statement_drafts(reading, index, sentence)
-        drafts += _ruling_drafts(reading, index, sentence)
+        drafts += _reported_speech_drafts(reading, sentence)
+        decisions = _ruling_drafts(reading, index, sentence)
+        drafts += decisions
         drafts += _custody_drafts(reading, sentence)
+        if not decisions:
+            drafts += _status_drafts(reading, sentence)
     proposal.drafts = _deduplicate(drafts)
     return proposal
 
@@ -522,42 +611,168 @@ def _statement_drafts(reading: _Reading, index: int, sentence: str) -> list[Draf
 
 
 def _ruling_drafts(reading: _Reading, index: int, sentence: str) -> list[Draft]:
-    """A court and a decision in one sentence (quotations included), or a minister's order."""
-    requested = reading.case.requested_state.code
-    executive = EXECUTIVE.search(sentence)
-    if executive:
-        # The model keeps a minister's order as a ruling of an executive authority; the minister is the
-        # requested state's: the Home Secretary in the UK, the Secretary of State in the US.
-        name = {"GB": "Home Secretary", "US": "Secretary of State"}.get(
-            requested, executive.group("who").title().replace(" Of ", " of "))
-        court, decision, court_at = (name, requested, Authority.Level.EXECUTIVE), Event.Decision.ORDER_MADE, executive.start()
-    else:
-        court = _court(sentence, requested_state=requested)
-        decision = next((code for pattern, code in DECISIONS if pattern.search(sentence)), None)
-        court_at = COURT.search(sentence).start() if court else 0
+    """A court and a decision in one sentence (quotations included), or a minister's decision."""
+    executive = _executive_draft(reading, index, sentence)
+    if executive is not None:
+        return [executive]
+    court = _court(sentence, requested_state=reading.case.requested_state.code)
+    decision = next((code for pattern, code in DECISIONS if pattern.search(sentence)), None)
     if not court or not decision:
         return []
-    dates = _ruling_dates(sentence, court_at=court_at, published_on=reading.published_on)
+    dated = _decision_date(reading, sentence, acted_at=COURT.search(sentence).start())
+    detail = _decision_detail(sentence, decision)
+    label = RulingDecision(decision).label.lower()
+    return [Draft(
+        kind=Event.Kind.RULING,
+        **dated,
+        summary=f"{court[0]}: {label}" + (f" ({detail})." if detail else "."),
+        evidence=sentence,
+        **_about(reading, index),
+        authority_name=court[0],
+        authority_country=court[1],
+        authority_level=court[2],
+        authority_kind=Authority.Kind.COURT,
+        decision=decision,
+        decision_detail=detail,
+    )]
+
+
+def _executive_draft(reading: _Reading, index: int, sentence: str) -> Draft | None:
+    """A minister's order, authorisation, refusal or withdrawal: an executive decision of the ministry."""
+    for executive in EXECUTIVE.finditer(sentence):
+        rest = executive.group("rest")
+        decision = next((code for pattern, code in EXECUTIVE_DECISIONS if pattern.search(rest)), None)
+        if decision is None:
+            continue
+        requested = reading.case.requested_state.code
+        title = " ".join(executive.group("who").split())
+        title = title[0].upper() + title[1:]
+        # The minister is the requested state's, who decides on surrender: the Home Secretary in the UK,
+        # the Secretary of State in the US; the authority is their ministry.
+        authority = EXECUTIVE_AUTHORITIES.get((title.lower(), requested))
+        if authority is None:
+            # A ministry or office is named as written; a justice minister acts for the justice ministry.
+            spoken_of = title.lower()
+            authority = "Ministry of Justice" if "minister " in f"{spoken_of} " and "justice" in spoken_of else title
+        official = OFFICIAL_NAME.match(rest)
+        official_name = official.group("name") if official else ""
+        person = reading.people_by_name.get(official_name.lower()) if official_name else None
+        dated = _decision_date(reading, sentence, acted_at=executive.start())
+        who = f"{title} {official_name}" if official_name else title
+        return Draft(
+            kind=Event.Kind.EXECUTIVE_DECISION,
+            **dated,
+            summary=f"{who}: {ExecutiveDecision(decision).label.lower()}.",
+            evidence=sentence,
+            **_about(reading, index),
+            authority_name=authority,
+            authority_country=requested,
+            authority_kind=Authority.Kind.EXECUTIVE,
+            decision=decision,
+            official_name=person.name if person else official_name,
+            official_id=person.pk if person else None,
+        )
+    return None
+
+
+def _decision_date(reading: _Reading, sentence: str, *, acted_at: int) -> dict:
+    """The date fields of a decision: the date nearest who acted, or the publication day, approximately."""
+    dates = _ruling_dates(sentence, court_at=acted_at, published_on=reading.published_on)
     if dates:
         written, value, precision, approximate = dates[0]
     else:
         written, value, precision, approximate = "not stated: before publication", reading.published_on, DatePrecision.DAY, True
+    return {"date": _text_of(value, precision), "date_precision": precision, "date_approximate": approximate,
+            "date_as_written": written}
+
+
+def _about(reading: _Reading, index: int) -> dict:
     context = " ".join(reading.sentences[max(0, index - 1):index + 1])
     about, why = reading.relevance(context, benefit_of_article=True)
+    return {"about_case": about, "why": why}
+
+
+def _decision_detail(sentence: str, decision: str) -> str:
+    """What goes beside the decision's label: the sentence passed, the kind of warrant or fugitive."""
+    sentence_passed = SENTENCE_DETAIL.search(sentence)
+    if sentence_passed:
+        words = " ".join(sentence_passed.group("detail").split())
+        return words if decision == RulingDecision.SENTENCED else f"sentenced to {words}"
+    pattern = {RulingDecision.WARRANT_ISSUED: WARRANT_DETAIL, RulingDecision.DECLARED_FUGITIVE: FUGITIVE_DETAIL}.get(decision)
+    found = pattern.search(sentence) if pattern else None
+    return " ".join(found.group("detail").split()).lower() if found else ""
+
+
+def _reported_speech_drafts(reading: _Reading, sentence: str) -> list[Draft]:
+    """A government body or a known speaker who "said that…", with no quotation: reported speech.
+
+    The words are the source's, so they become the statement's gist, never a quote. A pronoun ("he
+    said that") is not followed: the last speaker quoted is too often not the one meant."""
+    if any(mark in sentence for mark in "“”\""):
+        return []
+    match = REPORTED_SPEECH.match(sentence.strip())
+    if not match:
+        return []
+    who = match.group("who")
+    if PRONOUN.match(who.strip()) or re.fullmatch(r"(?:he|she|they)\b.*", who.strip(), re.IGNORECASE):
+        return []
+    speaker = _speaker(who, context=sentence, last_speaker=None, known=reading.people_by_name)
+    if speaker is None or not (speaker["body"] or speaker["speaker_name"]):
+        return []
+    said = match.group("gist").strip()
+    if not said.endswith((".", "!", "?")):
+        said += "."
+    gist = said[0].upper() + said[1:]
+    said_at = sentence.find(match.group("between")) if match.group("between") else match.end("who")
+    dates = [d for d in dates_find(sentence, published_on=reading.published_on) if sentence.find(d[0]) >= said_at]
+    spoken = [d for d in dates if sentence.find(d[0]) < match.start("gist")]
+    written, value, precision, approximate = (
+        spoken[0] if spoken else reading.speech_date or ("", reading.published_on, DatePrecision.DAY, False)
+    )
+    person = reading.people_by_name.get(speaker["speaker_name"].lower()) if speaker["speaker_name"] else None
+    about, why = reading.relevance(sentence, benefit_of_article=False, speaker=speaker["speaker_name"])
     return [Draft(
-        kind=Event.Kind.RULING,
+        kind=Event.Kind.STATEMENT,
+        date=_text_of(value, precision),
+        date_precision=precision,
+        date_approximate=approximate,
+        date_as_written=written or "publication date",
+        summary=f"{speaker['speaker_name'] or speaker['body']} said {_shorten(said, 140)}",
+        evidence=sentence,
+        about_case=about,
+        why=why,
+        government=speaker["government"],
+        body=speaker["body"],
+        speaker_name=person.name if person else speaker["speaker_name"],
+        speaker_id=person.pk if person else None,
+        speaker_title=speaker["speaker_title"],
+        channel=_channel(reading.text),
+        reported_speech=True,
+        gist=gist,
+    )]
+
+
+def _status_drafts(reading: _Reading, sentence: str) -> list[Draft]:
+    """A dated charge, flight, Interpol notice, asylum claim, citizenship change, death or investigation."""
+    category = next((code for pattern, code in STATUS_CATEGORIES if pattern.search(sentence)), None)
+    if category is None or any(pattern.search(sentence) for pattern, _change in CUSTODY):
+        return []
+    dates = dates_find(sentence, published_on=reading.published_on)
+    if not dates:
+        return []
+    written, value, precision, approximate = dates[0]
+    about, why = reading.relevance(sentence, benefit_of_article=True)
+    return [Draft(
+        kind=Event.Kind.STATUS,
         date=_text_of(value, precision),
         date_precision=precision,
         date_approximate=approximate,
         date_as_written=written,
-        summary=f"{court[0]}: {Event.Decision(decision).label.lower()}.",
+        summary=_shorten(sentence, 300),
         evidence=sentence,
         about_case=about,
         why=why,
-        authority_name=court[0],
-        authority_country=court[1],
-        authority_level=court[2],
-        decision=decision,
+        category=category,
     )]
 
 
@@ -602,16 +817,20 @@ def _shorten(text: str, length: int) -> str:
 
 
 def _deduplicate(drafts: list[Draft]) -> list[Draft]:
-    """One draft per ruling (court and decision) and per quotation, keeping the best-dated one."""
+    """One draft per decision (who and what), per quotation or gist and per status update, keeping the best-dated one."""
     kept: list[Draft] = []
     for draft in drafts:
         same = None
         for index, other in enumerate(kept):
             if draft.kind != other.kind:
                 continue
-            if draft.kind == Event.Kind.STATEMENT and draft.quote == other.quote:
+            if draft.kind == Event.Kind.STATEMENT and (draft.quote, draft.gist) == (other.quote, other.gist):
                 same = index
-            elif draft.kind in (Event.Kind.RULING, Event.Kind.CUSTODY) and (draft.authority_name, draft.decision, draft.custody_change) == (
+            elif draft.kind == Event.Kind.STATUS and (draft.category, draft.date) == (other.category, other.date):
+                same = index
+            elif draft.kind in (Event.Kind.RULING, Event.Kind.EXECUTIVE_DECISION, Event.Kind.CUSTODY) and (
+                draft.authority_name, draft.decision, draft.custody_change
+            ) == (
                 other.authority_name, other.decision, other.custody_change
             ) and (draft.date == other.date or draft.date_approximate or other.date_approximate):
                 # The same ruling told twice (once undated): one draft, with the better date.
@@ -630,8 +849,10 @@ def _deduplicate(drafts: list[Draft]) -> list[Draft]:
 def drafts_record(*, case: Case, drafts: list[dict], source: dict, by) -> list[Event]:
     """Record the drafts the analyst confirmed, each with the article as its source; all or none.
 
-    ``drafts`` are cleaned form data (see forms.DraftForm); ``source`` has url, title, publisher
-    and published_on. Raises ValidationError from the services, with nothing saved."""
+    ``drafts`` are cleaned form data (see forms.DraftForm), with the keys of ``Draft``; the keys
+    added for the second-generation record (reported_speech, gist, decision_detail, official_name,
+    authority_kind, category) may be missing. ``source`` has url, title, publisher and
+    published_on. Raises ValidationError from the services, with nothing saved."""
     events = []
     with transaction.atomic():
         article = services.source_get_or_create(**source)
@@ -645,26 +866,46 @@ def drafts_record(*, case: Case, drafts: list[dict], source: dict, by) -> list[E
                 "sources": [article],
                 "by": by,
             }
-            if draft["kind"] == Event.Kind.STATEMENT:
-                speaker = draft.get("speaker")
-                if speaker is None and draft.get("speaker_name"):
-                    speaker = Person.objects.matching(draft["speaker_name"]).filter(
-                        Q(name__iexact=draft["speaker_name"]) | Q(names__name__iexact=draft["speaker_name"])
-                    ).first() or services.person_create(name=draft["speaker_name"], by=by)
+            kind = draft["kind"]
+            if kind == Event.Kind.STATEMENT:
                 statement = services.statement_record(
-                    cases=[case], government=draft["government"], body=draft["body"], speaker=speaker,
-                    speaker_title=draft["speaker_title"], channel=draft["channel"], quote=draft["quote"],
-                    summary=draft["summary"], **common,
+                    cases=[case], government=draft["government"], body=draft["body"],
+                    speaker=draft.get("speaker") or _person_for(draft.get("speaker_name", ""), by=by),
+                    speaker_title=draft.get("speaker_title", ""), channel=draft.get("channel") or "",
+                    quote=draft.get("quote") or "", reported_speech=bool(draft.get("reported_speech")),
+                    gist=draft.get("gist") or "", summary=draft["summary"], **common,
                 )
                 events.append(statement.events.get(case=case))
-            else:
-                fields = {"summary": draft["summary"]}
-                if draft["kind"] == Event.Kind.RULING:
-                    fields["authority"] = services.authority_get_or_create(
-                        name=draft["authority_name"], country=draft["authority_country"], level=draft["authority_level"] or Authority.Level.OTHER
-                    )
-                    fields["decision"] = draft["decision"]
-                elif draft["kind"] == Event.Kind.CUSTODY:
-                    fields["custody_change"] = draft["custody_change"]
-                events.append(services.event_record(case=case, kind=draft["kind"], **fields, **common))
+                continue
+            fields = {"summary": draft["summary"]}
+            if kind == Event.Kind.RULING:
+                fields["authority"] = services.authority_get_or_create(
+                    name=draft["authority_name"], country=draft["authority_country"], kind=Authority.Kind.COURT,
+                    level=draft.get("authority_level") or Authority.Level.OTHER,
+                )
+                fields.update(decision=draft["decision"], decision_detail=draft.get("decision_detail") or "")
+            elif kind == Event.Kind.EXECUTIVE_DECISION:
+                fields["authority"] = services.authority_get_or_create(
+                    name=draft["authority_name"], country=draft["authority_country"],
+                    kind=draft.get("authority_kind") or Authority.Kind.EXECUTIVE,
+                )
+                fields.update(
+                    decision=draft["decision"], decision_detail=draft.get("decision_detail") or "",
+                    official=draft.get("official") or _person_for(draft.get("official_name", ""), by=by),
+                )
+            elif kind == Event.Kind.CUSTODY:
+                fields["custody_change"] = draft["custody_change"]
+            elif kind == Event.Kind.STATUS and draft.get("category"):
+                fields["category"] = draft["category"]
+            events.append(services.event_record(case=case, kind=kind, **fields, **common))
     return events
+
+
+def _person_for(name: str, *, by) -> Person | None:
+    """The recorded person of this name or name variant, created on first mention; None for no name."""
+    name = (name or "").strip()
+    if not name:
+        return None
+    return Person.objects.matching(name).filter(Q(name__iexact=name) | Q(names__name__iexact=name)).first() or (
+        services.person_create(name=name, by=by)
+    )

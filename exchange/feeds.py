@@ -42,13 +42,26 @@ class _TimelineFeed(Feed):
         return f"{event.date_display} · {event.get_kind_display()}: {event.case.title}"
 
     def item_description(self, event: Event) -> str:
-        text = event.summary
+        parts = [event.summary]
         if event.statement_id:
-            speaker = event.statement.speaker or event.statement.body
-            text += f"\n\n“{event.statement.quote}” ({speaker})"
+            statement = event.statement
+            speaker = statement.speaker or statement.body
+            # Reported speech is the source's words, never shown as a quotation; a quote stays verbatim.
+            if statement.gist and (statement.reported_speech or not statement.quote):
+                parts.append(f"{speaker}, as reported: {statement.gist}")
+            if statement.quote:
+                parts.append(f"“{statement.quote}” ({speaker})")
         if event.authority_id:
-            text += f"\n\n{event.authority.name}" + (f": {event.get_decision_display()}" if event.decision else "")
-        return text
+            decision = f": {event.decision_label}" if event.decision else ""
+            detail = f" ({event.decision_detail})" if event.decision_detail else ""
+            parts.append(f"{event.authority.name}{decision}{detail}")
+        if event.official_id:
+            parts.append(f"Decided by {event.official.name}.")
+        if event.category:
+            parts.append(f"About: {event.get_category_display()}.")
+        if event.note:
+            parts.append(f"Analyst's note: {event.note}")
+        return "\n\n".join(parts)
 
     def item_link(self, event: Event) -> str:
         return event.get_absolute_url()
@@ -104,5 +117,5 @@ class FollowingFeed(_TimelineFeed):
         return (
             Event.objects.filter(case_id__in=cases, case__in=Case.objects.all())
             .timeline_order()
-            .select_related("case", "authority", "statement", "statement__speaker", "recorded_by")[:FEED_ENTRIES]
+            .select_related("case", "authority", "official", "statement", "statement__speaker", "recorded_by")[:FEED_ENTRIES]
         )

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django_countries import countries
 
 from cases.dates import DatePrecision, partial_date_parse
-from cases.models import Confidence, Event, Authority, Statement
+from cases.models import Authority, Confidence, Event, ExecutiveDecision, RulingDecision, StatusCategory, Statement
 
 ARTICLE_MAX = 100_000
 
@@ -33,7 +33,13 @@ class ArticleForm(forms.Form):
 
 DRAFT_KINDS = [
     (k, label) for k, label in Event.Kind.choices
-    if k in (Event.Kind.RULING, Event.Kind.STATEMENT, Event.Kind.CUSTODY, Event.Kind.STATUS)
+    if k in (Event.Kind.RULING, Event.Kind.EXECUTIVE_DECISION, Event.Kind.STATEMENT, Event.Kind.CUSTODY, Event.Kind.STATUS)
+]
+# Both vocabularies in one select, grouped; each kind accepts only its own (checked in clean()).
+DECISION_CHOICES = [
+    ("", "—"),
+    ("Court rulings", RulingDecision.choices),
+    ("Executive decisions", [(v, label) for v, label in ExecutiveDecision.choices if v != ExecutiveDecision.OTHER]),
 ]
 
 
@@ -47,16 +53,24 @@ class DraftForm(forms.Form):
     date_approximate = forms.BooleanField(required=False, label="Approximate date")
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     confidence = forms.ChoiceField(choices=Confidence.choices, initial=Confidence.REPORTED)
-    authority_name = forms.CharField(label="Court", max_length=200, required=False)
-    authority_country = forms.ChoiceField(label="Court's country", choices=[("", "—")] + list(countries), required=False)
+    authority_name = forms.CharField(label="Court or authority", max_length=200, required=False)
+    authority_country = forms.ChoiceField(label="Its country", choices=[("", "—")] + list(countries), required=False)
+    authority_kind = forms.ChoiceField(label="Kind of authority", choices=[("", "—")] + Authority.Kind.choices, required=False)
     authority_level = forms.ChoiceField(label="Court's level", choices=[("", "—")] + Authority.Level.choices, required=False)
-    decision = forms.ChoiceField(choices=[("", "—")] + Event.Decision.choices, required=False)
+    decision = forms.ChoiceField(choices=DECISION_CHOICES, required=False)
+    decision_detail = forms.CharField(label="Decision detail", max_length=300, required=False)
+    official_name = forms.CharField(label="Official who decided", max_length=200, required=False)
+    category = forms.ChoiceField(label="About", choices=[("", "—")] + StatusCategory.choices, required=False)
     government = forms.ChoiceField(choices=[("", "—")] + list(countries), required=False)
     body = forms.CharField(max_length=200, required=False, help_text="Ministry or department.")
     speaker_name = forms.CharField(label="Speaker", max_length=200, required=False)
     speaker_title = forms.CharField(label="Speaker's title", max_length=200, required=False)
-    channel = forms.ChoiceField(choices=[("", "—")] + Statement.Channel.choices, required=False)
-    quote = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, required=False)
+    channel = forms.ChoiceField(choices=[("", "Unknown")] + Statement.Channel.choices, required=False)
+    reported_speech = forms.BooleanField(label="Reported speech (no verbatim quote)", required=False)
+    quote = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000, required=False,
+                            help_text="The words as said, verbatim.")
+    gist = forms.CharField(label="What was said", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000,
+                           required=False, help_text="For reported speech, as the source reports it.")
     custody_change = forms.ChoiceField(choices=[("", "—")] + Event.CustodyChange.choices, required=False)
     # Shown to the analyst, carried between the two steps, never trusted for writing.
     evidence = forms.CharField(widget=forms.HiddenInput, required=False, max_length=5000)
@@ -74,14 +88,20 @@ class DraftForm(forms.Form):
             except ValidationError as error:
                 self.add_error("date", error)
         kind = data.get("kind")
+        speech = "gist" if data.get("reported_speech") else "quote"
         needed = {
             Event.Kind.RULING: ("authority_name", "authority_country", "decision"),
-            Event.Kind.STATEMENT: ("government", "body", "channel", "quote"),
+            Event.Kind.EXECUTIVE_DECISION: ("authority_name", "authority_country", "decision"),
+            Event.Kind.STATEMENT: ("government", "body", speech),
             Event.Kind.CUSTODY: ("custody_change",),
+            Event.Kind.STATUS: ("category",),
         }.get(kind, ())
         for name in needed:
             if not data.get(name):
                 self.add_error(name, "Required for this kind of event.")
+        vocabulary = {Event.Kind.RULING: RulingDecision, Event.Kind.EXECUTIVE_DECISION: ExecutiveDecision}.get(kind)
+        if vocabulary and data.get("decision") and data["decision"] not in vocabulary.values:
+            self.add_error("decision", f"Not a decision of a {Event.Kind(kind).label.lower()}.")
         return data
 
 

@@ -1,20 +1,22 @@
 """
-Import: the export's JSON document, or a CSV laid out like the export, written through the services.
+Import: the export's JSON document (version 2, or version 1 upgraded), or a CSV laid out like
+the export (``spreadsheets``), written through the services.
 
-An import runs in three steps: read the file (size, encoding, syntax), check every entry without
-writing (unknown countries, stages and kinds, malformed dates, dates whose precision does not
-match their text, missing fields, duplicates inside the file), then apply it in one transaction
-through ``cases.services``. Any problem, found by the checks or refused by a service, rolls the
-whole import back: nothing is half-imported. A preview is the same run, always rolled back.
+An import runs in four steps: read the file (size, encoding, syntax); validate it against the
+format's JSON Schema (``exchange.schema``: types, choices, lengths, what each kind of event
+requires, and the defaults of what a file leaves out); check what a schema cannot (references
+between entries, duplicates, dates whose text does not match their precision, country names,
+records already in the database); then apply it in one transaction through ``cases.services``.
+Any problem rolls the whole import back: nothing is half-imported. A preview is the same run,
+always rolled back.
 
 Re-importing the same file changes nothing: cases are matched by reference, people by name or
-name variant, courts by name and country, sources by address (or title, publisher and date), and
-events by their identity on the case (see ``event_identity``).
+name variant, authorities by name and country, sources by address (or title, publisher and
+date), statements by government, body and words, and events by their identity on the case
+(see ``event_identity``).
 """
 
-import csv
 import datetime
-import io
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -27,27 +29,17 @@ from django_countries import countries
 
 from cases import services
 from cases.dates import DatePrecision, partial_date_parse, partial_date_text
-from cases.models import (
-    Case,
-    CaseParty,
-    Confidence,
-    Event,
-    Authority,
-    Outcome,
-    Person,
-    PersonName,
-    Source,
-    Stage,
-    Statement,
-    Treaty,
-)
+from cases.models import Authority, Case, CaseRelation, Event, Outcome, Person, Source, Stage, Statement, Treaty
 
-from .exports import CSV_CASE_COLUMNS, EVENT_KIND_FIELDS, SCHEMA_NAME, SCHEMA_VERSION, csv_cell_unprotect
+from .schema import DATE, NOT_BLANK, PARTIAL_DATE, REFERENCE, SCHEMA_NAME, SCHEMA_VERSION, WEB_ADDRESS, schema_validator
+from .schema.v1 import CLOSURE_PREFIXES, document_upgrade_v1
+from .spreadsheets import csv_read
 
 # Files above this size are refused before they are read (settings.EXCHANGE_IMPORT_MAX_BYTES overrides).
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-
-CLOSING_PREFIX = "Case closed: "
+# A file wrong throughout is reported up to this many problems, not one per cell.
+MAX_SCHEMA_PROBLEMS = 200
+CLOSING_PREFIX = CLOSURE_PREFIXES[0]
 
 
 @dataclass(frozen=True)
@@ -133,304 +125,130 @@ def document_read(data: bytes, *, format: str) -> tuple[dict | None, list[Proble
         ]
     if "\x00" in text:
         return None, [Problem("file", "", "The file contains NUL characters: it is not a text file.")]
-    if format == "json":
-        return _json_read(text)
     if format == "csv":
-        return _csv_read(text)
-    return None, [Problem("file", "", f"Unknown format “{format}”: use json or csv.")]
-
-
-def _json_read(text: str) -> tuple[dict | None, list[Problem]]:
+        document, problems = csv_read(text)
+        return document, [Problem(*problem) for problem in problems]
+    if format != "json":
+        return None, [Problem("file", "", f"Unknown format “{format}”: use json or csv.")]
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         return None, [Problem(f"line {error.lineno}", "", f"This is not valid JSON: {error.msg} (column {error.colno}).")]
     except RecursionError:
         return None, [Problem("file", "", "The JSON is nested too deeply to be an export.")]
-    if not isinstance(document, dict) or not isinstance(document.get("cases"), list):
-        return None, [Problem("file", "cases", "The JSON must be an object with a “cases” list, as the export writes it.")]
-    version = document.get("schema_version")
-    if version != SCHEMA_VERSION:
-        return None, [
-            Problem("file", "schema_version", f"Schema version {version!r} is not supported; this tracker reads version {SCHEMA_VERSION}.")
-        ]
-    if document.get("format", SCHEMA_NAME) != SCHEMA_NAME:
-        return None, [Problem("file", "format", f"This is not an {SCHEMA_NAME} export.")]
-    for name in ("treaties", "people", "authorities", "sources"):
-        if not isinstance(document.setdefault(name, []), list):
-            return None, [Problem("file", name, "Must be a list.")]
-    _drop_private_keys(document)
+    _locations_take(document)  # keys starting with "_" are the readers' own notes; a file may not set them
     return document, []
 
 
-def _drop_private_keys(value) -> None:
-    """Keys starting with "_" carry the checker's own notes (row numbers); a file may not set them."""
-    if isinstance(value, dict):
-        for key in [k for k in value if isinstance(k, str) and k.startswith("_")]:
-            del value[key]
-        for item in value.values():
-            _drop_private_keys(item)
-    elif isinstance(value, list):
-        for item in value:
-            _drop_private_keys(item)
+def _locations_take(document) -> dict[tuple, tuple[str, dict]]:
+    """Remove the readers' notes ("_where": a CSV row or a version 1 path; "_columns": field → column)
+    from every entry, and return them by the entry's path in the document."""
+    found, stack = {}, [((), document)]
+    while stack:  # not recursive: a hostile file may nest deeply
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            where, columns = value.pop("_where", None), value.pop("_columns", None)
+            for key in [k for k in value if isinstance(k, str) and k.startswith("_")]:
+                del value[key]
+            if isinstance(where, str):
+                found[path] = (where, columns if isinstance(columns, dict) else {})
+            stack.extend((path + (key,), item) for key, item in value.items())
+        elif isinstance(value, list):
+            stack.extend((path + (index,), item) for index, item in enumerate(value))
+    return found
 
 
-def _csv_read(text: str) -> tuple[dict | None, list[Problem]]:
-    """Turn the rows (one per event, case columns repeated) into the JSON document's shape."""
-    try:
-        reader = csv.DictReader(io.StringIO(text, newline=""))
-        header = reader.fieldnames or []
-        rows = list(reader)
-    except csv.Error as error:
-        return None, [Problem("file", "", f"This is not a readable CSV file: {error}.")]
-    header = [h.strip() for h in header]
-    missing = [c for c in ("case_reference", "case_title", "requesting_state", "requested_state", "offences") if c not in header]
-    if missing:
-        return None, [Problem("row 1", ", ".join(missing), "Missing column(s); the first row must name the columns as the export does.")]
-    # Columns the export does not write (a spreadsheet user's notes) are ignored.
-    problems: list[Problem] = []
-    people: dict[str, dict] = {}
-    authorities: dict[tuple, dict] = {}
-    sources: dict[tuple, dict] = {}
-    cases: dict[str, dict] = {}
-    case_rows: dict[str, tuple[int, dict]] = {}
+def _problem(locations: dict, path: tuple, name: str, message: str) -> Problem:
+    """The problem at its entry's CSV row and column when the entry came from a CSV, else at its JSON path."""
+    if path in locations:
+        row, columns = locations[path]
+        return Problem(row, columns.get(name, name), message)
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+    return Problem(text or "file", name, message)
 
-    def person_key(name: str) -> str:
-        key = " ".join(name.split()).lower()
-        people.setdefault(key, {"key": key, "name": " ".join(name.split()), "_where": "", "_columns": {}})
-        return key
 
-    for number, raw in enumerate(rows, start=2):
-        where = f"row {number}"
-        if None in raw:  # more cells than columns
-            problems.append(Problem(where, "", "This row has more cells than the header has columns."))
-            continue
-        row = {(k or "").strip(): csv_cell_unprotect((v or "").strip()) for k, v in raw.items()}
-        if not any(row.values()):
-            continue
-        reference = row.get("case_reference", "")
-        case_values = {c: row.get(c, "") for c in CSV_CASE_COLUMNS}
-        if reference in case_rows:
-            first_number, first_values = case_rows[reference]
-            for column in CSV_CASE_COLUMNS:
-                if column in header and case_values[column] != first_values[column]:
-                    problems.append(
-                        Problem(where, column, f"Differs from row {first_number} for the same case “{reference}”: "
-                                "every row of a case must repeat the same case columns.")
-                    )
+# Validating against the schema -------------------------------------------------------------------
+
+_PATTERN_PROBLEMS = {
+    DATE: "“{value}” is not a date; write it as YYYY-MM-DD, or null when unknown.",
+    PARTIAL_DATE: "“{value}” is not a date; write it as YYYY-MM-DD, YYYY-MM or YYYY, as its precision says.",
+    REFERENCE: "“{value}” may hold only letters, digits, hyphens and underscores.",
+    WEB_ADDRESS: "“{value}” is not a web address (http:// or https://).",
+}
+_REQUIRED_PROBLEMS = {
+    "authority": "Required: the court or other body that decided (a key of “authorities”).",
+    "quote": "Required for a verbatim statement: the words as said. For reported speech, set “reported_speech” "
+    "to true and say what was said in “gist”.",
+    "gist": "Required for reported speech without a quote: what was said, as the source reports it.",
+    "outcome": "Required: a closed case needs its outcome.",
+}
+_TYPE_WORDS = {"string": "text", "boolean": "true or false", "array": "a list", "object": "an object",
+               "integer": "a whole number", "number": "a number", "null": "null"}
+
+
+def _shown(value) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 80 else text[:79] + "…"
+
+
+def _explain(error) -> list[tuple[tuple, str, str]]:
+    """A schema error in plain words, as (path of the entry, field, problem)."""
+    path, value, rule = tuple(error.absolute_path), error.instance, error.validator_value
+    if error.validator == "required":
+        missing = [name for name in rule if name not in value]
+        return [(path, name, _REQUIRED_PROBLEMS.get(name, "Required: this field is missing.")) for name in missing]
+    if error.validator == "additionalProperties":
+        if "date_precision" in error.schema["properties"]:  # an event: each kind allows its own fields
+            message = f"A “{value['kind']}” event has no field “{{}}”."
         else:
-            case_rows[reference] = (number, case_values)
-            parties = []
-            for item in filter(None, (p.strip() for p in row.get("people", "").split(";"))):
-                name, _, role = item.partition("[")
-                if not role.endswith("]") or not name.strip():
-                    problems.append(Problem(where, "people", f"“{item}” should be written “Name [role]”."))
-                    continue
-                parties.append({"person": person_key(name), "role": role[:-1].strip(), "note": ""})
-            cases[reference] = {
-                "_where": where,
-                "_columns": {"title": "case_title", "summary": "case_summary", "reference": "case_reference"},
-                "reference": reference,
-                "title": row.get("case_title", ""),
-                "requesting_state": row.get("requesting_state", ""),
-                "requested_state": row.get("requested_state", ""),
-                "offences": row.get("offences", ""),
-                "treaty": row.get("treaty") or None,
-                "summary": row.get("case_summary", ""),
-                "opened_on": row.get("opened_on") or None,
-                "initial_stage": row.get("initial_stage", ""),
-                "stage": row.get("stage", ""),
-                "stage_entered_on": row.get("stage_entered_on") or None,
-                "outcome": row.get("outcome", ""),
-                "closed_on": row.get("closed_on") or None,
-                "parties": parties,
-                "events": [],
-            }
-        kind = row.get("event_kind", "")
-        if not kind:
-            filled = [c for c in ("event_date", "event_summary", "quote", "decision") if row.get(c)]
-            if filled:
-                problems.append(Problem(where, "event_kind", "Missing: say what kind of event this row records."))
-            continue
-        event = {
-            "_where": where,
-            "_columns": {"date": "event_date", "summary": "event_summary", "kind": "event_kind"},
-            "kind": kind,
-            "date": row.get("event_date", ""),
-            "date_precision": row.get("date_precision") or DatePrecision.DAY,
-            "date_approximate": row.get("date_approximate", ""),
-            "reported_on": row.get("reported_on") or None,
-            "summary": row.get("event_summary", ""),
-            "confidence": row.get("confidence") or Confidence.REPORTED,
-            "sources": [],
-        }
-        for line in filter(None, (s.strip() for s in row.get("sources", "").splitlines())):
-            parts = [p.strip() for p in line.split("|")] + ["", "", ""]
-            title, publisher, published_on, url = parts[:4]
-            key = (url,) if url else (title, publisher, published_on)
-            if key not in sources:
-                sources[key] = {
-                    "key": f"source-{len(sources) + 1}",
-                    "title": title,
-                    "publisher": publisher,
-                    "published_on": published_on or None,
-                    "url": url,
-                    "_where": where,
-                    "_columns": {k: "sources" for k in ("title", "publisher", "published_on", "url")},
-                }
-            event["sources"].append(sources[key]["key"])
-        for name in ("docket_number", "decision", "judges", "document_url", "hearing_status", "filing_type",
-                     "filed_by", "custody_change", "from_stage", "to_stage"):
-            event[name] = row.get(name, "")
-        if row.get("authority"):
-            authority_key = (row["authority"].lower(), row.get("authority_country", "").upper())
-            if authority_key not in authorities:
-                authorities[authority_key] = {
-                    "key": f"authority-{len(authorities) + 1}",
-                    "name": row["authority"],
-                    "country": row.get("authority_country", ""),
-                    "jurisdiction": "",
-                    "level": row.get("authority_level", ""),
-                    "_where": where,
-                    "_columns": {"name": "authority", "country": "authority_country", "level": "authority_level"},
-                }
-            event["authority"] = authorities[authority_key]["key"]
-        else:
-            event["authority"] = None
-        if kind == Event.Kind.STATEMENT or any(row.get(c) for c in ("quote", "government", "body")):
-            event["statement"] = {
-                "government": row.get("government", ""),
-                "body": row.get("body", ""),
-                "speaker": person_key(row["speaker"]) if row.get("speaker") else None,
-                "speaker_title": row.get("speaker_title", ""),
-                "channel": row.get("channel", ""),
-                "quote": row.get("quote", ""),
-            }
-        cases[reference]["events"].append(event)
-    if problems:
-        return None, problems
-    if not cases:
-        return None, [Problem("file", "", "The file has a header but no rows.")]
-    return {
-        "format": SCHEMA_NAME,
-        "schema_version": SCHEMA_VERSION,
-        "treaties": [],
-        "people": list(people.values()),
-        "authorities": list(authorities.values()),
-        "sources": list(sources.values()),
-        "cases": list(cases.values()),
-        "_csv": True,
-    }, []
+            message = "Unknown field “{}”: check its spelling against the export."
+        return [(path, name, message.format(name)) for name in value if name not in error.schema["properties"]]
+    if error.validator == "type" and "object" in (rule if isinstance(rule, list) else [rule]):
+        return [(path, "", "Must be an object, as the export writes it.")]
+    # A problem with one value: reported on its entry, under the field's name.
+    names = [index for index, part in enumerate(path) if isinstance(part, str)]
+    entry, name = (path[: names[-1]], path[names[-1]]) if names else ((), "")
+    empty = value in ("", None) and not (error.validator in ("pattern", "format") and rule in (DATE, "date"))
+    if empty or (error.validator == "pattern" and rule == NOT_BLANK):
+        message = _REQUIRED_PROBLEMS.get(name, "Required: this field cannot be empty.")
+    elif error.validator == "pattern":
+        message = _PATTERN_PROBLEMS.get(rule, error.message).format(value=_shown(value))
+    elif error.validator == "format":
+        message = f"“{_shown(value)}” is not a real date; write it as YYYY-MM-DD."
+    elif error.validator == "type":
+        message = f"Must be {' or '.join(_TYPE_WORDS.get(t, t) for t in (rule if isinstance(rule, list) else [rule]))}."
+    elif error.validator == "enum":
+        message = f"Unknown value “{_shown(value)}”; expected one of: {', '.join(v for v in rule if v)}."
+    elif error.validator == "const":
+        message = f"This is not an {SCHEMA_NAME} export." if name == "format" else f"Must be {_shown(rule)}."
+    elif error.validator == "maxLength":
+        message = f"Too long: {len(value)} characters, at most {rule}."
+    else:
+        message = error.message
+    return [(entry, name, message)]
 
 
-# Checking entries --------------------------------------------------------------------------------
+def document_validate(document: dict, locations: dict | None = None) -> list[Problem]:
+    """Every way the document departs from the schema, as problems in file order. Fills in the
+    defaults of what the document leaves out, so that a valid document has every field."""
+    errors = sorted(schema_validator().iter_errors(document),
+                    key=lambda e: [(0, p, "") if isinstance(p, int) else (1, 0, p) for p in e.absolute_path])
+    problems, seen = [], set()
+    for error in errors:
+        for path, name, message in _explain(error):
+            problem = _problem(locations or {}, path, name, message)
+            if (problem.row, problem.field) not in seen:
+                seen.add((problem.row, problem.field))
+                problems.append(problem)
+        if len(problems) >= MAX_SCHEMA_PROBLEMS:
+            problems.append(Problem("file", "", f"Stopped after {MAX_SCHEMA_PROBLEMS} problems; correct these and check again."))
+            break
+    return problems
 
 
-class _Checker:
-    """Reads one entry's fields into Python values, noting each problem with where it is."""
-
-    def __init__(self, problems: list[Problem]):
-        self.problems = problems
-
-    def items(self, entry, name) -> list:
-        """A list field, or [] with a problem when it is something else."""
-        value = entry.get(name)
-        if value in (None, ""):
-            return []
-        if not isinstance(value, list):
-            self.fail(entry, name, "Must be a list.")
-            return []
-        return value
-
-    def key(self, entry, name) -> str | None:
-        """A reference to another entry: text, or None with a problem."""
-        value = entry.get(name)
-        if value is None or value == "":
-            return None
-        if not isinstance(value, str):
-            self.fail(entry, name, "Must be the key (text) of an entry listed in this file.")
-            return None
-        return value
-
-    def fail(self, entry: dict, name: str, message: str) -> None:
-        column = entry.get("_columns", {}).get(name, name)
-        self.problems.append(Problem(entry.get("_where", ""), column, message))
-
-    def text(self, entry, name, *, required=False, max_length=None) -> str:
-        value = entry.get(name)
-        if value is None:
-            value = ""
-        if not isinstance(value, str):
-            self.fail(entry, name, "Must be text.")
-            return ""
-        value = value.strip()
-        if required and not value:
-            self.fail(entry, name, "Required: this field cannot be empty.")
-        if max_length and len(value) > max_length:
-            self.fail(entry, name, f"Too long: {len(value)} characters, at most {max_length}.")
-        return value
-
-    def choice(self, entry, name, choices, *, required=True) -> str:
-        value = self.text(entry, name, required=required)
-        if not value:
-            return ""
-        by_label = {label.lower(): v for v, label in choices.choices}
-        if value in choices.values:
-            return value
-        if value.lower() in choices.values:
-            return value.lower()
-        if value.lower() in by_label:
-            return by_label[value.lower()]
-        self.fail(entry, name, f"Unknown value “{value}”; expected one of: {', '.join(choices.values)}.")
-        return ""
-
-    def country(self, entry, name, *, required=True) -> str:
-        value = self.text(entry, name, required=required)
-        if not value:
-            return ""
-        if value.upper() in dict(countries):
-            return value.upper()
-        code = countries.by_name(value)
-        if code:
-            return code
-        self.fail(entry, name, f"Unknown country “{value}”; use a two-letter code such as IN, US or GB.")
-        return ""
-
-    def date(self, entry, name, *, required=False) -> datetime.date | None:
-        value = entry.get(name)
-        if value in (None, ""):
-            if required:
-                self.fail(entry, name, "Required: give the date as YYYY-MM-DD.")
-            return None
-        try:
-            return datetime.date.fromisoformat(str(value).strip())
-        except ValueError:
-            self.fail(entry, name, f"“{value}” is not a date; write it as YYYY-MM-DD.")
-            return None
-
-    def boolean(self, entry, name) -> bool:
-        value = entry.get(name)
-        if isinstance(value, bool):
-            return value
-        text = str(value or "").strip().lower()
-        if text in ("", "no", "false", "0", "n"):
-            return False
-        if text in ("yes", "true", "1", "y", "x"):
-            return True
-        self.fail(entry, name, f"“{value}” is not yes or no.")
-        return False
-
-    def partial_date(self, entry, name, precision_name) -> tuple[datetime.date | None, str]:
-        precision = self.choice(entry, precision_name, DatePrecision) or DatePrecision.DAY
-        value = entry.get(name)
-        if value in (None, ""):
-            self.fail(entry, name, "Required: when did it happen?")
-            return None, precision
-        try:
-            return partial_date_parse(str(value), precision=precision), precision
-        except ValidationError as error:
-            self.fail(entry, name, " ".join(error.messages))
-            return None, precision
+# Checking what the schema cannot ----------------------------------------------------------------
 
 
 def event_identity(*, kind: str, occurred_on, precision: str, summary: str = "", authority=None, decision: str = "",
@@ -438,11 +256,12 @@ def event_identity(*, kind: str, occurred_on, precision: str, summary: str = "",
                    statement: tuple = ()) -> tuple:
     """What makes an event the same event on re-import: its kind, its date, and what it is about.
 
-    The rest (summary, confidence, sources, docket, judges…) can be corrected by a later import.
-    A hearing keeps its identity when its status moves from scheduled to held; a status note is
-    known by its words."""
+    The rest (summary, note, confidence, sources, docket, judges, detail, official…) can be
+    corrected by a later import. A hearing keeps its identity when its status moves from scheduled
+    to held; a status note is known by its words."""
     detail = {
         Event.Kind.RULING: (authority, decision),
+        Event.Kind.EXECUTIVE_DECISION: (authority, decision),
         Event.Kind.HEARING: (authority,),
         Event.Kind.FILING: (filing_type, filed_by.lower()),
         Event.Kind.CUSTODY: (custody_change,),
@@ -457,385 +276,287 @@ def _authority_ident(name: str, country: str) -> tuple:
     return (name.strip().lower(), country)
 
 
-def _statement_ident(government: str, body: str, quote: str) -> tuple:
-    return (government, body.strip().lower(), " ".join(quote.split()))
+def _statement_ident(government: str, body: str, quote: str, gist: str) -> tuple:
+    """Who spoke for whom, and the words: the quote, or for reported speech without one, the gist."""
+    words = " ".join(quote.split())
+    return (government, body.strip().lower(), words, "" if words else " ".join(gist.split()))
 
 
 def _db_event_identity(event: Event) -> tuple:
+    authority, st = event.authority, event.statement
     return event_identity(
-        kind=event.kind,
-        occurred_on=event.occurred_on,
-        precision=event.date_precision,
-        summary=event.summary,
-        authority=_authority_ident(event.authority.name, event.authority.country.code or "") if event.authority_id else None,
-        decision=event.decision,
-        filing_type=event.filing_type,
-        filed_by=event.filed_by,
-        custody_change=event.custody_change,
-        to_stage=event.to_stage,
-        statement=_statement_ident(event.statement.government.code, event.statement.body, event.statement.quote)
-        if event.statement_id
-        else (),
+        kind=event.kind, occurred_on=event.occurred_on, precision=event.date_precision, summary=event.summary,
+        authority=_authority_ident(authority.name, authority.country.code or "") if authority else None,
+        decision=event.decision, filing_type=event.filing_type, filed_by=event.filed_by,
+        custody_change=event.custody_change, to_stage=event.to_stage,
+        statement=_statement_ident(st.government.code, st.body, st.quote, st.gist) if st else (),
     )
 
 
-def _check(document: dict, problems: list[Problem]) -> dict:
-    """Every entry read and checked, with references between entries resolved; no writes."""
-    c = _Checker(problems)
-    plan = {"treaties": {}, "people": {}, "authorities": {}, "sources": {}, "cases": []}
+def _date(value: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None  # the schema checked the form
 
-    def entries(name, path):
-        for index, entry in enumerate(document.get(name) or []):
-            if not isinstance(entry, dict):
-                problems.append(Problem(f"{path}[{index}]", "", "Must be an object."))
+
+def _without(entry: dict, *names: str) -> dict:
+    return {name: value for name, value in entry.items() if name not in names}
+
+
+class _Checker:
+    """Turns the valid document's text into values (country codes, dates) in place and checks what
+    the schema cannot, noting each problem where it is. The result indexes the entries by key."""
+
+    def __init__(self, locations: dict):
+        self.locations, self.problems = locations, []
+
+    def fail(self, path: tuple, name: str, message: str) -> None:
+        self.problems.append(_problem(self.locations, path, name, message))
+
+    def country(self, path, name, value: str, *, required: bool = True) -> str:
+        value = value.strip()
+        code = value.upper() if value.upper() in countries else countries.by_name(value) if value else ""
+        if value and not code:
+            self.fail(path, name, f"Unknown country “{value}”; use a two-letter code such as IN, US or GB.")
+        elif required and not value:
+            self.fail(path, name, "Required: a two-letter country code such as IN, US or GB.")
+        return code or ""
+
+    def keyed(self, document: dict, name: str, what: str) -> dict[str, tuple[tuple, dict]]:
+        found = {}
+        for index, entry in enumerate(document[name]):
+            if entry["key"] in found:
+                self.fail((name, index), "key", f"The {what} key “{entry['key']}” is used twice in this file.")
+            found.setdefault(entry["key"], ((name, index), entry))
+        return found
+
+    def refer(self, path, name, key, known: dict, what: str, listed: str) -> None:
+        if key and key not in known:
+            self.fail(path, name, f"Unknown {what} “{key}”: list it under “{listed}”.")
+
+    def partial_date(self, path, name, text: str, precision: str) -> datetime.date | None:
+        try:
+            return partial_date_parse(text, precision=precision)
+        except ValidationError as error:
+            self.fail(path, name, " ".join(error.messages))
+            return None
+
+    def check(self, document: dict) -> dict:
+        index = {"treaties": {}}
+        for number, treaty in enumerate(document["treaties"]):
+            path = ("treaties", number)
+            if treaty["name"] in index["treaties"]:
+                self.fail(path, "name", f"The treaty “{treaty['name']}” is listed twice.")
+            treaty["countries"] = [self.country(path, "countries", code) for code in treaty["countries"]]
+            treaty["signed_on"], treaty["in_force_on"] = _date(treaty["signed_on"]), _date(treaty["in_force_on"])
+            index["treaties"][treaty["name"]] = treaty
+        for name, what in (("people", "person"), ("authorities", "authority"), ("sources", "source"),
+                           ("statements", "statement")):
+            index[name] = self.keyed(document, name, what)
+        for path, person in index["people"].values():
+            person["nationality"] = [self.country(path, "nationality", code) for code in person["nationality"]]
+        for path, authority in index["authorities"].values():
+            authority["country"] = self.country(path, "country", authority["country"], required=False)
+            if authority["kind"] == Authority.Kind.COURT and not authority["level"] and not Authority.objects.filter(
+                    name__iexact=authority["name"], country=authority["country"]).exists():
+                self.fail(path, "level", f"Required for a court not yet recorded (“{authority['name']}”); "
+                          f"one of: {', '.join(Authority.Level.values)}.")
+        for _path, source in index["sources"].values():
+            source["published_on"] = _date(source["published_on"])
+        for path, statement in index["statements"].values():
+            statement["government"] = self.country(path, "government", statement["government"])
+            self.refer(path, "speaker", statement["speaker"], index["people"], "person", "people")
+            statement["ident"] = _statement_ident(*(statement[name] for name in ("government", "body", "quote", "gist")))
+        references = {}
+        for number, case in enumerate(document["cases"]):
+            path = ("cases", number)
+            if case["reference"] in references:
+                self.fail(path, "reference", f"The case reference “{case['reference']}” appears twice in this file "
+                          f"(first at {references[case['reference']]}).")
+            references.setdefault(case["reference"], _problem(self.locations, path, "", "").row)
+        for number, case in enumerate(document["cases"]):
+            self.case(("cases", number), case, index, references)
+        if not document["cases"]:
+            self.fail((), "cases", "The file holds no cases.")
+        return index
+
+    def case(self, path: tuple, case: dict, index: dict, references: dict) -> None:
+        case["path"] = path
+        for name in ("requesting_state", "requested_state"):
+            case[name] = self.country(path, name, case[name])
+        if case["requesting_state"] and case["requesting_state"] == case["requested_state"]:
+            self.fail(path, "requested_state", "The requesting and requested states must differ.")
+        case["opened_on"], case["closed_on"] = _date(case["opened_on"]), _date(case["closed_on"])
+        text = case.pop("stage_entered_on")
+        case["stage_entered_precision"] = {4: DatePrecision.YEAR, 7: DatePrecision.MONTH}.get(len(text or ""), DatePrecision.DAY)
+        case["stage_entered_on"] = (
+            self.partial_date(path, "stage_entered_on", text, case["stage_entered_precision"]) if text else None)
+        treaty = case["treaty"]
+        if treaty and treaty not in index["treaties"] and not Treaty.objects.filter(name=treaty).exists():
+            self.fail(path, "treaty", f"Unknown treaty “{treaty}”: list it under “treaties” or use the name of a recorded one.")
+        for number, party in enumerate(case["parties"]):
+            self.refer(path + ("parties", number), "person", party["person"], index["people"], "person", "people")
+        for number, link in enumerate(case["related"]):
+            if link["case"] == case["reference"]:
+                self.fail(path + ("related", number), "case", "A case cannot be related to itself.")
+            elif link["case"] not in references and not Case.objects.filter(reference=link["case"]).exists():
+                self.fail(path + ("related", number), "case",
+                          f"Unknown case “{link['case']}”: it is neither in this file nor recorded.")
+        identities = {}
+        for number, event in enumerate(case["events"]):
+            self.event(path + ("events", number), event, index)
+            if "identity" not in event:
                 continue
-            entry.setdefault("_where", f"{path}[{index}]")
-            yield entry
+            if event["identity"] in identities:
+                self.fail(event["path"], "kind", f"The same event appears twice in this file for case “{case['reference']}” "
+                          f"(first at {identities[event['identity']]}).")
+            identities.setdefault(event["identity"], _problem(self.locations, event["path"], "", "").row)
 
-    for entry in entries("treaties", "treaties"):
-        name = c.text(entry, "name", required=True, max_length=200)
-        if name in plan["treaties"]:
-            c.fail(entry, "name", f"The treaty “{name}” is listed twice.")
-        codes = entry.get("countries") or []
-        if not isinstance(codes, list):
-            c.fail(entry, "countries", "Must be a list of country codes.")
-            codes = []
-        parties = [c.country({"_where": entry["_where"], "country": code}, "country") for code in codes]
-        plan["treaties"][name] = {
-            "name": name, "countries": [p for p in parties if p], "signed_on": c.date(entry, "signed_on"),
-            "url": c.text(entry, "url", max_length=500),
-        }
-    for entry in entries("people", "people"):
-        key = c.text(entry, "key", required=True)
-        if key in plan["people"]:
-            c.fail(entry, "key", f"The person key “{key}” is used twice in this file.")
-        variants = []
-        for v in c.items(entry, "variants"):
-            if isinstance(v, dict):
-                v = (v.get("name", ""), v.get("kind", PersonName.Kind.TRANSLITERATION))
-            if not isinstance(v, (list, tuple)) or len(v) != 2:
-                c.fail(entry, "variants", "Each variant needs a name and a kind.")
-                continue
-            kind = c.choice({"_where": entry["_where"], "kind": v[1]}, "kind", PersonName.Kind)
-            if str(v[0]).strip():
-                variants.append((str(v[0]).strip(), kind or PersonName.Kind.TRANSLITERATION))
-        nationality = entry.get("nationality") or []
-        plan["people"][key] = {
-            "name": c.text(entry, "name", required=True, max_length=200),
-            "variants": variants,
-            "nationality": [
-                code for code in (c.country({"_where": entry["_where"], "nationality": n}, "nationality") for n in nationality) if code
-            ] if isinstance(nationality, list) else [],
-            "description": c.text(entry, "description"),
-        }
-    for entry in entries("authorities", "authorities"):
-        key = c.text(entry, "key", required=True)
-        if key in plan["authorities"]:
-            c.fail(entry, "key", f"The court key “{key}” is used twice in this file.")
-        name = c.text(entry, "name", required=True, max_length=200)
-        country = c.country(entry, "country", required=False)
-        level = c.choice(entry, "level", Authority.Level, required=False)
-        if not level and not Authority.objects.filter(name__iexact=name, country=country).exists():
-            c.fail(entry, "level", f"Required for a court not yet recorded (“{name}”); one of: {', '.join(Authority.Level.values)}.")
-        plan["authorities"][key] = {"name": name, "country": country, "level": level or Authority.Level.OTHER,
-                               "jurisdiction": c.text(entry, "jurisdiction", max_length=200)}
-    for entry in entries("sources", "sources"):
-        key = c.text(entry, "key", required=True)
-        if key in plan["sources"]:
-            c.fail(entry, "key", f"The source key “{key}” is used twice in this file.")
-        url = c.text(entry, "url", max_length=500)
-        if url and not url.startswith(("http://", "https://")):
-            c.fail(entry, "url", f"“{url}” is not a web address (http:// or https://).")
-        plan["sources"][key] = {
-            "url": url, "title": c.text(entry, "title", required=True, max_length=300),
-            "publisher": c.text(entry, "publisher", max_length=200), "published_on": c.date(entry, "published_on"),
-        }
-
-    references = {}
-    for index, entry in enumerate(document["cases"]):  # a list: _json_read checked it
-        if not isinstance(entry, dict):
-            problems.append(Problem(f"cases[{index}]", "", "Must be an object."))
-            continue
-        entry.setdefault("_where", f"cases[{index}]")
-        plan["cases"].append(_check_case(entry, c, plan, references))
-    if not plan["cases"] and not problems:
-        problems.append(Problem("file", "cases", "The file holds no cases."))
-    return plan
-
-
-def _check_case(entry: dict, c: _Checker, plan: dict, references: dict) -> dict:
-    path = entry["_where"]
-    reference = c.text(entry, "reference", required=True, max_length=50)
-    if reference and not (reference.isascii() and all(ch.isalnum() or ch in "-_" for ch in reference)):
-        c.fail(entry, "reference", f"“{reference}” may hold only letters, digits, hyphens and underscores.")
-    if reference in references:
-        c.fail(entry, "reference", f"The case reference “{reference}” appears twice in this file (first at {references[reference]}).")
-    references.setdefault(reference, path)
-    case = {
-        "_where": path,
-        "reference": reference,
-        "title": c.text(entry, "title", required=True, max_length=200),
-        "requesting_state": c.country(entry, "requesting_state"),
-        "requested_state": c.country(entry, "requested_state"),
-        "offences": c.text(entry, "offences", required=True),
-        "summary": c.text(entry, "summary"),
-        "opened_on": c.date(entry, "opened_on"),
-        "initial_stage": c.choice(entry, "initial_stage", Stage, required=False),
-        "stage": c.choice(entry, "stage", Stage, required=False),
-        "stage_entered_on": c.date(entry, "stage_entered_on"),
-        "outcome": c.choice(entry, "outcome", Outcome, required=False),
-        "closed_on": c.date(entry, "closed_on"),
-        "parties": [],
-        "events": [],
-    }
-    if case["requesting_state"] and case["requesting_state"] == case["requested_state"]:
-        c.fail(entry, "requested_state", "The requesting and requested states must differ.")
-    if bool(case["outcome"]) != bool(case["closed_on"]):
-        c.fail(entry, "closed_on" if case["outcome"] else "outcome", "A closed case needs both an outcome and the date it closed.")
-    treaty = c.key(entry, "treaty")
-    if treaty and treaty not in plan["treaties"] and not Treaty.objects.filter(name=treaty).exists():
-        if document_is_csv(entry):
-            plan["treaties"][treaty] = {"name": treaty, "countries": [], "signed_on": None, "url": ""}
-        else:
-            c.fail(entry, "treaty", f"Unknown treaty “{treaty}”: list it under “treaties” or use the name of a recorded one.")
-    case["treaty"] = treaty or None
-
-    for index, party in enumerate(c.items(entry, "parties")):
-        party = party if isinstance(party, dict) else {}
-        party.setdefault("_where", entry["_where"] if "_columns" in entry else f"{path}.parties[{index}]")
-        if "_columns" in entry:
-            party.setdefault("_columns", {"person": "people", "role": "people"})
-        role = c.choice(party, "role", CaseParty.Role)
-        person = c.key(party, "person")
-        if person not in plan["people"]:
-            c.fail(party, "person", f"Unknown person “{person}”: list them under “people”.")
-        case["parties"].append({"person": person, "role": role, "note": c.text(party, "note", max_length=300)})
-
-    identities = {}
-    for index, event in enumerate(c.items(entry, "events")):
-        if not isinstance(event, dict):
-            c.problems.append(Problem(f"{path}.events[{index}]", "", "Must be an object."))
-            continue
-        event.setdefault("_where", f"{path}.events[{index}]")
-        checked = _check_event(event, c, plan)
-        if checked is None:
-            continue
-        if checked["identity"] in identities:
-            c.fail(event, "kind", f"The same event appears twice in this file for case “{reference}” (first at {identities[checked['identity']]}).")
-        identities.setdefault(checked["identity"], event["_where"])
-        case["events"].append(checked)
-    return case
-
-
-def document_is_csv(entry: dict) -> bool:
-    return "_columns" in entry
-
-
-def _check_event(entry: dict, c: _Checker, plan: dict) -> dict | None:
-    before = len(c.problems)
-    kind = c.choice(entry, "kind", Event.Kind)
-    occurred_on, precision = c.partial_date(entry, "date", "date_precision")
-    event = {
-        "_where": entry["_where"],
-        "_columns": entry.get("_columns", {}),
-        "kind": kind,
-        "occurred_on": occurred_on,
-        "date_precision": precision,
-        "date_approximate": c.boolean(entry, "date_approximate"),
-        "reported_on": c.date(entry, "reported_on"),
-        "summary": c.text(entry, "summary", required=True),
-        "confidence": c.choice(entry, "confidence", Confidence, required=False) or Confidence.REPORTED,
-        "sources": [],
-        "fields": {},
-    }
-    for key in c.items(entry, "sources"):
-        if not isinstance(key, str) or key not in plan["sources"]:
-            c.fail(entry, "sources", f"Unknown source “{key}”: list it under “sources”.")
-        else:
-            event["sources"].append(key)
-    if not kind:
-        return None
-    fields = event["fields"]
-    for name in EVENT_KIND_FIELDS[kind]:
-        if name == "authority":
-            key = c.key(entry, "authority")
-            if key and key not in plan["authorities"]:
-                c.fail(entry, "authority", f"Unknown court “{key}”: list it under “authorities”.")
-            elif kind in (Event.Kind.RULING,) and not key:
-                c.fail(entry, "authority", "Required: which court ruled?")
-            fields["authority"] = key or None
-        elif name == "decision":
-            fields["decision"] = c.choice(entry, "decision", Event.Decision)
-        elif name == "hearing_status":
-            fields["hearing_status"] = c.choice(entry, "hearing_status", Event.HearingStatus)
-        elif name == "filing_type":
-            fields["filing_type"] = c.choice(entry, "filing_type", Event.FilingType)
-        elif name == "custody_change":
-            fields["custody_change"] = c.choice(entry, "custody_change", Event.CustodyChange)
-        elif name in ("from_stage", "to_stage"):
-            fields[name] = c.choice(entry, name, Stage, required=name == "to_stage")
-        elif name == "statement":
-            st = entry.get("statement")
-            if not isinstance(st, dict):
-                c.fail(entry, "statement", "Required for a statement: government, body, channel and quote.")
-                st = {}
-            st = {"_where": entry["_where"], "_columns": {}, **{k: v for k, v in st.items() if not k.startswith("_")}}
-            speaker = c.key(st, "speaker")
-            if speaker and speaker not in plan["people"]:
-                c.fail(entry, "speaker", f"Unknown person “{speaker}”: list them under “people”.")
-            fields["statement"] = {
-                "government": c.country(st, "government"),
-                "body": c.text(st, "body", required=True, max_length=200),
-                "speaker": speaker or None,
-                "speaker_title": c.text(st, "speaker_title", max_length=200),
-                "channel": c.choice(st, "channel", Statement.Channel),
-                "quote": c.text(st, "quote", required=True),
-            }
-        elif name == "document_url":
-            fields[name] = c.text(entry, name, max_length=500)
-        else:
-            fields[name] = c.text(entry, name, max_length=300)
-    if len(c.problems) > before:
-        return None
-    authority = plan["authorities"].get(fields.get("authority")) if fields.get("authority") else None
-    st = fields.get("statement")
-    event["identity"] = event_identity(
-        kind=kind,
-        occurred_on=occurred_on,
-        precision=precision,
-        summary=event["summary"],
-        authority=_authority_ident(authority["name"], authority["country"]) if authority else None,
-        decision=fields.get("decision", ""),
-        filing_type=fields.get("filing_type", ""),
-        filed_by=fields.get("filed_by", ""),
-        custody_change=fields.get("custody_change", ""),
-        to_stage=fields.get("to_stage", ""),
-        statement=_statement_ident(st["government"], st["body"], st["quote"]) if st else (),
-    )
-    return event
+    def event(self, path: tuple, event: dict, index: dict) -> None:
+        before = len(self.problems)
+        event["path"] = path
+        event["occurred_on"] = self.partial_date(path, "date", event.pop("date"), event["date_precision"])
+        event["reported_on"] = _date(event["reported_on"])
+        for key in event["sources"]:
+            self.refer(path, "sources", key, index["sources"], "source", "sources")
+        self.refer(path, "authority", event["authority"], index["authorities"], "authority", "authorities")
+        self.refer(path, "official", event.get("official"), index["people"], "person", "people")
+        self.refer(path, "statement", event.get("statement"), index["statements"], "statement", "statements")
+        if len(self.problems) > before:
+            return
+        authority = index["authorities"].get(event["authority"], (None, None))[1]
+        statement = index["statements"].get(event.get("statement"), (None, None))[1]
+        event["identity"] = event_identity(
+            kind=event["kind"], occurred_on=event["occurred_on"], precision=event["date_precision"], summary=event["summary"],
+            authority=_authority_ident(authority["name"], authority["country"]) if authority else None,
+            decision=event.get("decision", ""), filing_type=event.get("filing_type", ""), filed_by=event.get("filed_by", ""),
+            custody_change=event.get("custody_change", ""), to_stage=event.get("to_stage", ""),
+            statement=statement["ident"] if statement else (),
+        )
 
 
 # Applying ----------------------------------------------------------------------------------------
 
-
-def _messages(error: ValidationError) -> list[tuple[str, str]]:
-    if hasattr(error, "error_dict"):
-        return [(name if name != "__all__" else "", " ".join(messages)) for name, messages in error.message_dict.items()]
-    return [("", " ".join(error.messages))]
+# Fields of a service's refusal that have another name in the file.
+_FILE_NAMES = {"occurred_on": "date", "reason": "summary"}
+# What an event's entry holds besides the services' arguments.
+_EVENT_NOTES = ("path", "identity", "kind", "summary", "statement", "from_stage", "to_stage")
 
 
 class _Applier:
-    def __init__(self, plan: dict, *, by, result: ImportResult, progress: Callable[[int, int], None] | None):
-        self.plan, self.by, self.result, self.progress = plan, by, result, progress
+    def __init__(self, document: dict, index: dict, *, by, result: ImportResult, locations: dict,
+                 progress: Callable[[int, int], None] | None):
+        self.document, self.index, self.by, self.result = document, index, by, result
+        self.locations, self.progress = locations, progress
         self.people: dict[str, Person] = {}
         self.authorities: dict[str, Authority] = {}
         self.sources: dict[str, Source] = {}
         self.treaties: dict[str, Treaty] = {}
+        self.statements: dict[str, Statement] = {}
+        self.cases: dict[str, Case] = {}
 
     def act(self, verb, what, label):
         self.result.actions.append(Action(verb, what, label))
 
-    def attempt(self, where: str, field_map: dict, call):
+    def attempt(self, path: tuple, call):
         """Run one service call in its own savepoint; note its refusal instead of stopping."""
         try:
             with transaction.atomic():
                 return call()
         except ValidationError as error:
-            for name, message in _messages(error):
-                self.result.problems.append(Problem(where, field_map.get(name, name), message))
+            messages = error.message_dict.items() if hasattr(error, "error_dict") else [("", error.messages)]
+            for name, texts in messages:
+                name = "" if name == "__all__" else _FILE_NAMES.get(name, name)
+                self.result.problems.append(_problem(self.locations, path, name, " ".join(texts)))
         except (IntegrityError, ValueError, TypeError) as error:
-            self.result.problems.append(Problem(where, "", f"Refused by the database: {error}"))
+            self.result.problems.append(_problem(self.locations, path, "", f"Refused by the database: {error}"))
         return None
 
     def run(self):
-        for name, spec in self.plan["treaties"].items():
-            self.treaties[name] = self.treaty(spec)
-        for key, spec in self.plan["people"].items():
-            self.people[key] = self.person(spec)
-        for key, spec in self.plan["authorities"].items():
+        for name, spec in self.index["treaties"].items():
+            existing = Treaty.objects.filter(name=name).first()
+            if existing is None:
+                self.act("create", "treaty", name)
+            self.treaties[name] = existing or self.attempt(
+                ("treaties",), lambda spec=spec: services.treaty_create(by=self.by, **spec))
+        for key, (path, spec) in self.index["people"].items():
+            self.people[key] = self.person(path, spec)
+        for key, (path, spec) in self.index["authorities"].items():
             existing = Authority.objects.filter(name__iexact=spec["name"], country=spec["country"]).first()
             if existing is None:
-                self.act("create", "court", spec["name"])
-            self.authorities[key] = existing or self.attempt("authorities", {}, lambda spec=spec: services.authority_get_or_create(**spec))
-        for key, spec in self.plan["sources"].items():
-            self.sources[key] = self.source(spec)
-        self.total = sum(len(case["events"]) for case in self.plan["cases"])
-        self.done = 0
-        for case_spec in self.plan["cases"]:
-            case = self.case(case_spec)
-            if case is not None:
-                self.parties(case, case_spec)
-                self.events(case, case_spec)
-                self.close_and_check(case, case_spec)
-            else:
-                self.advance(len(case_spec["events"]))
+                self.act("create", "authority", spec["name"])
+            self.authorities[key] = existing or self.attempt(
+                path, lambda spec=spec: services.authority_get_or_create(**_without(spec, "key")))
+        for key, (path, spec) in self.index["sources"].items():
+            self.sources[key] = self.source(path, _without(spec, "key"))
+        self.total, self.done = sum(len(case["events"]) for case in self.document["cases"]), 0
+        for spec in self.document["cases"]:
+            case = self.case(spec)
+            if case is None:
+                self.advance(len(spec["events"]))
+                continue
+            self.cases[spec["reference"]] = case
+            self.parties(case, spec)
+            self.events(case, spec)
+            self.close_and_check(case, spec)
+        for spec in self.document["cases"]:
+            if spec["reference"] in self.cases:
+                self.related(self.cases[spec["reference"]], spec)
 
     def advance(self, events: int = 1):
         self.done += events
         if self.progress:
             self.progress(self.done, self.total)
 
-    def treaty(self, spec) -> Treaty:
-        existing = Treaty.objects.filter(name=spec["name"]).first()
-        if existing:
-            return existing
-        self.act("create", "treaty", spec["name"])
-        # There is no treaty service yet (treaties are kept in the admin); validate as the services do.
-        treaty = Treaty(**spec)
-        treaty.full_clean()
-        treaty.save()
-        return treaty
-
-    def person(self, spec) -> Person | None:
-        names = [spec["name"]] + [name for name, _kind in spec["variants"]]
+    def person(self, path, spec) -> Person | None:
+        variants = [(variant["name"], variant["kind"]) for variant in spec["variants"]]
         query = Q()
-        for name in names:
+        for name in [spec["name"]] + [name for name, _kind in variants]:
             query |= Q(name__iexact=name) | Q(names__name__iexact=name)
         existing = Person.objects.filter(query).distinct().order_by("pk").first()
         if existing is None:
             self.act("create", "person", spec["name"])
-            return self.attempt("people", {}, lambda: services.person_create(by=self.by, **spec))
+            return self.attempt(path, lambda: services.person_create(
+                name=spec["name"], variants=variants, nationality=spec["nationality"], description=spec["description"],
+                by=self.by))
         known = {existing.name.lower()} | {n.lower() for n in existing.names.values_list("name", flat=True)}
-        for name, kind in spec["variants"]:
+        for name, kind in variants:
             if name.lower() not in known:
                 self.act("change", "person", f"{existing.name}: add the name “{name}”")
-                self.attempt("people", {}, lambda name=name, kind=kind: services.person_add_name(
+                self.attempt(path, lambda name=name, kind=kind: services.person_add_name(
                     person=existing, name=name, kind=kind, by=self.by))
                 known.add(name.lower())
         return existing
 
-    def source(self, spec) -> Source | None:
+    def source(self, path, spec) -> Source | None:
         exists = (Source.objects.filter(url=spec["url"]) if spec["url"] else Source.objects.filter(
             url="", title=spec["title"], publisher=spec["publisher"], published_on=spec["published_on"])).exists()
         if not exists:
             self.act("create", "source", spec["title"])
-        return self.attempt("sources", {}, lambda: services.source_get_or_create(**spec))
+        return self.attempt(path, lambda: services.source_get_or_create(**spec))
 
     def case(self, spec) -> Case | None:
-        where = spec["_where"]
-        fields = {name: spec[name] for name in ("title", "requesting_state", "requested_state", "offences", "summary", "opened_on")}
+        path = spec["path"]
+        fields = {name: spec[name] for name in ("title", "requesting_state", "requested_state", "offences", "legal_basis",
+                                                "summary", "opened_on")}
         fields["treaty"] = self.treaties.get(spec["treaty"]) or (
             Treaty.objects.filter(name=spec["treaty"]).first() if spec["treaty"] else None)
         existing = Case.objects.filter(reference=spec["reference"]).first()
         if existing is None and Case.all_objects.filter(reference=spec["reference"]).exists():
-            self.result.problems.append(Problem(where, spec.get("_columns", {}).get("reference", "reference"),
-                f"A deleted case has the reference “{spec['reference']}”: an administrator can restore it, or use another reference."))
+            self.result.problems.append(_problem(self.locations, path, "reference",
+                f"A deleted case has the reference “{spec['reference']}”: an administrator can restore it, "
+                "or use another reference."))
             return None
         if existing is None:
             has_moves = any(e["kind"] == Event.Kind.STAGE_CHANGE for e in spec["events"])
             self.act("create", "case", spec["reference"])
-            return self.attempt(where, {}, lambda: services.case_create(
-                reference=spec["reference"],
-                stage=spec["initial_stage"] or spec["stage"] or Stage.REQUEST_MADE,
+            return self.attempt(path, lambda: services.case_create(
+                reference=spec["reference"], stage=spec["initial_stage"] or spec["stage"] or Stage.REQUEST_MADE,
                 stage_entered_on=None if has_moves else spec["stage_entered_on"],
-                by=self.by,
-                **fields,
-            ))
+                stage_entered_precision=spec["stage_entered_precision"], by=self.by, **fields))
         changed = {name: value for name, value in fields.items() if getattr(existing, name) != value and not (
             name in ("requesting_state", "requested_state") and getattr(existing, name).code == value)}
         if changed:
             self.act("change", "case", f"{spec['reference']}: {', '.join(sorted(changed))}")
-            return self.attempt(where, {}, lambda: services.case_update(case=existing, by=self.by, **changed))
+            return self.attempt(path, lambda: services.case_update(case=existing, by=self.by, **changed))
         return existing
 
     def parties(self, case: Case, spec):
@@ -845,17 +566,34 @@ class _Applier:
             if person is None or (person.pk, party["role"]) in have:
                 continue
             self.act("create", "person on a case", f"{case.reference}: {person} ({party['role']})")
-            self.attempt(spec["_where"], {}, lambda person=person, party=party: services.case_add_party(
+            self.attempt(spec["path"], lambda person=person, party=party: services.case_add_party(
                 case=case, person=person, role=party["role"], note=party["note"], by=self.by))
             have.add((person.pk, party["role"]))
 
+    def related(self, case: Case, spec):
+        for link in spec["related"]:
+            other = self.cases.get(link["case"]) or Case.objects.filter(reference=link["case"]).first()
+            if other is None:
+                continue  # its own case was refused, and that is reported
+            existing = CaseRelation.objects.filter(Q(case=case, related_case=other) | Q(case=other, related_case=case)).first()
+            if existing and (existing.case_id, existing.relation, existing.note) == (case.pk, link["relation"], link["note"]):
+                continue
+            label = f"{case.reference} → {link['relation']} → {other.reference}"
+            self.act("change" if existing else "create", "related matter", label)
+            self.attempt(spec["path"], lambda other=other, link=link: services.case_relate(
+                case=case, related_case=other, relation=link["relation"], note=link["note"], by=self.by))
+
     def events(self, case: Case, spec):
         existing = {}
-        for event in case.events.select_related("authority", "statement", "statement__speaker").prefetch_related("sources").order_by("pk"):
+        events = case.events.select_related("authority", "official", "statement", "statement__speaker")
+        events = events.prefetch_related("sources")
+        for event in events.order_by("pk"):
             existing.setdefault(_db_event_identity(event), event)
         for event_spec in spec["events"]:
             match = existing.get(event_spec["identity"])
             if match is not None:
+                if match.statement_id:
+                    self.statements.setdefault(event_spec["statement"], match.statement)
                 self.event_correct(match, event_spec)
             else:
                 created = self.event_create(case, spec, event_spec)
@@ -863,55 +601,67 @@ class _Applier:
                     existing[event_spec["identity"]] = created
             self.advance()
 
-    def _kind_fields(self, event_spec) -> dict:
-        fields = {k: v for k, v in event_spec["fields"].items() if k not in ("statement", "from_stage", "to_stage")}
-        if "authority" in fields:
-            fields["authority"] = self.authorities.get(fields["authority"]) if fields["authority"] else None
+    def _fields(self, event_spec) -> dict:
+        """The services' arguments: every field of the event's entry but its notes, with keys made records."""
+        fields = _without(event_spec, *_EVENT_NOTES)
+        fields["authority"] = self.authorities.get(fields["authority"])
+        fields["sources"] = [self.sources[key] for key in fields["sources"] if self.sources.get(key)]
+        if "official" in fields:
+            fields["official"] = self.people.get(fields["official"])
         return fields
 
-    def _common(self, event_spec) -> dict:
-        return {
-            "occurred_on": event_spec["occurred_on"],
-            "date_precision": event_spec["date_precision"],
-            "date_approximate": event_spec["date_approximate"],
-            "reported_on": event_spec["reported_on"],
-            "confidence": event_spec["confidence"],
-            "sources": [self.sources[key] for key in event_spec["sources"] if self.sources.get(key)],
-        }
+    def _statement(self, key) -> dict:
+        statement = _without(self.index["statements"][key][1], "key", "ident")
+        return statement | {"speaker": self.people.get(statement["speaker"])}
 
     def event_create(self, case: Case, case_spec, event_spec) -> Event | None:
-        where, columns = event_spec["_where"], {**event_spec["_columns"], "occurred_on": event_spec["_columns"].get("date", "date")}
-        kind, common = event_spec["kind"], self._common(event_spec)
-        label = f"{case.reference}: {event_spec['kind']} {partial_date_text(event_spec['occurred_on'], precision=event_spec['date_precision'])}"
-        self.act("create", "event", label)
+        path, kind, fields = event_spec["path"], event_spec["kind"], self._fields(event_spec)
+        when = partial_date_text(fields["occurred_on"], precision=fields["date_precision"])
+        self.act("create", "event", f"{case.reference}: {kind} {when}")
         if kind == Event.Kind.STAGE_CHANGE:
-            from_stage = event_spec["fields"].get("from_stage")
             case.refresh_from_db(fields=["stage", "stage_entered_on"])
-            if from_stage and from_stage != case.stage:
-                self.result.problems.append(Problem(where, columns.get("from_stage", "from_stage"),
-                    f"The case is at “{case.stage}” at this point, not “{from_stage}”: stage changes must follow each other."))
+            if event_spec["from_stage"] and event_spec["from_stage"] != case.stage:
+                self.result.problems.append(_problem(self.locations, path, "from_stage",
+                    f"The case is at “{case.stage}” at this point, not “{event_spec['from_stage']}”: "
+                    "stage changes must follow each other."))
                 return None
-            return self.attempt(where, columns, lambda: services.case_change_stage(
-                case=case, to_stage=event_spec["fields"]["to_stage"], reason=event_spec["summary"], by=self.by, **common))
+            return self.attempt(path, lambda: services.case_change_stage(
+                case=case, to_stage=event_spec["to_stage"], reason=event_spec["summary"], by=self.by, **fields))
         if kind == Event.Kind.STATEMENT:
-            st = event_spec["fields"]["statement"]
-            statement = self.attempt(where, columns, lambda: services.statement_record(
-                cases=[case], government=st["government"], body=st["body"], channel=st["channel"], quote=st["quote"],
-                speaker=self.people.get(st["speaker"]) if st["speaker"] else None, speaker_title=st["speaker_title"],
-                summary=event_spec["summary"], by=self.by, **common))
-            return statement.events.get(case=case) if statement else None
+            return self.statement_event(case, event_spec, fields)
         if (kind == Event.Kind.STATUS and case_spec["outcome"] and case.is_open
-                and event_spec["occurred_on"] == case_spec["closed_on"] and event_spec["summary"].startswith(CLOSING_PREFIX)):
+                and fields["occurred_on"] == case_spec["closed_on"] and event_spec["summary"].startswith(CLOSING_PREFIX)):
             return self.event_close(case, case_spec, event_spec)
-        return self.attempt(where, columns, lambda: services.event_record(
-            case=case, kind=kind, summary=event_spec["summary"], by=self.by, **common, **self._kind_fields(event_spec)))
+        return self.attempt(path, lambda: services.event_record(
+            case=case, kind=kind, summary=event_spec["summary"], by=self.by, **fields))
+
+    def statement_event(self, case: Case, event_spec, fields) -> Event | None:
+        """Put the file's statement on this case: recorded with its first case, then added to the next ones."""
+        key, path = event_spec["statement"], event_spec["path"]
+        statement = self.statements.get(key)
+        if statement is None:
+            ident, spec = self.index["statements"][key][1]["ident"], self._statement(key)
+            candidates = Statement.objects.filter(government=spec["government"], body__iexact=spec["body"])
+            statement = next(
+                (s for s in candidates if _statement_ident(s.government.code, s.body, s.quote, s.gist) == ident), None)
+            if statement is None:
+                self.act("create", "statement", f"{spec['body']} ({spec['government']})")
+                statement = self.attempt(path, lambda: services.statement_record(
+                    cases=[case], summary=event_spec["summary"], by=self.by, **spec, **fields))
+                self.statements[key] = statement
+                return statement.events.get(case=case) if statement else None
+            self.statements[key] = statement
+        events = self.attempt(path, lambda: services.statement_add_cases(
+            statement=statement, cases=[case], summary=event_spec["summary"], by=self.by, **fields))
+        return events[0] if events else None
 
     def event_close(self, case: Case, case_spec, event_spec) -> Event | None:
         """The file's "Case closed" note is the one case_close writes: close the case to write it."""
         opening = f"{CLOSING_PREFIX}{Outcome(case_spec['outcome']).label.lower()}."
         note = event_spec["summary"].removeprefix(opening).strip() if event_spec["summary"].startswith(opening) else ""
-        event = self.attempt(case_spec["_where"], {}, lambda: services.case_close(
-            case=case, outcome=case_spec["outcome"], closed_on=case_spec["closed_on"], note=note, by=self.by))
+        event = self.attempt(case_spec["path"], lambda: services.case_close(
+            case=case, outcome=case_spec["outcome"], closed_on=case_spec["closed_on"], note=note,
+            after_surrender=case_spec["after_surrender"], by=self.by))
         if event is not None:
             event.refresh_from_db()
             self.event_correct(event, event_spec, quiet=True)
@@ -919,59 +669,73 @@ class _Applier:
 
     def event_correct(self, event: Event, event_spec, *, quiet: bool = False):
         """Apply what the file says differently about an event already recorded."""
-        common = self._common(event_spec)
-        sources = common.pop("sources")
-        wanted = {"summary": event_spec["summary"], "reported_on": common["reported_on"],
-                  "confidence": common["confidence"]}
-        if event.kind != Event.Kind.STAGE_CHANGE:
-            wanted["date_approximate"] = common["date_approximate"]
-            wanted.update(self._kind_fields(event_spec))
+        wanted = self._fields(event_spec) | {"summary": event_spec["summary"]}
+        sources = wanted.pop("sources")
+        if event.kind == Event.Kind.STAGE_CHANGE:  # its date is the case's audit trail
+            for name in ("occurred_on", "date_precision", "date_approximate"):
+                wanted.pop(name)
         changes = {name: value for name, value in wanted.items() if getattr(event, name) != value}
         source_change = {s.pk for s in event.sources.all()} != {s.pk for s in sources}
         statement_changes = {}
         if event.kind == Event.Kind.STATEMENT:
-            st = event_spec["fields"]["statement"]
-            speaker = self.people.get(st["speaker"]) if st["speaker"] else None
-            for name, value in (("speaker", speaker), ("speaker_title", st["speaker_title"]), ("channel", st["channel"])):
-                if getattr(event.statement, name) != value:
-                    statement_changes[name] = value
+            spec = self._statement(event_spec["statement"])
+            statement_changes = {name: spec[name] for name in ("speaker", "speaker_title", "channel", "reported_speech", "gist")
+                                 if getattr(event.statement, name) != spec[name]}
         if not (changes or source_change or statement_changes):
             return
         if not quiet:
             self.act("change", "event", f"{event.case.reference}: {event.kind} {event.date_display}: "
                      + ", ".join(sorted([*changes, *statement_changes] + (["sources"] if source_change else []))))
-        columns = {**event_spec["_columns"], "occurred_on": event_spec["_columns"].get("date", "date")}
-        self.attempt(event_spec["_where"], columns, lambda: services.event_update(
+        self.attempt(event_spec["path"], lambda: services.event_update(
             event=event, by=self.by, sources=sources, statement_changes=statement_changes or None, **changes))
 
     def close_and_check(self, case: Case, spec):
         case.refresh_from_db()
-        if spec["outcome"] and case.is_open:
+        if spec["closed_on"] and case.is_open:
             self.act("change", "case", f"{case.reference}: closed ({spec['outcome']})")
-            self.attempt(spec["_where"], {}, lambda: services.case_close(
-                case=case, outcome=spec["outcome"], closed_on=spec["closed_on"], by=self.by))
+            self.attempt(spec["path"], lambda: services.case_close(
+                case=case, outcome=spec["outcome"], closed_on=spec["closed_on"], after_surrender=spec["after_surrender"],
+                by=self.by))
             case.refresh_from_db()
+        if spec["outcome"] and (case.outcome, case.after_surrender) != (spec["outcome"], spec["after_surrender"]):
+            self.act("change", "case", f"{case.reference}: outcome {spec['outcome']} {spec['after_surrender']}".rstrip())
+            self.attempt(spec["path"], lambda: services.case_set_outcome(
+                case=case, outcome=spec["outcome"], after_surrender=spec["after_surrender"], by=self.by))
         if spec["stage"] and case.stage != spec["stage"] and not self.result.problems:
-            self.result.problems.append(Problem(
-                spec["_where"], "stage",
+            self.result.problems.append(_problem(
+                self.locations, spec["path"], "stage",
                 f"The file says the case is at “{spec['stage']}”, but its stage changes lead to “{case.stage}”: "
                 "a stage is changed by adding a stage_change event, not by editing the stage column."))
 
 
-def import_document(document: dict, *, by=None, dry_run: bool = False,
+def import_document(document, *, by=None, dry_run: bool = False,
                     progress: Callable[[int, int], None] | None = None) -> ImportResult:
-    """Check and apply a document in one transaction; with ``dry_run`` (a preview), always roll back."""
+    """Check and apply a document (version 1 or 2; changed in place) in one transaction; with
+    ``dry_run`` (a preview), always roll back."""
     result = ImportResult()
-    try:
-        plan = _check(document, result.problems)
-    except (TypeError, AttributeError, ValueError, KeyError) as error:
-        # A shape the checks did not foresee (a number where a list belongs…): refuse, do not crash.
-        result.problems.append(Problem("file", "", f"The file is not laid out like the export ({type(error).__name__}: {error})."))
+    if not isinstance(document, dict):
+        result.problems.append(
+            Problem("file", "cases", "The JSON must be an object with a “cases” list, as the export writes it."))
+        return result
+    version = document.get("schema_version")
+    if version == 1:
+        document_upgrade_v1(document)
+    elif version != SCHEMA_VERSION:
+        result.problems.append(Problem("file", "schema_version",
+            f"Schema version {_shown(version)} is not supported; this tracker reads versions 1 and {SCHEMA_VERSION}."))
+        return result
+    locations = _locations_take(document)
+    result.problems.extend(document_validate(document, locations))
+    if result.problems:
+        return result
+    checker = _Checker(locations)
+    index = checker.check(document)
+    result.problems.extend(checker.problems)
     if result.problems:
         return result
     try:
         with transaction.atomic():
-            _Applier(plan, by=by, result=result, progress=progress).run()
+            _Applier(document, index, by=by, result=result, locations=locations, progress=progress).run()
             if result.problems or dry_run:
                 raise _Problems
     except _Problems:
@@ -984,6 +748,6 @@ def import_bytes(data: bytes, *, format: str, by=None, dry_run: bool = False,
                  progress: Callable[[int, int], None] | None = None) -> ImportResult:
     """Read a file's bytes (JSON or CSV) and import it, or say why not."""
     document, problems = document_read(data, format=format)
-    if document is None:
+    if problems:
         return ImportResult(problems=problems)
     return import_document(document, by=by, dry_run=dry_run, progress=progress)

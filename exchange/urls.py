@@ -10,6 +10,7 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("import/", views.import_upload, name="import_upload"),
     path("import/confirm/", views.import_confirm, name="import_confirm"),
+    path("schema/v2.json", views.schema_v2, name="schema_v2"),
     path("cases/<slug:reference>/draft/", views.article_draft, name="article_draft"),
     path("feeds/", views.feeds, name="feeds"),
     path(

@@ -7,7 +7,7 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import permission_required
+from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,6 +20,7 @@ from cases.filters import CaseFilter
 from cases.models import Case
 
 from . import drafting, exports, imports, tasks, uploads
+from .schema import schema_json
 from .forms import ArticleForm, DraftFormSet, ImportForm
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,12 @@ def export(request):
         response = HttpResponse("\ufeff" + exports.export_csv(document), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.{format}"'
     return response
+
+
+@login_not_required
+def schema_v2(request):
+    """The import/export format as a JSON Schema: public, because it describes the format and holds no data."""
+    return HttpResponse(schema_json(), content_type="application/schema+json; charset=utf-8")
 
 
 def _import_page(request, context: dict, status: int = 200):

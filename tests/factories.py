@@ -178,3 +178,19 @@ class AlertFactory(factory.django.DjangoModelFactory):
     status = Alert.Status.PENDING
     deadline = None
     deadline_due_on = factory.LazyAttribute(lambda alert: alert.deadline.due_on if alert.deadline else None)
+
+
+# Record v2 ------------------------------------------------------------------------------------
+
+from cases.models import CaseRelation  # noqa: E402
+
+
+class CaseRelationFactory(factory.django.DjangoModelFactory):
+    """Two matters linked: by default, the same person sought by another state."""
+
+    class Meta:
+        model = CaseRelation
+
+    case = factory.SubFactory(CaseFactory)
+    related_case = factory.SubFactory(CaseFactory)
+    relation = CaseRelation.Relation.SAME_PERSON

@@ -205,6 +205,9 @@ def test_task_run_twice_sends_one_email(smtp, worker, rana, follower, analyst):
     FollowFactory(user=follower, case=rana)
     event = change_stage(rana, analyst)
     wait_for(lambda: len(smtp.inbox) == 1, message="the first email")
+    # Once the first run has marked the row sent: SQLite's shared in-memory test database locks
+    # whole tables, so reading the outbox while the worker writes it could fail that write.
+    wait_for(lambda: "alerts.tasks.event_alerts_send" in worker.finished, message="the first task to finish")
 
     # The same task again, twice (a redelivery, a sweep that raced the first run).
     tasks.event_alerts_send.delay(event.pk)
@@ -246,3 +249,29 @@ def test_one_task_sends_to_many_followers_over_one_connection(smtp, worker, rana
     assert worker.finished.count("alerts.tasks.event_alerts_send") == 1
     assert sorted(m["To"] for m in smtp.inbox.messages) == sorted(u.email for u in users)
     assert Alert.objects.filter(event=event, status=Alert.Status.SENT).count() == 20
+
+
+def test_an_announcement_lost_after_the_commit_is_delivered_once_by_the_sweep(smtp, worker, rana, follower, analyst):
+    from django.utils import timezone
+
+    from cases.signals import event_recorded
+
+    FollowFactory(user=follower, case=rana)
+    # The process dies between the change's commit and the outbox write: nobody hears of the event.
+    assert event_recorded.disconnect(dispatch_uid="alerts.event_recorded_receive")
+    try:
+        event = change_stage(rana, analyst)
+    finally:
+        event_recorded.connect(services.event_recorded_receive, dispatch_uid="alerts.event_recorded_receive")
+    time.sleep(0.3)
+    assert not Alert.objects.filter(event=event).exists() and len(smtp.inbox) == 0
+
+    # Beat's sweep, a few minutes later (past the grace left to the announcement), then again.
+    later = timezone.now() + datetime.timedelta(minutes=5)
+    assert services.events_fan_out_missed(now=later) == 1
+    wait_for(lambda: len(smtp.inbox) == 1, message="the swept event's email")
+    wait_for(lambda: "alerts.tasks.event_alerts_send" in worker.finished, message="the task to finish")
+    assert services.events_fan_out_missed(now=later) == 0
+    time.sleep(0.3)
+    assert len(smtp.inbox) == 1
+    assert Alert.objects.get(event=event).status == Alert.Status.SENT

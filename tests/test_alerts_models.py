@@ -91,3 +91,30 @@ def test_follow_and_deadline_keep_their_history(case):
     deadline = DeadlineFactory(case=case)
     assert deadline.history.count() == 1
     assert Deadline.objects.open().get() == deadline
+
+
+def test_an_event_has_one_fan_out_marker():
+    from alerts.models import EventFanout
+
+    event = EventFactory()
+    EventFanout.objects.create(event=event, fanned_out_at=datetime.datetime(2025, 2, 1, tzinfo=datetime.UTC))
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EventFanout.objects.create(event=event, fanned_out_at=datetime.datetime(2025, 2, 2, tzinfo=datetime.UTC))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_marks_the_events_recorded_before_it_as_fanned_out():
+    """Their alerts were written by the code of the time: the sweep must not write them again."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([("alerts", "0002_reminder_per_date")])
+    event = EventFactory()
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes("alerts"))
+    from alerts.models import EventFanout
+
+    marker = EventFanout.objects.get(event=event)
+    assert marker.fanned_out_at == Event.objects.get(pk=event.pk).recorded_at

@@ -7,13 +7,14 @@ from django.core import signing
 from alerts.models import Alert, Follow
 from alerts.notifications import AlertRenderer, stage_label
 from alerts.tokens import calendar_token_make, calendar_token_read, unsubscribe_token_make, unsubscribe_token_read
-from cases.models import Event, Stage
+from cases.models import Authority, Event, ExecutiveDecision, Stage, StatusCategory
 from tests.factories import (
     AlertFactory,
     CaseFactory,
     DeadlineFactory,
     EventFactory,
     AuthorityFactory,
+    PersonFactory,
     StatementFactory,
     UserFactory,
 )
@@ -110,6 +111,96 @@ def test_statement_email_quotes_the_statement(rana):
     message = render(AlertFactory(event=event))
     assert message.subject == "Rana (US→India): statement by Ministry of External Affairs"
     assert "“We have been pursuing it.”" in message.body
+
+
+def test_a_conviction_after_surrender_shows_the_decision_and_its_detail(rana):
+    event = EventFactory(
+        case=rana, kind=Event.Kind.RULING, authority=AuthorityFactory(name="Special NIA Court", country="IN", level="requesting_state"),
+        decision=Event.Decision.CONVICTED, decision_detail="on two of three counts", summary="Convicted in Delhi",
+    )
+    message = render(AlertFactory(event=event))
+    assert message.subject == "Rana (US→India): ruling: convicted — on two of three counts (Special NIA Court)"
+    assert "Court ruling (Convicted) on Rana (US→India)" in message.body
+    assert "Court: Special NIA Court\nDecision: Convicted — on two of three counts\n" in message.body
+    assert "<strong>Convicted — on two of three counts</strong>" in message.alternatives[0].content
+
+
+@pytest.fixture
+def executive_decision(rana):
+    return EventFactory(
+        case=rana, kind=Event.Kind.EXECUTIVE_DECISION,
+        authority=AuthorityFactory(name="Home Office", country="GB", kind=Authority.Kind.EXECUTIVE, level=""),
+        official=PersonFactory(name="Priti Patel"), decision=ExecutiveDecision.EXTRADITION_ORDERED,
+        decision_detail="after assurances on prison conditions", summary="The Home Secretary ordered the extradition",
+    )
+
+
+def test_an_executive_decision_names_the_ministry_the_official_and_its_own_decision(executive_decision):
+    message = render(AlertFactory(event=executive_decision))
+    assert message.subject == (
+        "Rana (US→India): executive decision: extradition ordered — after assurances on prison conditions (Home Office)"
+    )
+    assert "Decided by: Home Office\nOfficial: Priti Patel\n" in message.body
+    assert "Decision: Extradition ordered — after assurances on prison conditions" in message.body
+    assert "Court:" not in message.body  # a minister is not a court
+
+
+def test_the_notifications_headline_names_an_executive_decision(executive_decision):
+    alert = AlertFactory(event=executive_decision)
+    assert alert.headline == "Executive decision (Extradition ordered): The Home Secretary ordered the extradition"
+
+
+def test_reported_speech_is_never_shown_as_a_quotation(rana):
+    statement = StatementFactory(
+        reported_speech=True, quote="", gist="India would liaise with the US authorities", channel=""
+    )
+    event = EventFactory(case=rana, kind=Event.Kind.STATEMENT, statement=statement, summary="MEA on the request")
+    message = render(AlertFactory(event=event))
+    html = message.alternatives[0].content
+    assert "Reported speech: India would liaise with the US authorities\n" in message.body
+    assert "“India would liaise" not in message.body and "“" not in message.body
+    assert "<blockquote" not in html and "“" not in html
+    # The channel is unknown: nothing is said about it.
+    assert "(Ministry of External Affairs)\n" in message.body
+    assert "<p>Ministry of External Affairs</p>" in html
+
+
+def test_a_verbatim_quote_stays_quoted_and_names_the_speaker_and_channel(rana):
+    statement = StatementFactory(
+        quote="We have been pursuing it.", speaker=PersonFactory(name="Randhir Jaiswal"), speaker_title="Spokesperson"
+    )
+    event = EventFactory(case=rana, kind=Event.Kind.STATEMENT, statement=statement, summary="MEA on Rana")
+    message = render(AlertFactory(event=event))
+    assert "“We have been pursuing it.”\n(Randhir Jaiswal, Spokesperson, Ministry of External Affairs, press briefing)" in message.body
+    assert "<blockquote" in message.alternatives[0].content
+    assert "Reported speech" not in message.body
+
+
+def test_any_event_names_its_acting_authority_and_its_category(rana):
+    event = EventFactory(
+        case=rana, category=StatusCategory.INTERPOL_NOTICE, summary="Red notice issued",
+        authority=AuthorityFactory(name="Interpol", country="", kind=Authority.Kind.INTERNATIONAL, level=""),
+    )
+    alert = AlertFactory(event=event)
+    body = render(alert).body
+    assert "Status update (Interpol notice) on Rana (US→India)" in body
+    assert "Acting authority: Interpol\nAbout: Interpol notice\n" in body
+    assert alert.headline == "Status update (Interpol notice): Red notice issued"
+
+
+def test_dates_and_the_analysts_note_are_shown_as_known(rana):
+    EventFactory(case=rana, occurred_on=datetime.date(2018, 8, 1), date_precision="month", summary="Arrested in London")
+    event = EventFactory(
+        case=rana, kind=Event.Kind.STAGE_CHANGE, from_stage=Stage.ARREST, to_stage=Stage.HEARING, summary="Hearing set",
+        occurred_on=datetime.date(2016, 1, 1), date_precision="year", date_approximate=True,
+        note="sources conflict: Feb vs Aug 2016",
+    )
+    message = render(AlertFactory(event=event))
+    assert "Date: c. 2016\n" in message.body
+    assert "- Aug 2018 · Status update: Arrested in London" in message.body
+    assert "1 Aug 2018" not in message.body and "1 Jan 2016" not in message.body
+    assert "Analyst's note: sources conflict: Feb vs Aug 2016" in message.body
+    assert "Analyst's note: sources conflict: Feb vs Aug 2016" in message.alternatives[0].content
 
 
 @pytest.mark.parametrize(

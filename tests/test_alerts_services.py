@@ -6,14 +6,16 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
+from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
 from kombu.exceptions import OperationalError
 
 from alerts import services, tasks
-from alerts.models import Alert, Deadline, Follow
+from alerts.models import Alert, Deadline, EventFanout, Follow
 from cases import services as case_services
-from cases.models import Event, Stage
+from cases.models import Event, ExecutiveDecision, Stage
+from cases.signals import event_recorded
 from tests.factories import (
     AlertFactory,
     DeadlineFactory,
@@ -46,10 +48,31 @@ def publish():
         yield mock.Mock(event=event_task, alerts=alerts_task)
 
 
+def committed():
+    """Run what the commit of a test's change would run: the announcement, then the queueing.
+
+    Tests run inside a transaction that is never committed, so on_commit callbacks are captured
+    and run at the end of the block."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
 def change_stage(case, by, to_stage=Stage.SURRENDERED):
-    return case_services.case_change_stage(
-        case=case, to_stage=to_stage, reason="Flown to New Delhi", occurred_on=datetime.date(2025, 1, 30), by=by
-    )
+    with committed():
+        return case_services.case_change_stage(
+            case=case, to_stage=to_stage, reason="Flown to New Delhi", occurred_on=datetime.date(2025, 1, 30), by=by
+        )
+
+
+@pytest.fixture
+def announcement_lost():
+    """The fan-out is not subscribed: as if the process died between the commit and the outbox write."""
+    assert event_recorded.disconnect(dispatch_uid="alerts.event_recorded_receive")
+    yield
+    event_recorded.connect(services.event_recorded_receive, dispatch_uid="alerts.event_recorded_receive")
+
+
+# Past ALERTS_SWEEP_AFTER: the sweep no longer leaves the test's events to their announcement.
+LATER = NOW + datetime.timedelta(minutes=10)
 
 
 # Following ---------------------------------------------------------------------------------
@@ -153,37 +176,160 @@ def test_followers_who_may_not_read_cases_are_not_alerted(case, analyst, publish
     ("scope", "kinds_alerted"),
     [
         (Follow.Scope.STAGES, {"stage_change"}),
-        (Follow.Scope.MAJOR, {"stage_change", "ruling", "statement"}),
-        (Follow.Scope.ALL, {"stage_change", "ruling", "statement", "hearing"}),
+        (Follow.Scope.MAJOR, {"stage_change", "ruling", "executive_decision", "statement"}),
+        (Follow.Scope.ALL, {"stage_change", "ruling", "executive_decision", "statement", "hearing"}),
     ],
 )
 def test_each_scope_alerts_about_its_event_kinds(case, analyst, publish, scope, kinds_alerted):
     reader = FollowFactory(case=case, scope=scope).user
     change_stage(case, analyst)
-    case_services.event_record(
-        case=case, kind=Event.Kind.RULING, by=analyst, occurred_on=datetime.date(2025, 1, 31),
-        summary="Cert denied", authority=AuthorityFactory(), decision=Event.Decision.CERT_DENIED,
-    )
-    case_services.statement_record(
-        cases=[case], government="IN", body="Ministry of External Affairs", channel="briefing",
-        quote="We welcome it.", occurred_on=datetime.date(2025, 1, 31), summary="MEA welcomes", by=analyst,
-    )
-    case_services.event_record(
-        case=case, kind=Event.Kind.HEARING, by=analyst, occurred_on=datetime.date(2025, 2, 20),
-        summary="Status hearing", hearing_status=Event.HearingStatus.SCHEDULED,
-    )
+    with committed():
+        case_services.event_record(
+            case=case, kind=Event.Kind.RULING, by=analyst, occurred_on=datetime.date(2025, 1, 31),
+            summary="Cert denied", authority=AuthorityFactory(), decision=Event.Decision.CERT_DENIED,
+        )
+        case_services.event_record(
+            case=case, kind=Event.Kind.EXECUTIVE_DECISION, by=analyst, occurred_on=datetime.date(2025, 1, 31),
+            summary="Surrender authorised", authority=AuthorityFactory(kind="executive", level=""),
+            decision=ExecutiveDecision.SURRENDER_AUTHORISED,
+        )
+        case_services.statement_record(
+            cases=[case], government="IN", body="Ministry of External Affairs", channel="briefing",
+            quote="We welcome it.", occurred_on=datetime.date(2025, 1, 31), summary="MEA welcomes", by=analyst,
+        )
+        case_services.event_record(
+            case=case, kind=Event.Kind.HEARING, by=analyst, occurred_on=datetime.date(2025, 2, 20),
+            summary="Status hearing", hearing_status=Event.HearingStatus.SCHEDULED,
+        )
     assert set(Alert.objects.filter(recipient=reader).values_list("event__kind", flat=True)) == kinds_alerted
 
 
-def test_one_task_is_queued_per_event_after_commit(case, analyst, publish, django_capture_on_commit_callbacks):
+def test_nothing_is_written_or_queued_before_the_commit(case, analyst, publish, django_capture_on_commit_callbacks):
     for _ in range(3):
         FollowFactory(case=case)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        event = change_stage(case, analyst)
-    assert not publish.event.called  # nothing goes to the broker before the commit
-    for callback in callbacks:
-        callback()
+        event = case_services.case_change_stage(
+            case=case, to_stage=Stage.SURRENDERED, reason="Flown", occurred_on=datetime.date(2025, 1, 30), by=analyst
+        )
+    assert not Alert.objects.exists() and not EventFanout.objects.exists()
+    assert not publish.event.called
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:  # the commit
+            callback()
+    assert Alert.objects.filter(event=event).count() == 3
     publish.event.assert_called_once_with(args=(event.pk,), retry_policy=services.PUBLISH_RETRY_POLICY)
+
+
+def test_the_case_record_announces_each_new_event_once_with_its_author(case, analyst, django_capture_on_commit_callbacks):
+    heard = []
+
+    def listener(sender, *, event_id, actor_id, **kwargs):
+        heard.append((event_id, actor_id))
+
+    event_recorded.connect(listener)
+    try:
+        event = change_stage(case, analyst)
+    finally:
+        event_recorded.disconnect(listener)
+    assert heard == [(event.pk, analyst.pk)]
+
+
+def test_a_rolled_back_change_announces_nothing(case, analyst, publish):
+    FollowFactory(case=case)
+    heard = mock.Mock()
+    event_recorded.connect(heard)
+    try:
+        with committed(), pytest.raises(RuntimeError), transaction.atomic():
+            case_services.case_change_stage(
+                case=case, to_stage=Stage.SURRENDERED, reason="Flown", occurred_on=datetime.date(2025, 1, 30), by=analyst
+            )
+            raise RuntimeError("something later in the same transaction failed")
+    finally:
+        event_recorded.disconnect(heard)
+    heard.assert_not_called()
+    assert not Event.all_objects.filter(case=case).exists()
+    assert not Alert.objects.exists() and not EventFanout.objects.exists()
+    assert not publish.event.called
+
+
+def test_fanning_an_event_out_twice_writes_one_set_of_rows(case, analyst, publish):
+    for _ in range(3):
+        FollowFactory(case=case)
+    event = change_stage(case, analyst)
+    with committed():
+        assert services.event_alerts_queue(event_id=event.pk, actor_id=analyst.pk) is False
+    assert Alert.objects.filter(event=event).count() == 3
+    assert EventFanout.objects.filter(event=event).count() == 1
+    publish.event.assert_called_once()  # the repeat queued nothing either
+
+
+def test_an_event_whose_announcement_never_ran_is_fanned_out_by_the_sweep(case, analyst, publish, announcement_lost):
+    reader = FollowFactory(case=case).user
+    FollowFactory(case=case, user=analyst)
+    event = change_stage(case, analyst)
+    assert not Alert.objects.exists()
+    with committed():
+        services.alerts_sweep(now=LATER)
+    # The author is still not alerted: the sweep takes them from who recorded the event.
+    assert list(Alert.objects.filter(event=event).values_list("recipient_id", flat=True)) == [reader.pk]
+    assert EventFanout.objects.filter(event=event).exists()
+    publish.event.assert_called_once_with(args=(event.pk,), retry_policy=services.PUBLISH_RETRY_POLICY)
+    # The next sweep finds nothing left to do.
+    with committed():
+        assert services.events_fan_out_missed(now=LATER) == 0
+    assert Alert.objects.filter(event=event).count() == 1
+
+
+def test_a_fan_out_that_fails_leaves_no_marker_and_the_sweep_writes_the_rows(case, analyst, publish, caplog):
+    FollowFactory(case=case)
+    with mock.patch.object(services, "_event_outbox_write", side_effect=OperationalError("database went away")):
+        event = change_stage(case, analyst)  # the change itself is saved
+    assert Event.objects.filter(pk=event.pk).exists()
+    assert not EventFanout.objects.exists()
+    assert "event_recorded subscriber" in caplog.text
+    with committed():
+        assert services.events_fan_out_missed(now=LATER) == 1
+    assert Alert.objects.filter(event=event).count() == 1
+
+
+def test_the_sweep_leaves_a_just_recorded_event_to_its_own_announcement(case, analyst, publish, announcement_lost):
+    FollowFactory(case=case)
+    change_stage(case, analyst)
+    with committed():
+        assert services.events_fan_out_missed(now=NOW + datetime.timedelta(seconds=30)) == 0
+    assert not Alert.objects.exists()
+
+
+def test_the_sweep_leaves_events_older_than_its_window_alone(case, analyst, publish, announcement_lost, settings):
+    settings.ALERTS_FANOUT_DAYS = 3
+    FollowFactory(case=case)
+    change_stage(case, analyst)
+    with committed():
+        assert services.events_fan_out_missed(now=NOW + datetime.timedelta(days=4)) == 0
+    assert not Alert.objects.exists()
+
+
+def test_the_sweep_searches_only_after_the_newest_marker_older_than_its_window(case, analyst, publish, announcement_lost, settings):
+    settings.ALERTS_FANOUT_DAYS = 3
+    FollowFactory(case=case)
+    old = EventFactory(case=case, kind=Event.Kind.STAGE_CHANGE, from_stage=Stage.ARREST, to_stage=Stage.HEARING)
+    EventFanout.objects.create(event=old, fanned_out_at=NOW - datetime.timedelta(days=5))
+    event = change_stage(case, analyst)
+    with CaptureQueriesContext(connection) as queries, committed():
+        assert services.events_fan_out_missed(now=LATER) == 1
+    search = next(q["sql"] for q in queries if 'FROM "cases_event"' in q["sql"] and "EXISTS" in q["sql"].upper())
+    assert f'"cases_event"."id" > {old.pk}' in search
+    assert Alert.objects.filter(event=event).count() == 1
+
+
+def test_an_event_deleted_before_its_fan_out_alerts_nobody(case, analyst, publish, announcement_lost):
+    FollowFactory(case=case)
+    event = change_stage(case, analyst)
+    Event.all_objects.filter(pk=event.pk).update(deleted_at=NOW)
+    with committed():
+        assert services.event_alerts_queue(event_id=event.pk, actor_id=analyst.pk) is True
+    assert not Alert.objects.exists()
+    assert EventFanout.objects.filter(event=event).exists()
 
 
 def test_no_task_when_no_follower_wants_an_instant_email(case, analyst, publish, django_capture_on_commit_callbacks):
@@ -206,20 +352,29 @@ def test_broker_down_after_commit_is_logged_and_does_not_raise(case, analyst, ca
     assert "the sweep will send it later" in caplog.text
 
 
-def _queue_queries(case, actor, followers: int) -> int:
+def _queue_queries(case, actor, followers: int) -> list[str]:
     for _ in range(followers):
         FollowFactory(case=case)
     event = EventFactory(case=case, kind=Event.Kind.STAGE_CHANGE, from_stage=Stage.ARREST, to_stage=Stage.HEARING)
     with CaptureQueriesContext(connection) as queries:
-        services.event_alerts_queue(event=event, actor=actor)
+        services.event_alerts_queue(event_id=event.pk, actor_id=actor.pk)
     assert Alert.objects.filter(event=event).count() == followers
-    return len(queries)
+    return [q["sql"] for q in queries if not q["sql"].upper().startswith(("SAVEPOINT", "RELEASE"))]
 
 
 def test_queueing_costs_the_same_queries_for_5_and_50_followers(analyst, publish):
     from tests.factories import CaseFactory
 
-    assert _queue_queries(CaseFactory(), analyst, 5) == _queue_queries(CaseFactory(), analyst, 50)
+    assert len(_queue_queries(CaseFactory(), analyst, 5)) == len(_queue_queries(CaseFactory(), analyst, 50))
+
+
+def test_a_fan_out_is_one_read_the_marker_and_one_insert_select(analyst, publish):
+    from tests.factories import CaseFactory
+
+    read, marker, rows = _queue_queries(CaseFactory(), analyst, 20)
+    assert read.startswith("SELECT")
+    assert marker.startswith("INSERT INTO alerts_eventfanout") and "ON CONFLICT" in marker
+    assert rows.startswith("INSERT INTO alerts_alert") and "SELECT" in rows
 
 
 # Sending -----------------------------------------------------------------------------------
@@ -482,7 +637,8 @@ def test_digest_bundles_each_followers_waiting_items(case, analyst, publish, dja
     reader = FollowFactory(case=case, delivery=Follow.Delivery.DIGEST, scope=Follow.Scope.ALL).user
     FollowFactory(case=case, delivery=Follow.Delivery.INSTANT)  # gets emails, not a digest
     change_stage(case, analyst)
-    case_services.event_record(case=case, kind=Event.Kind.STATUS, by=analyst, occurred_on=TODAY, summary="Landed")
+    with committed():
+        case_services.event_record(case=case, kind=Event.Kind.STATUS, by=analyst, occurred_on=TODAY, summary="Landed")
     with django_capture_on_commit_callbacks(execute=True):
         assert services.digests_queue(on=TODAY) == 1
     digest = Alert.objects.get(kind=Alert.Kind.DIGEST)

@@ -8,8 +8,10 @@ Chromium is driven through Playwright against pytest-django's live server; see t
 Content Security Policy violations included.
 """
 
+import datetime
 import io
 import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -24,18 +26,33 @@ RANA = "Tahawwur Rana (US → India)"
 RANA_REFERENCE = "rana-us-india"
 
 
-@pytest.fixture
-def demo_logins(settings, tmp_path):
-    """Load the demo as `make run` does and return the logins it prints: {"Analyst": (user, password), ...}."""
-    settings.VAR_DIR = tmp_path
+# The demo as it first was: the Rana case on 31 January 2025, three events. The stories below log
+# what happened next, so they start from it rather than from today's demo.
+FIRST_DEMO = Path(__file__).resolve().parent / "data" / "rana-2025-01-31-v2.json"
+
+
+def _load_demo(*args) -> dict:
+    """Load a demo as `make run` does and return the logins it prints: {"Analyst": (user, password), ...}."""
     out = io.StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", *args, stdout=out)
     logins = dict(
         (role, (username, password))
         for role, username, password in re.findall(r"^Demo login \((\w+)\): (\S+) / (\S+)$", out.getvalue(), re.M)
     )
     assert {"Analyst", "Viewer"} <= set(logins), f"load_demo did not print both demo logins:\n{out.getvalue()}"
     return logins
+
+
+@pytest.fixture
+def demo_logins(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return _load_demo("--file", str(FIRST_DEMO))
+
+
+@pytest.fixture
+def current_demo_logins(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return _load_demo()
 
 
 @pytest.fixture
@@ -99,7 +116,7 @@ def test_analyst_finds_the_rana_case_logs_a_ruling_and_moves_its_stage(
     page.locator(".log-actions").get_by_role("link", name="Court ruling").click()
     panel = page.locator("#form-panel")
     expect(panel.get_by_role("heading", name="Add a court ruling")).to_be_visible()
-    field(panel, "Court or authority").select_option(label="Supreme Court of the United States")
+    field(panel, "Court").select_option(label="Supreme Court of the United States")
     field(panel, "Decision").select_option(label="Stay denied")
     field(panel, "Date").fill("2025-03-06")
     field(panel, "Date known to").select_option(label="Month only")
@@ -195,6 +212,7 @@ def test_status_update_without_javascript(new_page, demo_logins, browser_console
     expect(page).to_have_url(re.compile(rf"/cases/{RANA_REFERENCE}/events/new/status/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Add a status update")
     summary = "Indian officials confirmed the case file is being prepared for the trial court."
+    field(page, "About").select_option(label="Charges or indictment")
     field(page, "Summary").fill(summary)
     field(page, "Date").fill("2025-02-14")
     page.get_by_role("button", name="Save").click()
@@ -206,4 +224,203 @@ def test_status_update_without_javascript(new_page, demo_logins, browser_console
     expect(entry).to_contain_text("14 Feb 2025")
     expect(entry).to_contain_text(summary)
 
+    browser_console.assert_clean()
+
+
+@pytest.fixture
+def co_accused_case(db):
+    """A second matter to link to the demo case, followed from its hearing to a conviction after surrender."""
+    return CaseFactory(
+        title="Test Co-accused (US → India)",
+        reference="co-accused-test",
+        requesting_state="IN",
+        requested_state="US",
+        stage=Stage.HEARING,
+        stage_entered_on=datetime.date(2018, 1, 15),
+    )
+
+
+def entry_of(page: Page, summary: str) -> Locator:
+    """The timeline entry whose summary begins with these words."""
+    event = Event.objects.get(summary__startswith=summary)
+    return page.locator(f"#event-{event.pk}")
+
+
+def test_analyst_records_the_second_generation_record(
+    page, demo_logins, co_accused_case, browser_console, test_results_dir
+):
+    """Reported speech without a quote, an executive decision with its official, entries moved where
+    their dates overlap, a related matter, a month-only stage change and a conviction after surrender."""
+    log_in(page, *demo_logins["Analyst"])
+    page.goto(f"/cases/{RANA_REFERENCE}/")
+    panel = page.locator("#form-panel")
+    messages = page.locator("#messages")
+
+    # A statement that reached the analyst as reported speech: no quote, no known channel.
+    page.locator(".log-actions").get_by_role("link", name="Government statement").click()
+    expect(panel.get_by_role("heading", name="Add a government statement")).to_be_visible()
+    field(panel, "Government").select_option(label="India")
+    field(panel, "Body").fill("Ministry of External Affairs")
+    field(panel, "Reported speech").check()
+    gist = "India would stay in touch with the US side on the remaining procedural issues."
+    field(panel, "What was said").fill(gist)
+    field(panel, "Date").fill("2025-02-13")
+    statement_summary = "The MEA said India was in touch with the US authorities."
+    field(panel, "Summary").fill(statement_summary)
+    field(panel, "Confidence").select_option(label="Corroborated by several independent reports")
+    panel.get_by_role("button", name="Save").click()
+    expect(messages).to_contain_text("Government statement added to the timeline.")
+    statement = entry_of(page, statement_summary)
+    expect(statement.locator(".reported-speech")).to_contain_text(gist)
+    expect(statement).to_contain_text("Reported speech")
+    expect(statement).to_contain_text("channel unknown")
+    expect(statement.locator("blockquote")).to_have_count(0)
+    assert "“" not in statement.inner_text() and "”" not in statement.inner_text()
+
+    # An executive decision, by a government body and an official both named for the first time.
+    page.locator(".log-actions").get_by_role("link", name="Executive decision").click()
+    expect(panel.get_by_role("heading", name="Add an executive decision")).to_be_visible()
+    field(panel, "…or one not listed yet").fill("US Department of State")
+    field(panel, "Its country").select_option(label="United States of America")
+    field(panel, "…or an official not listed yet").fill("Test Secretary")
+    field(panel, "Decision").select_option(label="Surrender authorised")
+    field(panel, "Decision detail").fill("surrender warrant signed")
+    field(panel, "Date").fill("2025-02")
+    field(panel, "Date known to").select_option(label="Month only")
+    decision_summary = "The Secretary of State authorised Rana's surrender to India."
+    field(panel, "Summary").fill(decision_summary)
+    field(panel, "Analyst's note").fill("Day not reported; month from the ministry's statement.")
+    panel.get_by_role("button", name="Save").click()
+    expect(messages).to_contain_text("Executive decision added to the timeline.")
+    decision = entry_of(page, decision_summary)
+    expect(decision.locator("time.date")).to_have_text("Feb 2025")
+    expect(decision.locator(".decision")).to_have_text("Surrender authorised — surrender warrant signed")
+    expect(decision.locator(".authority")).to_have_text("US Department of State")
+    expect(decision.locator(".official")).to_have_text("Decided by Test Secretary")
+    expect(decision.locator(".note")).to_have_text("Note: Day not reported; month from the ministry's statement.")
+
+    # "Feb 2025" and "13 Feb 2025" overlap: the analyst may put them in either order, but not
+    # "Feb 2025" before the statement of 31 January.
+    dates = timeline_dates(page)
+    assert dates.index("Feb 2025") < dates.index("13 Feb 2025"), dates
+    decision.get_by_role("button", name="Move this entry earlier on the timeline").click()
+    expect(messages).to_contain_text("Entry moved earlier.")
+    expect(page.locator("#timeline-list > li.entry time.date").first).to_have_text("13 Feb 2025")
+    dates = timeline_dates(page)
+    assert dates.index("13 Feb 2025") < dates.index("Feb 2025") < dates.index("31 Jan 2025"), dates
+    entry_of(page, decision_summary).get_by_role("button", name="Move this entry earlier on the timeline").click()
+    expect(messages).to_contain_text("cannot change order: their dates say which came first")
+    assert timeline_dates(page) == dates
+
+    # A related matter, shown on both cases.
+    page.locator(".log-actions").get_by_role("link", name="Link a related matter").click()
+    field(panel, "Related case").press_sequentially("co-acc")
+    field(panel, "Related case").fill(co_accused_case.reference)
+    field(panel, "Relation").select_option(label="Co-accused's case")
+    field(panel, "Note").fill("Tried separately in India.")
+    panel.get_by_role("button", name="Save").click()
+    expect(messages).to_contain_text("linked as a related matter")
+    related = page.locator("#related")
+    expect(related).to_contain_text("Co-accused's case")
+    expect(related).to_contain_text("Tried separately in India.")
+    page.screenshot(path=test_results_dir / "record-v2-rana.png", full_page=True)
+    related.get_by_role("link", name=co_accused_case.title).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(co_accused_case.title)
+    expect(page.locator("#related")).to_contain_text(RANA)
+
+    # A stage change known only to the month shows as "Aug 2018", never as a day.
+    page.locator(".log-actions").get_by_role("link", name="Change stage").click()
+    field(panel, "New stage").select_option(label="Surrendered")
+    field(panel, "Reason").fill("Surrendered to India; the month is all the reports give.")
+    field(panel, "Date").fill("2018-08")
+    field(panel, "Date known to").select_option(label="Month only")
+    panel.get_by_role("button", name="Save").click()
+    expect(messages).to_contain_text("Stage changed to “Surrendered”.")
+    current_span = page.locator(".stage-track li.current")
+    expect(current_span.locator(".stage-dates")).to_have_text("Aug 2018 – now")
+    expect(page.locator(".stage-track")).not_to_contain_text("1 Aug 2018")
+    expect(page.locator(".stage-now .stage-since")).to_have_text("since Aug 2018")
+
+    # Convicted after surrender: the court's ruling, then the outcome.
+    page.locator(".log-actions").get_by_role("link", name="Court ruling").click()
+    field(panel, "…or one not listed yet").fill("Special NIA Court, Mumbai")
+    field(panel, "Its country").select_option(label="India")
+    field(panel, "Its level").select_option(label="Court in the requesting state")
+    field(panel, "Decision").select_option(label="Convicted")
+    field(panel, "Decision detail").fill("on all counts")
+    field(panel, "Date").fill("2019-05-10")
+    field(panel, "Date known to").select_option(label="Exact day")
+    conviction_summary = "The trial court convicted the co-accused."
+    field(panel, "Summary").fill(conviction_summary)
+    panel.get_by_role("button", name="Save").click()
+    expect(messages).to_contain_text("Court ruling added to the timeline.")
+    expect(entry_of(page, conviction_summary).locator(".decision")).to_have_text("Convicted — on all counts")
+
+    page.locator(".log-actions").get_by_role("link", name="Record the outcome").click()
+    field(panel, "Extradition outcome").select_option(label="Extradited")
+    field(panel, "After surrender").select_option(label="Convicted")
+    panel.get_by_role("button", name="Save").click()
+    expect(messages).to_contain_text("Outcome recorded.")
+    expect(page.locator(".stage-now .badge")).to_have_text("Extradited: convicted")
+
+    page.locator(".log-actions").get_by_role("link", name="Close the case").click()
+    field(panel, "Outcome").select_option(label="Extradited")
+    field(panel, "After surrender").select_option(label="Convicted")
+    field(panel, "Closed on").fill("2025-06-01")
+    panel.get_by_role("button", name="Save").click()
+    expect(messages).to_contain_text("Case closed.")
+    expect(page.locator(".stage-now .badge")).to_have_text("Closed after surrender: convicted")
+    page.screenshot(path=test_results_dir / "record-v2-co-accused.png", full_page=True)
+
+    # The list tells a case closed after surrender from one closed without extradition.
+    page.goto("/?status=closed_extradited")
+    row = page.locator("table.cases tbody tr")
+    expect(row).to_have_count(1)
+    expect(row.locator(".badge.extradited")).to_have_text("Closed after surrender: convicted")
+    expect(row.locator(".badge.related")).to_have_text("related")
+    page.goto("/?related=yes")
+    expect(page.locator("table.cases tbody tr")).to_have_count(2)
+    page.screenshot(path=test_results_dir / "record-v2-list.png", full_page=True)
+
+    browser_console.assert_clean()
+
+
+def test_the_demo_shows_the_second_generation_record(page, current_demo_logins, browser_console, test_results_dir):
+    """The demo every install shows: reported speech, an executive decision, a month-only stage change,
+    a related matter, and a conviction after surrender, each shown as what it is."""
+    log_in(page, *current_demo_logins["Viewer"])
+    page.get_by_role("link", name=RANA).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(RANA)
+    timeline = page.locator("#timeline-list")
+
+    reported = entry_of(page, "India said it was working with the US to complete the formalities")
+    expect(reported).to_contain_text("Reported speech")
+    said = reported.inner_text()
+    assert "President Trump's supportive comments" in said and "“" not in said and "”" not in said
+    quoted = entry_of(page, "India said it is working with US authorities to expedite")
+    expect(quoted.locator("blockquote")).to_contain_text("We will keep you updated")
+
+    decision = entry_of(page, "Secretary of State Marco Rubio authorised")
+    expect(decision.locator("time.date")).to_have_text("Feb 2025")
+    expect(decision.locator(".decision")).to_contain_text("Surrender authorised")
+    expect(decision.locator(".official")).to_contain_text("Marco Rubio")
+    expect(decision.locator(".note")).to_contain_text("unconfirmed")
+
+    track = page.locator(".stage-track")
+    expect(track).to_contain_text("Feb 2025")
+    expect(track).not_to_contain_text("1 Feb 2025")
+    expect(timeline.get_by_role("link", name="Edit", exact=True)).to_have_count(0)
+    page.screenshot(path=test_results_dir / "demo-rana.png", full_page=True)
+
+    page.get_by_role("link", name="David Headley (US → India)").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("David Headley (US → India)")
+    expect(page.get_by_role("link", name=RANA).first).to_be_visible()
+    expect(page.locator("#timeline-list")).to_contain_text("Convicted")
+
+    page.goto("/")
+    page.get_by_role("link", name="Abu Salem (Portugal → India)").click()
+    conviction = entry_of(page, "The special TADA court convicted Salem in the 1993")
+    expect(conviction.locator(".decision")).to_contain_text("Convicted")
+    expect(page.locator("main")).to_contain_text("Extradited: serving sentence")
+    page.screenshot(path=test_results_dir / "demo-salem.png", full_page=True)
     browser_console.assert_clean()

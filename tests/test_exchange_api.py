@@ -1,4 +1,5 @@
 import io
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group
@@ -11,12 +12,16 @@ from tests.factories import CaseFactory, EventFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+FIRST_DEMO = Path(__file__).resolve().parent / "data" / "rana-2025-01-31-v2.json"
+
 
 @pytest.fixture
 def demo(tmp_path, settings):
+    """The first demo (the Rana case of 31 Jan 2025, three events), whose facts these tests check."""
     settings.VAR_DIR = tmp_path
-    call_command("load_demo", stdout=io.StringIO())
+    call_command("load_demo", "--file", str(FIRST_DEMO), stdout=io.StringIO())
     return Case.objects.get(reference="rana-us-india")
+
 
 
 @pytest.fixture
@@ -91,3 +96,44 @@ def test_listing_cases_and_events_costs_the_same_queries_for_more_rows(client, d
         assert len(client.get("/api/cases/", **auth).json()["results"]) == 6
     with django_assert_max_num_queries(8):
         assert len(client.get("/api/events/", **auth).json()["results"]) == 18
+
+
+@pytest.fixture
+def second_generation(db):
+    from tests.test_exchange_exports import record_every_item
+
+    record_every_item()
+
+
+def test_an_executive_decision_comes_with_its_own_label_official_and_detail(client, second_generation, auth):
+    (event,) = client.get("/api/events/?case=choksi-ag-in&kind=executive_decision", **auth).json()["results"]
+    assert (event["decision"], event["decision_label"], event["decision_detail"]) == (
+        "extradition_ordered", "Extradition ordered", "subject to assurances")
+    assert (event["official"], event["authority_kind"]) == ("Steadroy Benjamin", "executive")
+
+
+def test_reported_speech_comes_as_gist_with_no_quote(client, second_generation, auth):
+    (event,) = client.get("/api/events/?case=choksi-be-in&kind=statement", **auth).json()["results"]
+    statement = event["statement"]
+    assert (statement["reported_speech"], statement["quote"], statement["channel"]) == (True, "", "")
+    assert statement["gist"].startswith("India would liaise")
+
+
+def test_events_carry_notes_categories_and_both_custody_changes(client, second_generation, auth):
+    results = client.get("/api/events/?case=choksi-ag-in&page_size=100", **auth).json()["results"]
+    assert {"investigation", "death", "case_closure"} <= {e["category"] for e in results}
+    assert any(e["note"] == "Sources conflict: Feb vs Aug 2017." for e in results)
+    assert any((e["custody_change"], e["custody_change_then"]) == ("surrendered", "arrested") for e in results)
+
+
+def test_a_related_matter_is_shown_on_both_cases(client, second_generation, auth):
+    belgium = client.get("/api/cases/choksi-be-in/", **auth).json()
+    antigua = client.get("/api/cases/choksi-ag-in/", **auth).json()
+    assert [(r["case"], r["relation"]) for r in belgium["related"]] == [("choksi-ag-in", "same_person")]
+    assert [(r["case"], r["relation"]) for r in antigua["related"]] == [("choksi-be-in", "same_person")]
+
+
+def test_a_case_comes_with_its_outcome_after_surrender_and_legal_basis(client, second_generation, auth):
+    case = client.get("/api/cases/choksi-ag-in/", **auth).json()
+    assert (case["outcome"], case["after_surrender"], case["treaty"]) == ("extradited", "convicted", None)
+    assert case["legal_basis"].startswith("Extradition Act 1993") and case["stage_entered"] == "2016"

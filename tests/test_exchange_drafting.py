@@ -112,7 +112,8 @@ def test_people_and_cases_already_recorded_are_recognised_through_name_variants(
     text = "Tahawwur Hussain Rana was flown to Delhi; David Coleman Headley stays in Chicago."
     assert {p.name for p in people_mentioned(text)} == {"Tahawwur Rana", "David Headley"}
     proposal = article_propose(case=rana, text=text, published_on=FRIDAY)
-    assert proposal.cases == [rana]
+    # Rana's case, and Headley's own (he is the person sought there).
+    assert {case.reference for case in proposal.cases} == {"rana-us-india", "headley-us-india"}
 
 
 def test_a_ruling_about_another_person_is_proposed_as_not_about_this_case(db):
@@ -176,9 +177,11 @@ def test_a_home_secretarys_order_is_proposed_as_an_executive_decision(db):
     text = ("The Home Office said: “On February 3, the Home Secretary signed the order for Vijay Mallya’s extradition.”\n"
             "On December 10, 2018 the Westminster Magistrates' Court ordered Mallya's extradition.")
     drafts = article_propose(case=case, text=text, published_on=datetime.date(2019, 2, 4)).drafts
+    (order,) = [d for d in drafts if d.kind == "executive_decision"]
+    assert (order.authority_name, order.authority_country, order.authority_kind) == ("Home Office", "GB", "executive")
+    assert (order.date, order.decision, order.summary) == ("2019-02-03", "extradition_ordered", "Home Secretary: extradition ordered.")
     rulings = {(d.authority_name, d.authority_level, d.date, d.decision) for d in drafts if d.kind == "ruling"}
-    assert ("Home Secretary", "executive", "2019-02-03", "order_made") in rulings
-    assert ("Westminster Magistrates' Court", "first_instance", "2018-12-10", "order_made") in rulings
+    assert rulings == {("Westminster Magistrates' Court", "first_instance", "2018-12-10", "order_made")}
 
 
 def test_two_rulings_of_one_court_on_different_dates_stay_two_drafts(db):
@@ -199,3 +202,144 @@ def test_arrest_surrender_and_remand_are_proposed_as_custody_changes(rana):
     drafts = article_propose(case=rana, text=text, published_on=datetime.date(2025, 4, 11)).drafts
     custody = [(d.custody_change, d.date) for d in drafts if d.kind == "custody"]
     assert custody == [("arrested", "2025-04-10"), ("surrendered", "2025-04-10"), ("remanded", "2025-04-11")]
+
+
+# The second-generation vocabulary: the criminal process's decisions, executive decisions,
+# reported speech and status categories.
+
+
+@pytest.fixture
+def modi(db):
+    case = CaseFactory(requested_state="GB", requesting_state="IN")
+    CasePartyFactory(case=case, person=PersonFactory(name="Nirav Modi"))
+    return case
+
+
+def _proposed(case, text, published_on=datetime.date(2025, 3, 14)):
+    return article_propose(case=case, text=text, published_on=published_on).drafts
+
+
+@pytest.mark.parametrize(
+    ("sentence", "decision", "detail"),
+    [
+        ("A special court in Mumbai on March 3, 2025 convicted Nirav Modi of fraud.", "convicted", ""),
+        ("A special court in Mumbai on March 3, 2025 acquitted Nirav Modi of all charges of cheating.", "acquitted", ""),
+        ("A special court in Mumbai on March 3, 2025 sentenced Nirav Modi to 14 years in prison.", "sentenced", "14 years in prison"),
+        ("A special court in Mumbai on March 3, 2025 found Nirav Modi guilty and sentenced him to seven years.", "convicted",
+         "sentenced to seven years"),
+        ("A Mumbai court on March 3, 2025 issued a non-bailable warrant against Nirav Modi.", "warrant_issued", "non-bailable"),
+        ("A special NIA court on March 3, 2025 remanded Nirav Modi in judicial custody.", "remanded", ""),
+        ("Westminster Magistrates' Court on March 3, 2025 refused Nirav Modi bail for the fifth time.", "bail_refused", ""),
+        ("A special court in Mumbai on March 3, 2025 declared Nirav Modi a fugitive economic offender.", "declared_fugitive",
+         "fugitive economic offender"),
+        ("The High Court on March 3, 2025 dismissed the charges against Nirav Modi.", "charges_dismissed", ""),
+        ("Westminster Magistrates' Court on March 3, 2025 sent the case to the Home Secretary for a decision on Nirav Modi.",
+         "sent_to_minister", ""),
+    ],
+)
+def test_the_criminal_process_decisions_are_drafted_in_the_ruling_vocabulary(modi, sentence, decision, detail):
+    (ruling,) = [d for d in _proposed(modi, sentence) if d.kind == "ruling"]
+    assert (ruling.decision, ruling.decision_detail, ruling.date) == (decision, detail, "2025-03-03")
+    assert ruling.authority_kind == "court" and ruling.about_case
+
+
+def test_a_sentence_is_shown_beside_the_decision_in_the_summary(modi):
+    (ruling,) = _proposed(modi, "A special court in Mumbai on March 3, 2025 sentenced Nirav Modi to 14 years in prison.")
+    assert ruling.summary.endswith(": sentenced (14 years in prison).")
+
+
+def test_a_secretary_of_states_authorisation_is_an_executive_decision_with_the_official(db):
+    case = CaseFactory(requested_state="US", requesting_state="IN")
+    CasePartyFactory(case=case, person=PersonFactory(name="Tahawwur Rana"))
+    text = "On March 28, 2025, Secretary of State Marco Rubio authorised the surrender of Tahawwur Rana to India."
+    (decision,) = _proposed(case, text, published_on=datetime.date(2025, 4, 1))
+    assert (decision.kind, decision.decision, decision.date) == ("executive_decision", "surrender_authorised", "2025-03-28")
+    assert (decision.authority_name, decision.authority_country, decision.authority_kind) == ("Department of State", "US", "executive")
+    assert decision.official_name == "Marco Rubio"
+    assert decision.summary == "Secretary of State Marco Rubio: surrender authorised."
+
+
+def test_a_justice_ministrys_refusal_is_an_executive_decision_of_that_ministry(db):
+    case = CaseFactory(requested_state="CH", requesting_state="US")
+    CasePartyFactory(case=case, person=PersonFactory(name="Roman Polanski"))
+    text = "In July 2010 the Federal Office of Justice refused to extradite Roman Polanski to the United States."
+    (decision,) = _proposed(case, text, published_on=datetime.date(2010, 7, 13))
+    assert (decision.kind, decision.decision, decision.date, decision.date_precision) == (
+        "executive_decision", "extradition_refused", "2010-07", "month"
+    )
+    assert (decision.authority_name, decision.authority_country) == ("Federal Office of Justice", "CH")
+
+
+def test_a_justice_ministers_decision_belongs_to_the_justice_ministry_with_the_minister_as_official(db):
+    case = CaseFactory(requested_state="PL", requesting_state="US")
+    CasePartyFactory(case=case, person=PersonFactory(name="Roman Polanski"))
+    text = "In December 2016 Justice Minister Zbigniew Ziobro withdrew the order to extradite Roman Polanski."
+    (decision,) = _proposed(case, text, published_on=datetime.date(2017, 1, 5))
+    assert (decision.decision, decision.authority_name, decision.authority_country) == ("order_withdrawn", "Ministry of Justice", "PL")
+    assert (decision.official_name, decision.date) == ("Zbigniew Ziobro", "2016-12")
+
+
+def test_a_statement_without_a_quotation_is_reported_speech_not_an_invented_quote(db):
+    case = CaseFactory(requested_state="US", requesting_state="IN")
+    CasePartyFactory(case=case, person=PersonFactory(name="Tahawwur Rana"))
+    text = "The Ministry of External Affairs said on Tuesday that India would liaise with US authorities on Rana's extradition."
+    (statement,) = _proposed(case, text, published_on=datetime.date(2025, 2, 6))
+    assert (statement.kind, statement.reported_speech, statement.quote) == ("statement", True, "")
+    assert statement.gist == "India would liaise with US authorities on Rana's extradition."
+    assert (statement.body, statement.government, statement.speaker_name) == ("Ministry of External Affairs", "IN", "")
+    assert (statement.date, statement.date_as_written) == ("2025-02-04", "on Tuesday")
+    assert "“" not in statement.summary and statement.summary.startswith("Ministry of External Affairs said India would")
+    assert statement.about_case
+
+
+def test_reported_speech_after_a_pronoun_is_not_guessed(db):
+    case = CaseFactory(requested_state="US")
+    text = "He also said that he had raised the issue of illegal immigration during the conversation."
+    assert _proposed(case, text) == []
+
+
+def test_a_body_that_speaks_is_not_taken_for_a_speakers_name(db):
+    case = CaseFactory(requested_state="US")
+    text = "“We remain committed to bringing him back to face justice in India,” the Ministry of External Affairs said."
+    (statement,) = _proposed(case, text)
+    assert (statement.body, statement.speaker_name, statement.reported_speech) == ("Ministry of External Affairs", "", False)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "category", "date"),
+    [
+        ("Nirav Modi fled India in January 2018, weeks before the fraud came to light.", "flight", "2018-01"),
+        ("Interpol issued a Red Notice against Nirav Modi in July 2018.", "interpol_notice", "2018-07"),
+        ("The CBI filed a charge sheet against Nirav Modi on May 14, 2018.", "charge", "2018-05-14"),
+        ("Nirav Modi sought asylum in the United Kingdom in August 2018.", "asylum", "2018-08"),
+    ],
+)
+def test_a_dated_status_update_gets_its_category_where_the_words_make_it_obvious(modi, sentence, category, date):
+    (status,) = _proposed(modi, sentence)
+    assert (status.kind, status.category, status.date) == ("status", category, date)
+    assert status.about_case
+
+
+def test_confirmed_second_generation_drafts_are_recorded_in_their_vocabulary(modi):
+    source = {"url": "", "title": "Report", "publisher": "", "published_on": datetime.date(2025, 3, 14)}
+    common = {"occurred_on": datetime.date(2025, 3, 3), "date_precision": "day", "date_approximate": False,
+              "confidence": "reported"}
+    drafts = [
+        common | {"kind": "ruling", "summary": "Sentenced.", "authority_name": "Special Court, Mumbai", "authority_country": "IN",
+                  "authority_level": "requesting_state", "decision": "sentenced", "decision_detail": "14 years in prison"},
+        common | {"kind": "executive_decision", "summary": "Ordered.", "authority_name": "Home Office", "authority_country": "GB",
+                  "authority_kind": "executive", "decision": "extradition_ordered", "official_name": "Priti Patel"},
+        common | {"kind": "statement", "summary": "MEA said India would liaise.", "government": "IN",
+                  "body": "Ministry of External Affairs", "speaker_name": "", "channel": "", "quote": "",
+                  "reported_speech": True, "gist": "India would liaise with the UK."},
+        common | {"kind": "status", "summary": "Red notice.", "category": "interpol_notice"},
+    ]
+    ruling, order, statement, status = drafts_record(case=modi, drafts=drafts, source=source, by=None)
+    assert (ruling.decision, ruling.decision_detail, ruling.authority.kind) == ("sentenced", "14 years in prison", "court")
+    assert (order.kind, order.decision, order.authority.name, order.authority.kind) == (
+        "executive_decision", "extradition_ordered", "Home Office", "executive"
+    )
+    assert order.official.name == "Priti Patel"
+    assert (statement.statement.reported_speech, statement.statement.quote, statement.statement.channel) == (True, "", "")
+    assert statement.statement.gist == "India would liaise with the UK."
+    assert status.category == "interpol_notice"

@@ -87,15 +87,17 @@ def test_a_viewer_cannot_import(viewer):
 
 def test_upload_shows_a_preview_then_imports_on_confirmation(analyst, demo):
     text = export_json(export_document())
+    statements = demo.events.filter(kind="statement").count()
     demo.events.filter(kind="statement").delete()
+    left = Event.objects.filter(kind="statement").count()
     response = _upload(analyst, text)
     assert response.status_code == 200
-    assert b"1 \xc3\x97 create event" in response.content
-    assert Event.objects.filter(kind="statement").count() == 0
+    assert f"{statements} × create event".encode() in response.content
+    assert Event.objects.filter(kind="statement").count() == left
     upload = response.context["upload"]
     response = analyst.post(reverse("exchange:import_confirm"), {"upload": upload})
     assert response.status_code == 200
-    assert Event.objects.filter(kind="statement").count() == 1
+    assert Event.objects.filter(kind="statement").count() == left + statements
     # The stored file is used once.
     assert analyst.post(reverse("exchange:import_confirm"), {"upload": upload}).status_code == 404
 
@@ -192,7 +194,7 @@ def test_the_case_feed_is_atom_with_the_timeline(viewer, demo):
     response = viewer.get(reverse("exchange:case_feed", args=[demo.reference]))
     assert response.status_code == 200 and response["Content-Type"].startswith("application/atom+xml")
     body = response.content.decode()
-    assert body.count("<entry>") == 3 and "We will keep you updated" in body
+    assert body.count("<entry>") == demo.events.count() and "We will keep you updated" in body
 
 
 def test_the_private_following_feed_works_without_a_login_and_only_with_a_good_token(client, demo):
@@ -201,7 +203,7 @@ def test_the_private_following_feed_works_without_a_login_and_only_with_a_good_t
     CaseFactory(reference="unfollowed")
     token = feed_token_make(user_id=user.pk)
     response = client.get(reverse("exchange:following_feed", args=[token]))
-    assert response.status_code == 200 and response.content.decode().count("<entry>") == 3
+    assert response.status_code == 200 and response.content.decode().count("<entry>") == demo.events.count()
     assert client.get(reverse("exchange:following_feed", args=[token + "x"])).status_code == 404
     assert client.get(reverse("exchange:case_feed_private", args=[token, demo.reference])).status_code == 200
 
@@ -238,16 +240,19 @@ def worker_inline(monkeypatch, settings, tmp_path):
 
 def test_a_large_file_is_previewed_and_imported_in_the_background(analyst, demo, worker_inline):
     text = export_json(export_document())
+    statements = demo.events.filter(kind="statement").count()
     demo.events.filter(kind="statement").delete()
+    left = Event.objects.filter(kind="statement").count()
     response = _upload(analyst, text)
     assert response.status_code == 302
     status_url = response["Location"]
     page = analyst.get(status_url)
-    assert b"1 \xc3\x97 create event" in page.content and not Event.objects.filter(kind="statement").exists()
+    assert f"{statements} × create event".encode() in page.content
+    assert Event.objects.filter(kind="statement").count() == left
     response = analyst.post(reverse("exchange:import_confirm"), {"upload": page.context["upload"]})
     assert response["Location"] == status_url
     assert b"Imported" in analyst.get(status_url).content
-    assert Event.objects.filter(kind="statement").count() == 1
+    assert Event.objects.filter(kind="statement").count() == left + statements
 
 
 def test_the_progress_bar_shows_how_far_a_running_import_is(analyst, settings, tmp_path):
@@ -286,3 +291,53 @@ def test_a_background_import_that_crashes_says_so_instead_of_spinning(analyst, m
         uploads.upload_run(path=path, by=analyst.user, dry_run=True)
     page = analyst.get(reverse("exchange:import_upload"), {"job": name})
     assert b"unexpected error" in page.content and b"<progress" not in page.content
+
+
+# The format's schema ---------------------------------------------------------------------------
+
+
+def test_the_schema_is_served_without_a_login_at_a_stable_address(client):
+    from exchange.schema import schema
+
+    response = client.get("/exchange/schema/v2.json")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/schema+json")
+    assert json.loads(response.content) == schema()
+
+
+def test_the_import_page_links_to_the_schema(analyst):
+    assert reverse("exchange:schema_v2").encode() in analyst.get(reverse("exchange:import_upload")).content
+
+
+def test_a_version_1_file_is_previewed_and_imported_from_the_page(analyst):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parent / "data" / "export-v1.json").read_text(encoding="utf-8")
+    response = _upload(analyst, text, name="old.json")
+    assert response.status_code == 200 and b"2 \xc3\x97 create case" in response.content
+    analyst.post(reverse("exchange:import_confirm"), {"upload": response.context["upload"]})
+    assert Event.objects.filter(kind="executive_decision").count() == 2
+
+
+# Feeds show the second-generation record ---------------------------------------------------------
+
+
+def _second_generation_feed(viewer):
+    from tests.test_exchange_exports import record_every_item
+
+    record_every_item()
+    response = viewer.get(reverse("exchange:case_feed", args=["choksi-ag-in"]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_feed_never_puts_reported_speech_in_quotation_marks(viewer):
+    body = _second_generation_feed(viewer)
+    assert "Ministry of External Affairs, as reported: India would liaise" in body
+    assert "“India would liaise" not in body
+
+
+def test_the_feed_shows_an_executive_decision_with_its_label_official_and_detail(viewer):
+    body = _second_generation_feed(viewer)
+    assert "Office of the Attorney General: Extradition ordered (subject to assurances)" in body
+    assert "Decided by Steadroy Benjamin." in body
+    assert "Analyst&#x27;s note: Sources conflict" in body or "Analyst's note: Sources conflict" in body

@@ -67,3 +67,101 @@ def test_a_source_with_only_an_address_takes_it_as_title():
 
 def test_a_source_with_a_publisher_but_no_address_or_title_is_refused():
     assert not SourceForm({"publisher": "Daily"}).is_valid()
+
+
+# Record v2 ------------------------------------------------------------------------------------
+
+from cases.forms import (  # noqa: E402
+    CaseLookupField,
+    GroupedSelect,
+    StatementEventForm,
+    event_form_class,
+    ruling_decision_choices,
+)
+from cases.models import Authority, Event, RulingDecision  # noqa: E402
+from tests.factories import AuthorityFactory, CaseFactory  # noqa: E402
+
+
+def _event_data(**fields):
+    return {"date": "2025-02-13", "date_precision": "day", "summary": "s", "confidence": "reported", **fields}
+
+
+def test_every_court_decision_is_offered_once_in_the_grouped_list():
+    offered = []
+    for value, options in ruling_decision_choices():
+        offered += [v for v, _ in options] if isinstance(options, list) else [value]
+    assert sorted(offered) == sorted(RulingDecision.values)
+
+
+def test_the_grouped_decision_list_keeps_its_groups():
+    field = event_form_class(Event.Kind.RULING)().fields["decision"]
+    assert isinstance(field.widget, GroupedSelect) and not isinstance(field.widget, FastSelect)
+    assert '<optgroup label="Criminal case">' in field.widget.render("decision", "convicted")
+
+
+def test_an_executive_decision_offers_only_government_bodies():
+    ministry = AuthorityFactory(name="Home Office", kind=Authority.Kind.EXECUTIVE, level="")
+    AuthorityFactory(name="A court")
+    form = event_form_class(Event.Kind.EXECUTIVE_DECISION)()
+    assert list(form.fields["authority"].queryset) == [ministry]
+    assert "new_authority_kind" not in form.fields and "new_authority_level" not in form.fields
+
+
+def test_an_executive_decision_needs_its_government_body():
+    form = event_form_class(Event.Kind.EXECUTIVE_DECISION)(_event_data(decision="extradition_refused"))
+    assert not form.is_valid() and "authority" in form.errors
+
+
+def test_a_status_update_may_name_no_authority_but_a_ruling_must():
+    assert event_form_class(Event.Kind.STATUS)(_event_data(category="death")).is_valid()
+    assert "authority" in event_form_class(Event.Kind.RULING)(_event_data(decision="convicted")).errors
+
+
+def test_a_new_ruling_court_is_a_court_by_default():
+    form = event_form_class(Event.Kind.RULING)(
+        _event_data(decision="convicted", new_authority_name="Special Court", new_authority_level="requesting_state")
+    )
+    assert form.is_valid(), form.errors
+    assert form.new_authority() == {"name": "Special Court", "country": "", "kind": "court", "level": "requesting_state"}
+
+
+def test_a_closing_note_keeps_its_category_when_corrected():
+    plain = event_form_class(Event.Kind.STATUS)()
+    closing = event_form_class(Event.Kind.STATUS)(initial={"category": "case_closure"})
+    assert "case_closure" not in dict(plain.fields["category"].choices)
+    assert "case_closure" in dict(closing.fields["category"].choices)
+
+
+@pytest.mark.parametrize(
+    "fields, valid, error",
+    [
+        ({"quote": "We will keep you updated."}, True, None),
+        ({"quote": "  "}, False, "quote"),
+        ({"reported_speech": "on", "gist": "India would liaise."}, True, None),
+        ({"reported_speech": "on"}, False, "gist"),
+    ],
+)
+def test_a_statement_needs_a_quote_unless_it_is_reported_speech(fields, valid, error):
+    form = StatementEventForm(_event_data(government="IN", body="MEA", **fields))
+    assert form.is_valid() is valid
+    if error:
+        assert error in form.errors
+
+
+def test_a_statement_channel_may_be_unknown():
+    form = StatementEventForm(_event_data(government="IN", body="MEA", quote="Words."))
+    assert form.is_valid() and form.cleaned_data["channel"] == ""
+
+
+def test_case_lookup_takes_a_reference_or_a_unique_title():
+    case = CaseFactory(reference="assange-sweden", title="Julian Assange (UK → Sweden)")
+    field = CaseLookupField()
+    assert field.clean("ASSANGE-SWEDEN") == case and field.clean("julian assange (uk → sweden)") == case
+
+
+def test_case_lookup_asks_for_the_reference_between_namesakes():
+    CaseFactory(reference="a", title="Same title")
+    CaseFactory(reference="b", title="Same title")
+    with pytest.raises(forms.ValidationError) as error:
+        CaseLookupField().clean("Same title")
+    assert "a, b" in error.value.messages[0]

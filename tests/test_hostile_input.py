@@ -122,6 +122,60 @@ def test_statement_form_survives_anything(analyst_client, case, quote, body, spe
     _assert_escaped(analyst_client, case)
 
 
+@HYPOTHESIS
+@given(
+    status=hostile_text, outcome=hostile_text, after=hostile_text, decision=hostile_text, category=hostile_text,
+    confidence=hostile_text, kind=hostile_text, related=hostile_text,
+)
+def test_second_generation_filters_survive_anything(analyst_client, case, status, outcome, after, decision, category, confidence, kind, related):
+    params = {
+        "status": status, "outcome": outcome, "after_surrender": after, "decision": decision, "category": category,
+        "confidence": confidence, "authority_kind": kind, "related": related,
+    }
+    response = _ok(analyst_client.get(reverse("cases:case_list"), params))
+    assert response.status_code == 200
+    assert "<script>alert(1)</script>" not in response.content.decode()
+
+
+@HYPOTHESIS
+@given(
+    body=hostile_text, official=hostile_text, new_official=hostile_text, decision=hostile_text, detail=hostile_text,
+    note=hostile_text, confidence=hostile_text,
+)
+def test_executive_decision_form_survives_anything(analyst_client, case, body, official, new_official, decision, detail, note, confidence):
+    data = _event_data(
+        summary="A decision", date="2025-01", date_precision="month", new_authority_name=body, official=official,
+        new_official=new_official, decision=decision, decision_detail=detail, note=note, confidence=confidence,
+    )
+    _ok(analyst_client.post(reverse("cases:event_create", args=[case.reference, "executive_decision"]), data))
+    _assert_escaped(analyst_client, case)
+
+
+@HYPOTHESIS
+@given(gist=hostile_text, reported=hostile_text, channel=hostile_text, kind=hostile_text, level=hostile_text)
+def test_reported_speech_form_survives_anything(analyst_client, case, gist, reported, channel, kind, level):
+    data = _event_data(
+        summary="Reported", date="2025-01-31", date_precision="day", confidence="reported", government="IN", body="MEA",
+        reported_speech=reported, gist=gist, channel=channel, new_authority_name=gist[:50], new_authority_kind=kind,
+        new_authority_level=level,
+    )
+    _ok(analyst_client.post(reverse("cases:event_create", args=[case.reference, "statement"]), data))
+    _assert_escaped(analyst_client, case)
+
+
+@HYPOTHESIS
+@given(related=hostile_text, relation=hostile_text, note=hostile_text, direction=hostile_text)
+def test_related_matter_and_move_survive_anything(analyst_client, case, related, relation, note, direction):
+    from cases import services
+
+    _ok(analyst_client.post(reverse("cases:case_relation_add", args=[case.reference]),
+                            {"related_case": related, "relation": relation, "note": note}))
+    event = services.event_record(case=case, kind="status", occurred_on=datetime.date(2025, 1, 2), summary="x", by=None)
+    _ok(analyst_client.post(reverse("cases:event_move", args=[event.pk]), {"direction": direction}))
+    _ok(analyst_client.get(reverse("cases:case_suggest"), {"related_case": related}))
+    _assert_escaped(analyst_client, case)
+
+
 def test_stored_markup_is_shown_as_text(analyst_client, case):
     authority = AuthorityFactory()
     data = _event_data(summary="<script>alert(1)</script>", date="2025-01", date_precision="month",
@@ -166,8 +220,13 @@ FIELD_NAME = re.compile(r'<(?:input|select|textarea)[^>]*\bname="([^"]+)"')
 SKIP_FIELDS = {"csrfmiddlewaretoken"}
 
 
-def _form_pages(case, event, person, deadline, follow) -> list[str]:
+def _form_pages(case, event, person, deadline, follow, treaty) -> list[str]:
     return [
+        reverse("cases:case_outcome", args=[case.reference]),
+        reverse("cases:case_relation_add", args=[case.reference]),
+        reverse("cases:treaty_create"),
+        reverse("cases:treaty_edit", args=[treaty.pk]),
+        *[reverse("cases:event_create", args=[case.reference, kind]) for kind in ("ruling", "executive_decision", "statement")],
         reverse("cases:case_create"),
         reverse("cases:case_edit", args=[case.reference]),
         reverse("cases:case_stage_change", args=[case.reference]),
@@ -194,7 +253,9 @@ def form_world(analyst_client, case):
     from django.contrib.auth import get_user_model
 
     follow = FollowFactory(case=case, user=get_user_model().objects.get(pk=user))
-    return case, event, PersonFactory(), DeadlineFactory(case=case), follow
+    from tests.factories import TreatyFactory
+
+    return case, event, PersonFactory(), DeadlineFactory(case=case), follow, TreatyFactory()
 
 
 # Each example posts to every form of the app: fewer examples keep it quick.

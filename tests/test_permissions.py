@@ -25,13 +25,14 @@ from rest_framework.authtoken.models import Token
 
 from alerts.models import Alert
 from alerts.tokens import calendar_token_make, unsubscribe_token_make
-from cases.models import CaseParty, Event, Stage
+from cases.models import CaseParty, Event, ExecutiveDecision, Stage, StatusCategory
 from cases.roles import ADMINISTRATOR, ANALYST, VIEWER, roles_sync
 from exchange.tokens import feed_token_make
 from tests.factories import (
     AlertFactory,
     CaseFactory,
     CasePartyFactory,
+    CaseRelationFactory,
     DeadlineFactory,
     EventFactory,
     FollowFactory,
@@ -40,6 +41,7 @@ from tests.factories import (
     PersonNameFactory,
     SourceFactory,
     StatementFactory,
+    TreatyFactory,
     UserFactory,
 )
 
@@ -89,6 +91,9 @@ MATRIX: dict[str, Rule] = {
     "cases:person_suggest": Rule(VIEWER),
     "cases:person_detail": Rule(VIEWER, params="person"),
     "cases:person_history": Rule(VIEWER, params="person"),
+    "cases:case_suggest": Rule(VIEWER),
+    "cases:treaty_list": Rule(VIEWER),
+    "cases:treaty_detail": Rule(VIEWER, params="treaty"),
     # Cases: writing
     "cases:case_create": Rule(ANALYST, FORM),
     "cases:case_edit": Rule(ANALYST, FORM, params="case"),
@@ -98,6 +103,14 @@ MATRIX: dict[str, Rule] = {
     # Taking a person off a case is an edit of the case (the view asks for change_case); the row's
     # history keeps who removed whom.
     "cases:case_party_remove": Rule(ANALYST, ACTION, params="party"),
+    # The outcome and related matters are edits of the case, like its people.
+    "cases:case_outcome": Rule(ANALYST, FORM, params="case"),
+    "cases:case_relation_add": Rule(ANALYST, FORM, params="case"),
+    "cases:case_relation_remove": Rule(ANALYST, ACTION, params="relation"),
+    # Moving an entry on its timeline is an edit of the event.
+    "cases:event_move": Rule(ANALYST, ACTION, params="event"),
+    "cases:treaty_create": Rule(ANALYST, FORM),
+    "cases:treaty_edit": Rule(ANALYST, FORM, params="treaty"),
     "cases:event_create": Rule(ANALYST, FORM, params="new_event_kind"),
     "cases:event_edit": Rule(ANALYST, FORM, params="event"),
     "cases:person_create": Rule(ANALYST, FORM),
@@ -131,6 +144,8 @@ MATRIX: dict[str, Rule] = {
     # Private feed addresses for feed readers, which cannot log in; the token is the proof.
     "exchange:case_feed_private": Rule(PUBLIC, params="feed_token_case"),
     "exchange:following_feed": Rule(PUBLIC, params="feed_token"),
+    # The import/export format's JSON Schema describes the format and holds no data.
+    "exchange:schema_v2": Rule(PUBLIC),
     # The API
     "api:case-list": Rule(VIEWER, api=True),
     "api:case-detail": Rule(VIEWER, params="case", api=True),
@@ -213,6 +228,8 @@ class World:
     users: dict
     case: object
     party: object
+    relation: object
+    treaty: object
     person: object
     events: dict
     deadline: object
@@ -246,7 +263,11 @@ def _world_build() -> World:
             username=f"test-{role}", groups=[Group.objects.get(name=role)], is_staff=role == ADMINISTRATOR
         )
 
-    case = CaseFactory(reference="perm-case", stage=Stage.ARREST, stage_entered_on=datetime.date(2025, 1, 2))
+    treaty = TreatyFactory()
+    case = CaseFactory(
+        reference="perm-case", stage=Stage.ARREST, stage_entered_on=datetime.date(2025, 1, 2), treaty=treaty
+    )
+    relation = CaseRelationFactory(case=case, related_case=CaseFactory(reference="perm-related"))
     person = PersonFactory(name="Test Person")
     PersonNameFactory(person=person, name="Test Q. Person")
     party = CasePartyFactory(case=case, person=person, role=CaseParty.Role.PERSON_SOUGHT)
@@ -254,8 +275,13 @@ def _world_build() -> World:
     source = SourceFactory()
     kind_fields = {
         Event.Kind.RULING: {"authority": authority, "decision": Event.Decision.CERT_DENIED},
+        Event.Kind.EXECUTIVE_DECISION: {
+            "authority": AuthorityFactory(kind="executive", level=""),
+            "official": person,
+            "decision": ExecutiveDecision.SURRENDER_AUTHORISED,
+        },
         Event.Kind.STATEMENT: {"statement": StatementFactory(speaker=person)},
-        Event.Kind.STATUS: {},
+        Event.Kind.STATUS: {"category": StatusCategory.INVESTIGATION},
         Event.Kind.HEARING: {"authority": authority, "hearing_status": Event.HearingStatus.SCHEDULED},
         Event.Kind.FILING: {"authority": authority, "filing_type": Event.FilingType.APPEAL, "filed_by": "The defence"},
         Event.Kind.CUSTODY: {"custody_change": Event.CustodyChange.ARRESTED},
@@ -278,7 +304,7 @@ def _world_build() -> World:
             )
     tokens = {principal: Token.objects.create(user=user).key for principal, user in users.items() if user is not None}
     return World(
-        users=users, case=case, party=party, person=person, events=events, deadline=deadline, follows=follows,
+        users=users, case=case, party=party, relation=relation, treaty=treaty, person=person, events=events, deadline=deadline, follows=follows,
         tokens=tokens,
     )
 
@@ -295,6 +321,10 @@ def url_kwargs(world: World, params: str, variant: str, principal: str) -> dict:
             return {"reference": case.reference}
         case "party":
             return {"reference": case.reference, "pk": world.party.pk}
+        case "relation":
+            return {"reference": case.reference, "pk": world.relation.pk}
+        case "treaty":
+            return {"pk": world.treaty.pk}
         case "new_event_kind":
             return {"reference": case.reference, "kind": variant}
         case "event":
@@ -447,9 +477,11 @@ def test_htmx_writes_never_fail(world, name, variant):
 def test_an_empty_post_saves_nothing(world):
     """The POST checks above submit forms with nothing filled in; they must be refused, not saved."""
     client = _client_for(world, ADMINISTRATOR)
-    before = (world.case.events.count(), world.case.parties.count(), world.case.deadlines.count())
-    for name in ("cases:case_stage_change", "cases:case_party_add", "cases:case_close", "alerts:deadline_create"):
-        assert client.post(reverse(name, args=[world.case.reference])).status_code == 200, name
-    world.case.refresh_from_db()
-    assert (world.case.events.count(), world.case.parties.count(), world.case.deadlines.count()) == before
-    assert (world.case.stage, world.case.outcome) == (Stage.ARREST, "")
+    case = world.case
+    before = (case.events.count(), case.parties.count(), case.deadlines.count(), case.relations_from.count())
+    names = ("cases:case_stage_change", "cases:case_party_add", "cases:case_close", "cases:case_relation_add", "alerts:deadline_create")
+    for name in names:
+        assert client.post(reverse(name, args=[case.reference])).status_code == 200, name
+    case.refresh_from_db()
+    assert (case.events.count(), case.parties.count(), case.deadlines.count(), case.relations_from.count()) == before
+    assert (case.stage, case.outcome) == (Stage.ARREST, "")

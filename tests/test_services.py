@@ -532,3 +532,27 @@ def test_a_refused_change_announces_nothing(case, analyst, django_capture_on_com
         with pytest.raises(ValidationError):
             services.case_change_stage(case=case, to_stage=case.stage, reason="x", occurred_on=datetime.date(2025, 1, 2), by=analyst)
     assert callbacks == []
+
+
+def test_a_stage_change_cannot_be_moved_past_another(analyst):
+    case = CaseFactory(stage_entered_on=None)
+    services.case_change_stage(
+        case=case, to_stage=Stage.ARREST, reason="first", occurred_on=datetime.date(2018, 1, 1), date_precision=YEAR, by=analyst
+    )
+    second = services.case_change_stage(
+        case=case, to_stage=Stage.HEARING, reason="second", occurred_on=datetime.date(2018, 6, 1), date_precision=MONTH, by=analyst
+    )
+    with pytest.raises(ValidationError) as error:
+        services.event_move_step(event=second, later=False, by=analyst)
+    assert "another stage change" in error.value.messages[0]
+    assert _order(case) == ["first", "second"]
+
+
+def test_a_stage_change_can_move_past_other_entries(analyst):
+    case = CaseFactory(stage_entered_on=None)
+    _status(case, datetime.date(2018, 6, 9), summary="9 Jun")
+    move = services.case_change_stage(
+        case=case, to_stage=Stage.HEARING, reason="move", occurred_on=datetime.date(2018, 6, 1), date_precision=MONTH, by=analyst
+    )
+    services.event_move_step(event=move, later=False, by=analyst)
+    assert _order(case) == ["move", "9 Jun"]

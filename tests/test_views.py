@@ -2,11 +2,12 @@ import datetime
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases import roles, services
-from cases.models import Case, Event, Person, Stage
+from cases.models import Case, Event, Person, Stage, Treaty
 from tests.factories import (
     CaseFactory,
     CasePartyFactory,
@@ -15,6 +16,7 @@ from tests.factories import (
     PersonFactory,
     PersonNameFactory,
     SourceFactory,
+    TreatyFactory,
     UserFactory,
 )
 
@@ -318,8 +320,8 @@ def test_resubmitting_after_a_conflict_saves_deliberately(analyst_client, rana):
 def test_second_save_of_an_event_is_refused(analyst_client, rana):
     event = services.event_record(case=rana, kind="status", occurred_on=datetime.date(2025, 1, 2), summary="v1", by=None)
     url = reverse("cases:event_edit", args=[event.pk])
-    stale = _event_post(date="2025-01-02", date_precision="day", summary="mine", version=event.version)
-    analyst_client.post(url, _event_post(date="2025-01-02", date_precision="day", summary="theirs", version=event.version))
+    stale = _event_post(date="2025-01-02", date_precision="day", summary="mine", category="other", version=event.version)
+    analyst_client.post(url, _event_post(date="2025-01-02", date_precision="day", summary="theirs", category="other", version=event.version))
     response = analyst_client.post(url, stale)
     assert "Someone else saved this event" in response.content.decode()
     event.refresh_from_db()
@@ -413,3 +415,433 @@ def test_pages_stay_within_ten_queries(analyst_client, rana):
     filtered = reverse("cases:case_list") + "?q=rana&stage=surrender_pending&requesting_state=IN&sort=title"
     for url in (reverse("cases:case_list"), filtered, rana.get_absolute_url()):
         assert _queries(analyst_client, url) <= 10, url
+
+
+# Record v2: the kinds and their fields ----------------------------------------------------------
+
+
+def _page(client, case) -> str:
+    return client.get(case.get_absolute_url()).content.decode()
+
+
+def test_analyst_logs_an_executive_decision_with_a_new_body_and_official(analyst_client, rana):
+    response = analyst_client.post(reverse("cases:event_create", args=[rana.reference, "executive_decision"]), _event_post(
+        new_authority_name="US Department of State", new_authority_country="US", new_official="Test Secretary",
+        decision="surrender_authorised", decision_detail="warrant signed", summary="Surrender authorised.",
+    ))
+    assert response.status_code == 302
+    event = rana.events.get()
+    assert (event.kind, event.authority.kind, event.official.name, event.decision_label) == (
+        "executive_decision", "executive", "Test Secretary", "Surrender authorised"
+    )
+
+
+def test_executive_decision_shows_its_decision_detail_and_official(analyst_client, rana):
+    body = AuthorityFactory(name="Home Office", kind="executive", level="")
+    official = PersonFactory(name="Test Home Secretary")
+    EventFactory(case=rana, kind="executive_decision", authority=body, official=official,
+                 decision="extradition_ordered", decision_detail="subject to assurances")
+    content = _page(analyst_client, rana)
+    assert "Extradition ordered" in content and "subject to assurances" in content
+    assert "Decided by" in content and "Test Home Secretary" in content and "Home Office" in content
+
+
+def test_executive_decision_cannot_be_taken_by_a_court(analyst_client, rana):
+    court = AuthorityFactory()
+    response = analyst_client.post(reverse("cases:event_create", args=[rana.reference, "executive_decision"]),
+                                   _event_post(authority=court.pk, decision="extradition_ordered"))
+    assert "authority" in response.context["form"].errors
+    assert not rana.events.exists()
+
+
+def test_ruling_form_groups_the_decisions(analyst_client, rana):
+    content = analyst_client.get(reverse("cases:event_create", args=[rana.reference, "ruling"])).content.decode()
+    for group in ("Extradition proceedings", "Appeals and reviews", "Custody", "Criminal case"):
+        assert f'<optgroup label="{group}">' in content
+    assert "Convicted" in content and "Sent back to the lower court" in content
+
+
+def test_ruling_records_decision_detail_note_and_confidence(analyst_client, rana):
+    court = AuthorityFactory()
+    analyst_client.post(reverse("cases:event_create", args=[rana.reference, "ruling"]), _event_post(
+        authority=court.pk, decision="convicted", decision_detail="on two of three counts",
+        note="Sources conflict: Feb vs Aug 2017", confidence="corroborated",
+    ))
+    event = rana.events.get()
+    assert (event.decision, event.decision_detail, event.note, event.confidence) == (
+        "convicted", "on two of three counts", "Sources conflict: Feb vs Aug 2017", "corroborated"
+    )
+    content = _page(analyst_client, rana)
+    assert "Convicted" in content and "on two of three counts" in content
+    assert 'class="note small"' in content and "Sources conflict: Feb vs Aug 2017" in content
+
+
+def test_status_update_needs_what_it_is_about(analyst_client, rana):
+    url = reverse("cases:event_create", args=[rana.reference, "status"])
+    response = analyst_client.post(url, _event_post())
+    assert "category" in response.context["form"].errors
+    assert analyst_client.post(url, _event_post(category="interpol_notice")).status_code == 302
+    assert rana.events.get().category == "interpol_notice"
+
+
+def test_custody_change_records_a_second_change(analyst_client, rana):
+    analyst_client.post(reverse("cases:event_create", args=[rana.reference, "custody"]), _event_post(
+        custody_change="surrendered", custody_change_then="arrested", summary="Surrendered; arrested by the NIA.",
+    ))
+    assert (rana.events.get().custody_change, rana.events.get().custody_change_then) == ("surrendered", "arrested")
+    assert "Surrendered, then arrested" in _page(analyst_client, rana)
+
+
+def test_hearing_can_be_reserved(analyst_client, rana):
+    court = AuthorityFactory()
+    analyst_client.post(reverse("cases:event_create", args=[rana.reference, "hearing"]),
+                        _event_post(authority=court.pk, hearing_status="reserved"))
+    assert "Held, judgment reserved" in _page(analyst_client, rana)
+
+
+def test_any_kind_can_name_a_new_acting_body_of_any_kind(analyst_client, rana):
+    response = analyst_client.post(reverse("cases:event_create", args=[rana.reference, "custody"]), _event_post(
+        custody_change="arrested", new_authority_name="National Investigation Agency", new_authority_kind="police",
+        new_authority_country="IN",
+    ))
+    assert response.status_code == 302
+    assert (rana.events.get().authority.name, rana.events.get().authority.kind) == ("National Investigation Agency", "police")
+
+
+@pytest.mark.parametrize(
+    "fields, error_field",
+    [
+        ({"new_authority_name": "Some Body"}, "new_authority_kind"),
+        ({"new_authority_name": "Some Court", "new_authority_kind": "court"}, "new_authority_level"),
+    ],
+)
+def test_a_new_acting_body_needs_its_kind_and_a_court_its_level(analyst_client, rana, fields, error_field):
+    response = analyst_client.post(reverse("cases:event_create", args=[rana.reference, "custody"]),
+                                   _event_post(custody_change="arrested", **fields))
+    assert error_field in response.context["form"].errors
+    assert response.context["form"]["new_authority_name"].value() == fields["new_authority_name"]
+
+
+def _statement_post(**overrides):
+    return _event_post(**{"date": "2025-02-13", "date_precision": "day", "government": "IN", "body": "MEA", **overrides})
+
+
+def test_reported_speech_needs_no_quote_and_is_never_shown_as_one(analyst_client, rana):
+    gist = "India would liaise with the US side."
+    response = analyst_client.post(reverse("cases:event_create", args=[rana.reference, "statement"]),
+                                   _statement_post(reported_speech="on", gist=gist))
+    assert response.status_code == 302
+    statement = rana.events.get().statement
+    assert (statement.reported_speech, statement.quote, statement.gist, statement.channel) == (True, "", gist, "")
+    content = _page(analyst_client, rana)
+    assert "Reported speech" in content and gist in content and "channel unknown" in content
+    assert f"“{gist}" not in content and "<blockquote" not in content
+
+
+def test_a_verbatim_quote_is_shown_as_a_quotation(analyst_client, rana):
+    analyst_client.post(reverse("cases:event_create", args=[rana.reference, "statement"]),
+                        _statement_post(channel="briefing", quote="We will keep you updated."))
+    content = _page(analyst_client, rana)
+    assert '<blockquote class="quote">“We will keep you updated.”</blockquote>' in content
+    assert "Reported speech" not in content
+
+
+def test_reported_speech_needs_what_was_said(analyst_client, rana):
+    response = analyst_client.post(reverse("cases:event_create", args=[rana.reference, "statement"]),
+                                   _statement_post(reported_speech="on"))
+    assert "gist" in response.context["form"].errors
+    assert not rana.events.exists()
+
+
+def test_editing_a_statement_can_make_it_reported_speech(analyst_client, rana):
+    statement = services.statement_record(cases=[rana], government="IN", body="MEA", occurred_on=datetime.date(2025, 2, 1),
+                                          summary="s", quote="Invented words", channel="briefing", by=None)
+    event = statement.events.get()
+    response = analyst_client.post(reverse("cases:event_edit", args=[event.pk]), _statement_post(
+        date="2025-02-01", summary="s", reported_speech="on", gist="The MEA said it was working on it.", version=event.version,
+    ))
+    assert response.status_code == 302
+    statement.refresh_from_db()
+    assert (statement.reported_speech, statement.quote, statement.gist, statement.channel) == (
+        True, "", "The MEA said it was working on it.", ""
+    )
+
+
+def test_editing_an_event_keeps_its_authority_and_changes_its_note(analyst_client, rana):
+    police = AuthorityFactory(name="Delhi Police", kind="police", level="")
+    event = services.event_record(case=rana, kind="custody", custody_change="arrested", authority=police,
+                                  occurred_on=datetime.date(2025, 1, 2), summary="Arrested", by=None)
+    form = analyst_client.get(reverse("cases:event_edit", args=[event.pk])).context["form"]
+    assert form["authority"].value() == police.pk
+    response = analyst_client.post(reverse("cases:event_edit", args=[event.pk]), _event_post(
+        date="2025-01-02", date_precision="day", summary="Arrested", custody_change="arrested", authority=police.pk,
+        note="Day inferred from 'on Friday'", version=event.version,
+    ))
+    assert response.status_code == 302
+    event.refresh_from_db()
+    assert (event.authority, event.note) == (police, "Day inferred from 'on Friday'")
+
+
+def test_timeline_can_show_only_executive_decisions(analyst_client, rana):
+    body = AuthorityFactory(kind="executive", level="")
+    decision = EventFactory(case=rana, kind="executive_decision", authority=body, decision="extradition_refused")
+    EventFactory(case=rana)
+    response = analyst_client.get(rana.get_absolute_url(), {"kind": "executive_decision"})
+    assert list(response.context["timeline"].object_list) == [decision]
+
+
+# Record v2: dates at their precision -------------------------------------------------------------
+
+
+def test_a_month_only_stage_change_shows_no_false_day(analyst_client):
+    case = CaseFactory(stage=Stage.HEARING, stage_entered_on=datetime.date(2018, 1, 15))
+    response = analyst_client.post(reverse("cases:case_stage_change", args=[case.reference]), _event_post(
+        date="2018-08", date_precision="month", to_stage=Stage.SURRENDERED, summary="Surrendered",
+        note="Month from the ministry's answer", confidence="confirmed",
+    ))
+    assert response.status_code == 302
+    content = _page(analyst_client, case)
+    assert "Aug 2018 – now" in content and "since Aug 2018" in content
+    assert "1 Aug 2018" not in content
+    event = case.events.get()
+    assert (event.note, event.confidence) == ("Month from the ministry's answer", "confirmed")
+
+
+def test_a_year_only_stage_change_is_not_refused_as_before_a_day_in_that_year(analyst_client):
+    case = CaseFactory(stage=Stage.REQUEST_MADE, stage_entered_on=datetime.date(2016, 2, 1))
+    response = analyst_client.post(reverse("cases:case_stage_change", args=[case.reference]),
+                                   _event_post(date="2016", date_precision="year", to_stage=Stage.ARREST, summary="Arrested"))
+    assert response.status_code == 302
+
+
+def test_case_list_shows_the_stage_date_at_its_precision(analyst_client):
+    CaseFactory(stage_entered_on=datetime.date(2018, 8, 1), stage_entered_precision="month")
+    content = analyst_client.get(reverse("cases:case_list")).content.decode()
+    assert "since Aug 2018" in content and "1 Aug 2018" not in content
+
+
+# Record v2: moving entries on the timeline ------------------------------------------------------
+
+
+def _overlapping_pair(case):
+    """A month-only entry and a day in that month: their order is the analyst's to choose."""
+    day = services.event_record(case=case, kind="status", occurred_on=datetime.date(2022, 11, 9), summary="day", by=None)
+    month = services.event_record(case=case, kind="status", occurred_on=datetime.date(2022, 11, 1), date_precision="month",
+                                  summary="month", by=None)
+    return day, month
+
+
+def _order(case) -> list[str]:
+    return list(case.events.timeline_order(newest_first=False).values_list("summary", flat=True))
+
+
+def test_an_entry_moves_earlier_where_the_dates_allow(analyst_client, rana):
+    day, month = _overlapping_pair(rana)
+    assert _order(rana) == ["day", "month"]
+    response = analyst_client.post(reverse("cases:event_move", args=[month.pk]), {"direction": "earlier"})
+    assert response.status_code == 302 and response["Location"].endswith(f"#event-{month.pk}")
+    assert _order(rana) == ["month", "day"]
+
+
+def test_a_move_the_dates_forbid_is_refused_with_its_reason(analyst_client, rana):
+    services.event_record(case=rana, kind="status", occurred_on=datetime.date(2020, 1, 1), summary="first", by=None)
+    later = services.event_record(case=rana, kind="status", occurred_on=datetime.date(2021, 1, 1), summary="second", by=None)
+    response = analyst_client.post(reverse("cases:event_move", args=[later.pk]), {"direction": "earlier"}, follow=True)
+    assert response.status_code == 200
+    assert "cannot change order" in response.content.decode()
+    assert _order(rana) == ["first", "second"]
+
+
+def test_htmx_move_swaps_the_case_in_place_and_reports_a_refusal(analyst_client, rana):
+    only = services.event_record(case=rana, kind="status", occurred_on=datetime.date(2020, 1, 1), summary="only", by=None)
+    response = analyst_client.post(reverse("cases:event_move", args=[only.pk]), {"direction": "later"},
+                                   headers={"HX-Request": "true"})
+    assert response.status_code == 200 and response["HX-Retarget"] == "#case-live"
+    assert 'class="message error"' in response.content.decode() and "already the latest" in response.content.decode()
+
+
+def test_analysts_see_move_buttons_and_viewers_do_not(analyst_client, client, rana):
+    EventFactory(case=rana)
+    assert "Move this entry earlier" in _page(analyst_client, rana)
+    reader = Client()
+    reader.force_login(_user_in(roles.VIEWER, "reader"))
+    content = _page(reader, rana)
+    assert "Move this entry" not in content and "event_move" not in content
+    assert "Record the outcome" not in content and "Link a related matter" not in content and "unlink" not in content
+
+
+# Record v2: outcome and closure -----------------------------------------------------------------
+
+
+def test_outcome_after_surrender_is_recorded_on_an_open_case(analyst_client, rana):
+    response = analyst_client.post(reverse("cases:case_outcome", args=[rana.reference]),
+                                   {"outcome": "extradited", "after_surrender": "convicted"})
+    assert response.status_code == 302
+    rana.refresh_from_db()
+    assert (rana.outcome, rana.after_surrender, rana.closed_on) == ("extradited", "convicted", None)
+    assert "Extradited: convicted" in _page(analyst_client, rana)
+
+
+def test_after_surrender_without_extradition_is_refused_next_to_the_field(analyst_client, rana):
+    response = analyst_client.post(reverse("cases:case_outcome", args=[rana.reference]),
+                                   {"outcome": "refused", "after_surrender": "convicted"})
+    assert "after_surrender" in response.context["form"].errors
+    rana.refresh_from_db()
+    assert rana.outcome == ""
+
+
+def test_closing_records_what_happened_after_surrender(analyst_client, rana):
+    response = analyst_client.post(reverse("cases:case_close", args=[rana.reference]),
+                                   {"outcome": "extradited", "after_surrender": "acquitted", "closed_on": "2025-06-01"})
+    assert response.status_code == 302
+    rana.refresh_from_db()
+    assert (rana.outcome, rana.after_surrender, rana.closed_on) == ("extradited", "acquitted", datetime.date(2025, 6, 1))
+
+
+def test_case_list_tells_closed_after_surrender_from_closed_without_extradition(analyst_client):
+    CaseFactory(title="Surrendered one", outcome="extradited", after_surrender="convicted", closed_on=datetime.date(2024, 1, 1))
+    CaseFactory(title="Refused one", outcome="refused", closed_on=datetime.date(2024, 1, 1))
+    content = analyst_client.get(reverse("cases:case_list")).content.decode()
+    assert '<span class="badge extradited">Closed after surrender: convicted</span>' in content
+    assert '<span class="badge not-extradited">Closed without extradition: refused</span>' in content
+
+
+# Record v2: related matters ---------------------------------------------------------------------
+
+
+def test_a_related_matter_is_linked_by_reference_and_shown_on_both_cases(analyst_client, rana):
+    other = CaseFactory(title="Tahawwur Rana (US → Canada)", reference="rana-canada")
+    response = analyst_client.post(reverse("cases:case_relation_add", args=[rana.reference]),
+                                   {"related_case": "RANA-CANADA", "relation": "superseded_by", "note": "Replaced"})
+    assert response.status_code == 302
+    assert "Superseded by" in _page(analyst_client, rana) and other.title in _page(analyst_client, rana)
+    assert "Supersedes" in _page(analyst_client, other) and rana.title in _page(analyst_client, other)
+
+
+def test_a_related_matter_can_be_picked_by_its_title(analyst_client, rana):
+    other = CaseFactory(title="Julian Assange (UK → Sweden)")
+    analyst_client.post(reverse("cases:case_relation_add", args=[rana.reference]),
+                        {"related_case": "julian assange (uk → sweden)", "relation": "parallel"})
+    assert rana.relations_from.get().related_case == other
+
+
+@pytest.mark.parametrize("typed, message", [("rana", "cannot be related to itself"), ("nope", "No case has")])
+def test_a_related_matter_that_cannot_be_linked_is_refused(analyst_client, rana, typed, message):
+    response = analyst_client.post(reverse("cases:case_relation_add", args=[rana.reference]),
+                                   {"related_case": typed, "relation": "parallel"})
+    assert message in str(response.context["form"].errors["related_case"])
+    assert not rana.relations_from.exists()
+
+
+def test_a_related_matter_is_removed_from_either_case(analyst_client, rana):
+    other = CaseFactory()
+    relation = services.case_relate(case=other, related_case=rana, relation="parallel", by=None)
+    response = analyst_client.post(reverse("cases:case_relation_remove", args=[rana.reference, relation.pk]))
+    assert response.status_code == 302
+    assert not rana.relations_to.exists()
+
+
+def test_a_relation_cannot_be_removed_through_an_unrelated_case(analyst_client, rana):
+    relation = services.case_relate(case=CaseFactory(), related_case=CaseFactory(), relation="parallel", by=None)
+    assert analyst_client.post(reverse("cases:case_relation_remove", args=[rana.reference, relation.pk])).status_code == 404
+
+
+def test_case_suggestions_match_reference_and_title(analyst_client, rana):
+    CaseFactory(title="Nirav Modi (UK → India)", reference="modi")
+    content = analyst_client.get(reverse("cases:case_suggest"), {"related_case": "tahaw"}).content.decode()
+    assert '<option value="rana">Tahawwur Rana (US → India)</option>' in content and "Modi" not in content
+    assert analyst_client.get(reverse("cases:case_suggest"), {"related_case": "t"}).content.strip() == b""
+
+
+def test_case_list_marks_cases_with_related_matters(analyst_client, rana):
+    services.case_relate(case=rana, related_case=CaseFactory(), relation="same_person", by=None)
+    lonely = CaseFactory()
+    page = analyst_client.get(reverse("cases:case_list")).context["page"]
+    flags = {case.pk: case.has_related for case in page.object_list}
+    assert flags[rana.pk] and not flags[lonely.pk]
+
+
+def test_case_page_queries_do_not_grow_with_related_matters(analyst_client):
+    few, many = CaseFactory(), CaseFactory()
+    services.case_relate(case=few, related_case=CaseFactory(), relation="parallel", by=None)
+    for _ in range(5):
+        services.case_relate(case=many, related_case=CaseFactory(), relation="parallel", by=None)
+        services.case_relate(case=CaseFactory(), related_case=many, relation="co_accused", by=None)
+    analyst_client.get(reverse("cases:case_list"))
+    assert _case_page_queries(analyst_client, few) == _case_page_queries(analyst_client, many)
+
+
+# Record v2: treaties, legal basis, roles --------------------------------------------------------
+
+
+def test_case_form_takes_a_treaty_on_file_and_a_long_legal_basis(analyst_client, rana):
+    treaty = TreatyFactory(name="India–US Extradition Treaty (1997)")
+    basis = "; ".join(["Extradition Act 1962, s. 34B"] * 300)
+    response = analyst_client.post(reverse("cases:case_edit", args=[rana.reference]),
+                                   _case_form(rana, treaty=treaty.pk, legal_basis=basis))
+    assert response.status_code == 302
+    rana.refresh_from_db()
+    assert (rana.treaty, rana.legal_basis) == (treaty, basis)
+    content = _page(analyst_client, rana)
+    assert treaty.name in content and reverse("cases:treaty_detail", args=[treaty.pk]) in content
+
+
+def test_case_form_offers_no_treaty(analyst_client, rana):
+    content = analyst_client.get(reverse("cases:case_edit", args=[rana.reference])).content.decode()
+    assert '<option value="">No treaty</option>' in content
+
+
+def test_analyst_creates_and_edits_a_treaty(analyst_client):
+    name = "European Convention on Extradition (Paris, 13 December 1957), with its additional protocols " * 4
+    response = analyst_client.post(reverse("cases:treaty_create"), {
+        "name": name.strip(), "countries": ["GB", "SE"], "signed_on": "1957-12-13", "in_force_on": "1960-04-18",
+        "url": "https://example.org/ets024",
+    })
+    assert response.status_code == 302
+    treaty = Treaty.objects.get()
+    assert ([c.code for c in treaty.countries], treaty.in_force_on) == (["GB", "SE"], datetime.date(1960, 4, 18))
+    response = analyst_client.post(reverse("cases:treaty_edit", args=[treaty.pk]), {
+        "name": "European Convention on Extradition", "countries": ["GB"], "signed_on": "1957-12-13",
+    })
+    assert response.status_code == 302
+    treaty.refresh_from_db()
+    assert (treaty.name, treaty.in_force_on) == ("European Convention on Extradition", None)
+
+
+def test_a_treaty_name_already_on_file_is_refused_next_to_the_name(analyst_client):
+    TreatyFactory(name="India–UK Extradition Treaty (1992)")
+    response = analyst_client.post(reverse("cases:treaty_create"), {"name": "India–UK Extradition Treaty (1992)"})
+    assert "name" in response.context["form"].errors
+
+
+def test_a_treaty_cannot_enter_into_force_before_it_is_signed(analyst_client):
+    response = analyst_client.post(reverse("cases:treaty_create"),
+                                   {"name": "X", "signed_on": "2000-01-02", "in_force_on": "1999-01-01"})
+    assert "in_force_on" in response.context["form"].errors
+    assert not Treaty.objects.exists()
+
+
+def test_treaty_pages_list_treaties_and_their_cases(analyst_client, rana):
+    treaty = TreatyFactory(name="India–US Extradition Treaty (1997)")
+    Case.objects.filter(pk=rana.pk).update(treaty=treaty)
+    listing = analyst_client.get(reverse("cases:treaty_list")).content.decode()
+    assert treaty.name in listing
+    detail = analyst_client.get(reverse("cases:treaty_detail", args=[treaty.pk])).content.decode()
+    assert rana.title in detail and "India" in detail
+
+
+def test_a_person_can_be_added_as_a_victim(analyst_client, rana):
+    response = analyst_client.post(reverse("cases:case_party_add", args=[rana.reference]),
+                                   {"new_person": "A Complainant", "role": "victim"})
+    assert response.status_code == 302
+    assert rana.parties.get(person__name="A Complainant").role == "victim"
+
+
+def test_timeline_can_show_only_status_updates_about_a_subject(analyst_client, rana):
+    notice = EventFactory(case=rana, category="interpol_notice")
+    EventFactory(case=rana, category="health")
+    ruling = EventFactory(case=rana, kind="ruling", authority=AuthorityFactory(), decision="affirmed")
+    only = analyst_client.get(rana.get_absolute_url(), {"category": "interpol_notice"}).context["timeline"].object_list
+    assert list(only) == [notice]
+    with_rulings = analyst_client.get(rana.get_absolute_url(), {"category": "interpol_notice", "kind": "ruling"})
+    assert set(with_rulings.context["timeline"].object_list) == {notice, ruling}

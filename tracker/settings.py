@@ -71,6 +71,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "exchange",
+    # The project itself, for the commands that span every app (generate_data, benchmark).
+    "tracker",
     # Last, as its documentation asks: it wraps the authentication backends.
     "axes",
 ]
@@ -278,6 +280,9 @@ ALERTS_RETRY_BACKOFF_MAX = env.float("ALERTS_RETRY_BACKOFF_MAX", default=1800.0)
 ALERTS_SWEEP_AFTER = env.int("ALERTS_SWEEP_AFTER", default=120)
 # How many of the case's latest events an alert email lists.
 ALERTS_LATEST_EVENTS = env.int("ALERTS_LATEST_EVENTS", default=5)
+# Days back the sweep looks for recorded events whose alerts were never written (the process
+# died between the change's commit and writing them); older events are history, not news.
+ALERTS_FANOUT_DAYS = env.int("ALERTS_FANOUT_DAYS", default=3)
 
 # IMPORT, EXPORT AND THE READ API
 # ------------------------------------------------------------------------------
@@ -297,7 +302,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read-only access to cases and their events. Send `Authorization: Token <your token>`.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
-    "ENUM_NAME_OVERRIDES": {"StageEnum": "cases.models.Stage"},
+    "ENUM_NAME_OVERRIDES": {"StageEnum": "cases.models.Stage", "CustodyChangeEnum": "cases.models.Event.CustodyChange"},
 }
 
 # CELERY
@@ -331,7 +336,8 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # The schedule `celery beat` runs (https://docs.celeryq.dev/en/stable/userguide/periodic-tasks.html).
 CELERY_BEAT_SCHEDULE = {
-    # Re-queues outbox rows left unsent (broker down at commit time, worker killed).
+    # Writes the alerts of recent events that have none yet (the process died after the change
+    # committed), and re-queues outbox rows left unsent (broker down at commit time, worker killed).
     "alerts-sweep": {"task": "alerts.tasks.alerts_sweep", "schedule": 60.0},
     # Reminders ahead of deadlines and hearings, and overdue notices.
     "alerts-deadline-reminders": {"task": "alerts.tasks.deadline_reminders_send", "schedule": crontab(minute="*/15")},

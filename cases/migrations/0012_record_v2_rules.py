@@ -11,6 +11,10 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='event',
+            index=models.Index(fields=['case', 'date_earliest'], name='event_placing'),
+        ),
+        migrations.AddIndex(
+            model_name='event',
             index=models.Index(fields=['case', '-position', '-id'], name='event_timeline'),
         ),
         migrations.AddIndex(

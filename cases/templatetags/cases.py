@@ -5,31 +5,25 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from cases.dates import DatePrecision
+
 register = template.Library()
 
 
 @register.simple_tag
 def stage_duration(case) -> str:
-    """How long the case has been at its current stage, in words."""
+    """Since when the case has been at its current stage, at the precision that date is known:
+    “since 21 Jan 2025 (10 months)”, but only “since Aug 2018” for a month-only date, which
+    cannot say how many days have passed."""
     if case.stage_entered_on is None:
         return "since an unknown date"
+    since = f"since {case.stage_entered_display}"
+    if case.stage_entered_precision != DatePrecision.DAY or case.stage_entered_approximate:
+        return since
     days = (timezone.localdate() - case.stage_entered_on).days
     if days < 1:
-        return "since today"
-    return "for " + timesince(case.stage_entered_on, timezone.localdate(), depth=2)
-
-
-@register.simple_tag
-def span_duration(span) -> str:
-    """The time a case spent at one stage of its track."""
-    days = span.days
-    if days is None:
-        return ""
-    if days < 1:
-        return "under a day"
-    if days < 60:
-        return f"{days} day{'s' if days != 1 else ''}"
-    return timesince(span.entered_on, span.left_on or timezone.localdate(), depth=2)
+        return f"{since} (today)" if days == 0 else since
+    return f"{since} ({timesince(case.stage_entered_on, timezone.localdate(), depth=2)})"
 
 
 @register.simple_tag
@@ -47,7 +41,10 @@ def record_values(obj) -> list[tuple[str, object]]:
         values.append((field.verbose_name.capitalize(), value))
     statement = getattr(obj, "statement", None)
     if statement is not None:
-        values.append(("Quote", statement.quote))
+        if statement.quote:
+            values.append(("Quote", statement.quote))
+        if statement.reported_speech:
+            values.append(("Reported speech", statement.gist or "yes"))
     return values
 
 

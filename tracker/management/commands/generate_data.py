@@ -2,7 +2,13 @@
 
 Rows are written with bulk_create in batches, bypassing the services and their per-row work, so a
 million events load in minutes. Generated rows therefore have no edit-history records (the history
-library records single saves, not bulk inserts); the app treats them as imported data.
+library records single saves, not bulk inserts); the app treats them as imported data. What the
+services would keep is written here too: each event's date interval and its place on its case's
+timeline, the case's latest event and stage date, and the alerts' marker that the event's
+followers have been told (history is not news: the sweep must not send it).
+
+A project command rather than one of ``cases``: it fills the tables of every app (cases, people,
+followers, deadlines), and the domain imports nothing above it.
 """
 
 import datetime
@@ -17,9 +23,28 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
-from alerts.models import Deadline, Follow
+from alerts.models import Deadline, EventFanout, Follow
 from cases import roles, search
-from cases.models import Case, CaseParty, Confidence, Event, Authority, Outcome, Person, PersonName, Source, Stage, Statement
+from cases.dates import partial_date_bounds
+from cases.models import (
+    AfterSurrender,
+    Authority,
+    Case,
+    CaseParty,
+    CaseRelation,
+    Confidence,
+    Event,
+    ExecutiveDecision,
+    Outcome,
+    Person,
+    PersonName,
+    RulingDecision,
+    Source,
+    Stage,
+    Statement,
+    StatusCategory,
+)
+from cases.services import POSITION_GAP
 
 COUNTRIES = [
     "IN", "US", "GB", "AE", "PK", "BD", "CA", "AU", "FR", "DE", "ES", "IT", "NL", "BE", "PT", "IE", "CH", "AT",
@@ -39,11 +64,27 @@ OFFENCES = ["Bank fraud and money laundering", "Conspiracy to commit terrorist a
 VERBS = ["court heard arguments on", "government confirmed", "defence challenged", "judge adjourned",
          "ministry said it was pursuing", "prosecutors filed papers on", "appeal court considered",
          "counsel argued prison conditions in", "officials discussed", "tribunal reviewed"]
+GISTS = ["it was pursuing the extradition through diplomatic channels", "the request had been sent to the court",
+         "assurances on prison conditions would be given", "the person would be brought back to face trial",
+         "it had asked for the person's provisional arrest"]
+NOTES = ["Day inferred from “on Friday” in the report.", "Sources conflict on the month.", "From a single wire report.",
+         "Date of the order, not of its publication.", "Reported later in parliament."]
 # Kinds in the proportions an analyst logs them.
-KIND_WEIGHTS = [("status", 30), ("hearing", 20), ("filing", 15), ("ruling", 15), ("statement", 10), ("custody", 5)]
+KIND_WEIGHTS = [("status", 27), ("hearing", 18), ("filing", 13), ("ruling", 15), ("executive_decision", 5),
+                ("statement", 10), ("custody", 6)]
+# What status updates are about, in the proportions real matters show.
+CATEGORY_WEIGHTS = [
+    (StatusCategory.OTHER, 40), (StatusCategory.INVESTIGATION, 15), (StatusCategory.CHARGE, 15), (StatusCategory.FLIGHT, 6),
+    (StatusCategory.ASYLUM, 5), (StatusCategory.CITIZENSHIP, 4), (StatusCategory.INTERPOL_NOTICE, 8),
+    (StatusCategory.HEALTH, 5), (StatusCategory.DEATH, 2),
+]
 MAX_STAGE_CHANGES = 25
 EPOCH = datetime.date(2012, 1, 1)
-SPAN_DAYS = (datetime.date(2026, 10, 31) - EPOCH).days
+HISTORY_END = datetime.date(2026, 10, 31)
+SPAN_DAYS = (HISTORY_END - EPOCH).days
+# When the generated history counts as announced to followers: after its last date, and long
+# before any real entry, so the alerts' sweep starts its search after the generated events.
+FANNED_OUT_AT = datetime.datetime.combine(HISTORY_END, datetime.time(23, 59), tzinfo=datetime.UTC)
 
 
 def _batched(iterable, size):
@@ -68,10 +109,12 @@ class Command(BaseCommand):
         self.rng, self.batch = random.Random(seed), batch
         started = time.monotonic()
         with transaction.atomic():
-            authorities = self._authorities()
+            self.authorities = self._authorities()
+            self.officials = self._officials()
             sources = self._sources(max(200, (events + big_cases * big_case_events) // 20))
             case_rows = self._cases(cases, big_cases)
-            total = self._events(case_rows, events, big_cases, big_case_events, authorities, sources)
+            self._relations(case_rows)
+            total = self._events(case_rows, events, big_cases, big_case_events, sources)
             self._refresh_latest()
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
@@ -99,14 +142,42 @@ class Command(BaseCommand):
             day = day.replace(month=1, day=1)
         return day, precision
 
-    def _authorities(self) -> list[Authority]:
+    def _authorities(self) -> dict[str, list[Authority]]:
+        """Courts at five levels, a justice ministry, a prosecutor and the police per country, and
+        international bodies (no country): every kind an event can name as its acting authority."""
         levels = Authority.Level.values
         rows = [
-            Authority(name=f"{country} {level.replace('_', ' ')} court {n}", country=country, level=level,
-                  jurisdiction=f"District {n}")
+            Authority(name=f"{country} {level.replace('_', ' ')} court {n}", country=country, kind=Authority.Kind.COURT,
+                      level=level, jurisdiction=f"District {n}")
             for country in COUNTRIES for n, level in enumerate(levels[:5])
         ]
-        return Authority.objects.bulk_create(rows, batch_size=self.batch, ignore_conflicts=False)
+        for country in COUNTRIES:
+            rows += [
+                Authority(name=f"{country} Ministry of Justice", country=country, kind=Authority.Kind.EXECUTIVE),
+                Authority(name=f"{country} Public Prosecutor", country=country, kind=Authority.Kind.PROSECUTOR),
+                Authority(name=f"{country} National Police", country=country, kind=Authority.Kind.POLICE),
+                Authority(name=f"{country} Parliament", country=country, kind=Authority.Kind.LEGISLATURE),
+            ]
+        rows += [
+            Authority(name="Interpol", country="", kind=Authority.Kind.INTERNATIONAL),
+            Authority(name="Commission for the Control of INTERPOL's Files", country="", kind=Authority.Kind.INTERNATIONAL),
+            Authority(name="European Court of Human Rights", country="", kind=Authority.Kind.COURT, level=Authority.Level.HUMAN_RIGHTS),
+        ]
+        by_kind: dict[str, list[Authority]] = {}
+        for authority in Authority.objects.bulk_create(rows, batch_size=self.batch):
+            by_kind.setdefault(authority.kind, []).append(authority)
+        # A state's own ministry, prosecutor or police acts in its matters.
+        self.national = {
+            (a.kind, str(a.country)): a for kinds in by_kind.values() for a in kinds if a.kind != Authority.Kind.COURT
+        }
+        return by_kind
+
+    def _officials(self) -> list[Person]:
+        """Ministers and officials who take executive decisions."""
+        return Person.objects.bulk_create(
+            [Person(name=f"{self.rng.choice(FIRST)} {last}", description="Generated official") for last in LAST],
+            batch_size=self.batch,
+        )
 
     def _sources(self, count: int) -> list[Source]:
         rows = []
@@ -129,12 +200,14 @@ class Command(BaseCommand):
             stage = self.rng.choice(Stage.values)
             closed = self.rng.random() < 0.12
             opened, _ = self._date()
+            outcome = self.rng.choice(Outcome.values) if closed else ""
             rows.append(Case(
                 title=f"{name} ({requested} → {requesting})" + (" [famous]" if n < big else ""),
                 reference=f"gen-{n:06d}", requesting_state=requesting, requested_state=requested,
-                offences=self.rng.choice(OFFENCES), stage=stage, opened_on=opened,
-                outcome=self.rng.choice(Outcome.values) if closed else "",
+                offences=self.rng.choice(OFFENCES), stage=stage, opened_on=opened, outcome=outcome,
+                after_surrender=self.rng.choice(AfterSurrender.values) if outcome == Outcome.EXTRADITED else "",
                 closed_on=opened + datetime.timedelta(days=900) if closed else None,
+                legal_basis="" if self.rng.random() < 0.7 else f"Extradition Act, section {self.rng.randrange(1, 99)}",
                 search_text="",
             ))
             people.append(Person(name=name, description="Generated person"))
@@ -154,7 +227,17 @@ class Command(BaseCommand):
         Case.objects.bulk_update(cases, ["search_text"], batch_size=self.batch)
         return cases
 
-    def _events(self, cases, count, big, big_count, authorities, sources) -> int:
+    def _relations(self, cases) -> None:
+        """Some matters linked to the next one: the same person's other request, a co-accused's case…"""
+        rows = [
+            CaseRelation(case=case, related_case=following, relation=self.rng.choice(CaseRelation.Relation.values),
+                         note="Generated link")
+            for case, following in zip(cases, cases[1:])
+            if self.rng.random() < 0.03
+        ]
+        CaseRelation.objects.bulk_create(rows, batch_size=self.batch)
+
+    def _events(self, cases, count, big, big_count, sources) -> int:
         plan = [(case, big_count) for case in cases[:big]]
         ordinary = cases[big:] or cases
         per_case = [0] * len(ordinary)
@@ -165,7 +248,7 @@ class Command(BaseCommand):
         for chunk in _batched(((case, n) for case, n in plan), 200):
             rows, links = [], []
             for case, n in chunk:
-                rows.extend(self._case_events(case, n, authorities))
+                rows.extend(self._case_events(case, n))
             statements = [e.statement for e in rows if e.kind == Event.Kind.STATEMENT]
             Statement.objects.bulk_create(statements, batch_size=self.batch)
             for event in rows:
@@ -176,14 +259,28 @@ class Command(BaseCommand):
                 for event in created:
                     for source in self.rng.sample(sources, self.rng.choice([1, 1, 2, 3])):
                         links.append(Event.sources.through(event_id=event.pk, source_id=source.pk))
+                self._mark_fanned_out(created[0].pk, created[-1].pk)
             Event.sources.through.objects.bulk_create(links, batch_size=self.batch)
             total += len(rows)
-            Case.objects.bulk_update([case for case, _ in chunk], ["stage_entered_on"], batch_size=self.batch)
+            Case.objects.bulk_update(
+                [case for case, _ in chunk], ["stage_entered_on", "stage_entered_precision", "stage_entered_approximate"],
+                batch_size=self.batch,
+            )
         return total
 
-    def _case_events(self, case: Case, n: int, authorities) -> list[Event]:
+    def _mark_fanned_out(self, first_id: int, last_id: int) -> None:
+        """The alerts' marker for a batch of generated events, in one statement: history, not news."""
+        table, event_table = EventFanout._meta.db_table, Event._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (event_id, fanned_out_at) SELECT id, %s FROM {event_table} WHERE id BETWEEN %s AND %s",
+                [connection.ops.adapt_datetimefield_value(FANNED_OUT_AT), first_id, last_id],
+            )
+
+    def _case_events(self, case: Case, n: int) -> list[Event]:
         """n events for one case, some of them stage changes forming a chain that ends at its stage
-        (a tenth of the events, but no more than a long real matter goes through)."""
+        (a tenth of the events, but no more than a long real matter goes through), placed on the
+        timeline in date order as the services would place them."""
         dated = sorted((self._date() for _ in range(n)), key=lambda d: d[0])
         changes = min(MAX_STAGE_CHANGES, max(1, n // 10)) if n else 0
         change_at = set(self.rng.sample(range(n), changes)) if n else set()
@@ -193,37 +290,66 @@ class Command(BaseCommand):
         chain.reverse()  # chain[0] is where the case started, chain[-1] its current stage
         step, events = 0, []
         for index, (day, precision) in enumerate(dated):
-            event = Event(case=case, occurred_on=day, date_precision=precision, confidence=self.rng.choice(Confidence.values),
+            approximate = self.rng.random() < 0.05
+            bounds = partial_date_bounds(day, precision=precision, approximate=approximate)
+            event = Event(case=case, occurred_on=day, date_precision=precision, date_approximate=approximate,
+                          date_earliest=bounds.earliest, date_latest=bounds.latest, position=(index + 1) * POSITION_GAP,
+                          confidence=self.rng.choice(Confidence.values),
+                          note=self.rng.choice(NOTES) if self.rng.random() < 0.1 else "",
                           summary=f"The {self.rng.choice(VERBS)} the request for {case.title.split(' (')[0]}.")
             if index in change_at:
                 event.kind, event.from_stage, event.to_stage = Event.Kind.STAGE_CHANGE, chain[step], chain[step + 1]
                 step += 1
-                case.stage_entered_on = day
+                case.stage_entered_on, case.stage_entered_precision, case.stage_entered_approximate = day, precision, approximate
             else:
                 event.kind = self.rng.choices([k for k, _ in KIND_WEIGHTS], weights=[w for _, w in KIND_WEIGHTS])[0]
-                self._kind_fields(event, authorities, case)
+                self._kind_fields(event, case)
             events.append(event)
         return events
 
-    def _kind_fields(self, event: Event, authorities, case: Case) -> None:
-        kind, rng = event.kind, self.rng
+    def _kind_fields(self, event: Event, case: Case) -> None:
+        kind, rng, courts = event.kind, self.rng, self.authorities[Authority.Kind.COURT]
         if kind in (Event.Kind.RULING, Event.Kind.HEARING, Event.Kind.FILING):
-            event.authority = rng.choice(authorities)
+            event.authority = rng.choice(courts)
             event.docket_number = f"{rng.randrange(1, 99)}-{rng.randrange(1000, 99999)}"
         if kind == Event.Kind.RULING:
-            event.decision = rng.choice(Event.Decision.values)
+            event.decision = rng.choice(RulingDecision.values)
+            if event.decision == RulingDecision.SENTENCED:
+                event.decision_detail = f"{rng.randrange(2, 25)} years in prison"
             event.judges = f"Judge {rng.choice(LAST)}"
+        elif kind == Event.Kind.EXECUTIVE_DECISION:
+            event.authority = self.national[(Authority.Kind.EXECUTIVE, str(case.requested_state))]
+            event.decision = rng.choice(ExecutiveDecision.values)
+            event.official = rng.choice(self.officials) if rng.random() < 0.7 else None
+            if rng.random() < 0.2:
+                event.decision_detail = "subject to assurances on prison conditions"
         elif kind == Event.Kind.HEARING:
-            event.hearing_status = rng.choice([Event.HearingStatus.HELD, Event.HearingStatus.ADJOURNED])
+            event.hearing_status = rng.choice([Event.HearingStatus.HELD, Event.HearingStatus.ADJOURNED,
+                                               Event.HearingStatus.RESERVED, Event.HearingStatus.FIRST_APPEARANCE])
         elif kind == Event.Kind.FILING:
             event.filing_type, event.filed_by = rng.choice(Event.FilingType.values), "Defence"
         elif kind == Event.Kind.CUSTODY:
             event.custody_change = rng.choice(Event.CustodyChange.values)
+            if rng.random() < 0.2:
+                event.custody_change_then = rng.choice([c for c in Event.CustodyChange.values if c != event.custody_change])
+            if rng.random() < 0.5:
+                event.authority = self.national[(Authority.Kind.POLICE, str(case.requested_state))]
+        elif kind == Event.Kind.STATUS:
+            event.category = rng.choices([c for c, _ in CATEGORY_WEIGHTS], weights=[w for _, w in CATEGORY_WEIGHTS])[0]
+            if event.category == StatusCategory.INTERPOL_NOTICE:
+                event.authority = self.authorities[Authority.Kind.INTERNATIONAL][0]
+            elif event.category in (StatusCategory.INVESTIGATION, StatusCategory.CHARGE):
+                event.authority = self.national[(Authority.Kind.PROSECUTOR, str(case.requesting_state))]
         elif kind == Event.Kind.STATEMENT:
+            person = case.title.split(" (")[0]
+            # Most government statements reach an analyst as reported speech, some with no known channel.
+            reported = rng.random() < 0.4
             event.statement = Statement(
                 government=case.requesting_state, body="Ministry of External Affairs", speaker_title="Spokesperson",
-                channel=rng.choice(Statement.Channel.values),
-                quote=f"We are pursuing the extradition of {case.title.split(' (')[0]} with all seriousness.",
+                channel="" if rng.random() < 0.2 else rng.choice(Statement.Channel.values),
+                reported_speech=reported,
+                quote="" if reported else f"We are pursuing the extradition of {person} with all seriousness.",
+                gist=f"The ministry said {rng.choice(GISTS)}." if reported else "",
             )
 
     def _refresh_latest(self) -> None:
@@ -235,11 +361,11 @@ class Command(BaseCommand):
                 cursor.execute(
                     "UPDATE cases_case AS c SET last_event_id = l.id, last_activity_on = l.occurred_on FROM ("
                     " SELECT DISTINCT ON (case_id) case_id, id, occurred_on FROM cases_event"
-                    " WHERE deleted_at IS NULL ORDER BY case_id, occurred_on DESC, id DESC) AS l"
+                    " WHERE deleted_at IS NULL ORDER BY case_id, position DESC, id DESC) AS l"
                     " WHERE l.case_id = c.id"
                 )
             return
-        latest = Event.objects.filter(case=OuterRef("pk")).order_by("-occurred_on", "-id")
+        latest = Event.objects.filter(case=OuterRef("pk")).timeline_order()
         Case.objects.update(
             last_event=Subquery(latest.values("pk")[:1]), last_activity_on=Subquery(latest.values("occurred_on")[:1])
         )

@@ -1,0 +1,102 @@
+"""The case list's FilterSet: each facet of the second-generation record, and bad values ignored."""
+
+import datetime
+
+import pytest
+from django.http import QueryDict
+
+from cases import services
+from cases.filters import CaseFilter, decision_choices
+from cases.models import Case, ExecutiveDecision, RulingDecision
+from tests.factories import AuthorityFactory, CaseFactory, EventFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _filtered(query: str) -> set[str]:
+    filterset = CaseFilter(QueryDict(query), queryset=Case.objects.all())
+    assert filterset.is_valid(), filterset.form.errors
+    return set(filterset.qs.values_list("reference", flat=True))
+
+
+@pytest.fixture
+def closed_cases(db):
+    CaseFactory(reference="surrendered", outcome="extradited", after_surrender="convicted", closed_on=datetime.date(2024, 1, 1))
+    CaseFactory(reference="refused", outcome="refused", closed_on=datetime.date(2024, 1, 1))
+    CaseFactory(reference="following-trial", outcome="extradited", after_surrender="on_trial")
+    CaseFactory(reference="open")
+
+
+def test_closed_cases_by_whether_the_person_was_extradited(closed_cases):
+    assert _filtered("status=closed_extradited") == {"surrendered"}
+    assert _filtered("status=closed_not_extradited") == {"refused"}
+    assert _filtered("status=closed") == {"surrendered", "refused"}
+    assert _filtered("status=open") == {"following-trial", "open"}
+
+
+def test_cases_by_outcome_and_what_happened_after_surrender(closed_cases):
+    assert _filtered("outcome=extradited") == {"surrendered", "following-trial"}
+    assert _filtered("after_surrender=on_trial") == {"following-trial"}
+
+
+def test_cases_by_a_decision_of_either_vocabulary():
+    court, ministry = AuthorityFactory(), AuthorityFactory(kind="executive", level="")
+    EventFactory(case=CaseFactory(reference="convicted"), kind="ruling", authority=court, decision="convicted")
+    EventFactory(case=CaseFactory(reference="ordered"), kind="executive_decision", authority=ministry,
+                 decision="extradition_ordered")
+    EventFactory(case=CaseFactory(reference="other-ruling"), kind="ruling", authority=court, decision="other")
+    assert _filtered("decision=ruling:convicted") == {"convicted"}
+    assert _filtered("decision=executive_decision:extradition_ordered") == {"ordered"}
+    # The two vocabularies share the column, not the meaning: a court's "other" is not a government's.
+    assert _filtered("decision=executive_decision:other") == set()
+
+
+def test_the_decision_filter_offers_every_decision_of_both_vocabularies():
+    offered = {value for _group, options in decision_choices() for value, _label in options}
+    expected = {f"ruling:{v}" for v in RulingDecision.values} | {f"executive_decision:{v}" for v in ExecutiveDecision.values}
+    assert offered == expected
+
+
+def test_cases_by_status_category():
+    EventFactory(case=CaseFactory(reference="interpol"), category="interpol_notice")
+    EventFactory(case=CaseFactory(reference="other"), category="other")
+    assert _filtered("category=interpol_notice") == {"interpol"}
+
+
+def test_cases_by_confidence_of_an_entry():
+    EventFactory(case=CaseFactory(reference="disputed"), confidence="disputed")
+    EventFactory(case=CaseFactory(reference="reported"), confidence="reported")
+    assert _filtered("confidence=disputed") == {"disputed"}
+
+
+def test_cases_by_the_kind_of_authority_that_acted():
+    EventFactory(case=CaseFactory(reference="police"), kind="custody", custody_change="arrested",
+                 authority=AuthorityFactory(kind="police", level=""))
+    EventFactory(case=CaseFactory(reference="court"), kind="ruling", authority=AuthorityFactory(), decision="affirmed")
+    assert _filtered("authority_kind=police") == {"police"}
+
+
+def test_deleted_events_do_not_count_for_the_event_facets():
+    event = EventFactory(case=CaseFactory(reference="gone"), confidence="disputed")
+    services.event_delete(event=event, by=None)
+    assert _filtered("confidence=disputed") == set()
+
+
+def test_cases_by_whether_they_have_related_matters():
+    first, second, alone = CaseFactory(reference="first"), CaseFactory(reference="second"), CaseFactory(reference="alone")
+    services.case_relate(case=first, related_case=second, relation="parallel", by=None)
+    assert _filtered("related=yes") == {"first", "second"}
+    assert _filtered("related=no") == {alone.reference}
+
+
+def test_a_link_to_a_deleted_case_does_not_count_as_related():
+    kept, deleted = CaseFactory(reference="kept"), CaseFactory(reference="deleted")
+    services.case_relate(case=kept, related_case=deleted, relation="parallel", by=None)
+    services.case_delete(case=deleted, by=None)
+    assert _filtered("related=yes") == set()
+
+
+@pytest.mark.parametrize("query", ["decision=convicted", "decision=ruling:nonsense", "status=extradited", "related=maybe"])
+def test_values_outside_the_choices_are_refused_not_applied(query):
+    CaseFactory()
+    assert not CaseFilter(QueryDict(query), queryset=Case.objects.all()).is_valid()
