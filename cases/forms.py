@@ -48,6 +48,25 @@ def _limit(field: forms.Field, limit: int) -> forms.Field:
     return field
 
 
+def _suggesting(kwargs: dict, *, datalist: str, url_name: str, help_text: str) -> None:
+    """A text input whose suggestions the server fills in (htmx) as one types, into a page-wide datalist."""
+    kwargs.setdefault("max_length", 200)
+    kwargs.setdefault(
+        "widget",
+        forms.TextInput(
+            attrs={
+                "list": datalist,
+                "autocomplete": "off",
+                "hx-get": reverse_lazy(url_name),
+                "hx-trigger": "input changed delay:300ms",
+                "hx-target": f"#{datalist}",
+                "hx-sync": "this:replace",
+            }
+        ),
+    )
+    kwargs.setdefault("help_text", help_text)
+
+
 class PersonLookupField(forms.CharField):
     """A person typed by name (or any recorded spelling), with suggestions as one types.
 
@@ -56,21 +75,8 @@ class PersonLookupField(forms.CharField):
     _ID = re.compile(r"^#(\d{1,18})\b")
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", 200)
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(
-                attrs={
-                    "list": "people-suggestions",
-                    "autocomplete": "off",
-                    "hx-get": reverse_lazy("cases:person_suggest"),
-                    "hx-trigger": "input changed delay:300ms",
-                    "hx-target": "#people-suggestions",
-                    "hx-sync": "this:replace",
-                }
-            ),
-        )
-        kwargs.setdefault("help_text", "Type a name or spelling and pick from the suggestions.")
+        _suggesting(kwargs, datalist="people-suggestions", url_name="cases:person_suggest",
+                    help_text="Type a name or spelling and pick from the suggestions.")
         super().__init__(*args, **kwargs)
 
     def prepare_value(self, value):
@@ -105,21 +111,8 @@ class CaseLookupField(forms.CharField):
     """A case typed by its reference or title, with suggestions as one types (like PersonLookupField)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("max_length", 200)
-        kwargs.setdefault(
-            "widget",
-            forms.TextInput(
-                attrs={
-                    "list": "cases-suggestions",
-                    "autocomplete": "off",
-                    "hx-get": reverse_lazy("cases:case_suggest"),
-                    "hx-trigger": "input changed delay:300ms",
-                    "hx-target": "#cases-suggestions",
-                    "hx-sync": "this:replace",
-                }
-            ),
-        )
-        kwargs.setdefault("help_text", "Type the case's reference or part of its title and pick from the suggestions.")
+        _suggesting(kwargs, datalist="cases-suggestions", url_name="cases:case_suggest",
+                    help_text="Type the case's reference or part of its title and pick from the suggestions.")
         super().__init__(*args, **kwargs)
 
     def prepare_value(self, value):

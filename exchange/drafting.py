@@ -586,28 +586,37 @@ def _statement_drafts(reading: _Reading, index: int, sentence: str) -> list[Draf
             continue
         reading.last_speaker = speaker
         quote = re.sub(r"[,;]\s*$", ".", quote)
-        about, why = reading.relevance(sentence, benefit_of_article=False, speaker=speaker["speaker_name"])
-        written, value, precision, approximate = reading.speech_date or ("", reading.published_on, DatePrecision.DAY, False)
-        person = reading.people_by_name.get(speaker["speaker_name"].lower()) if speaker["speaker_name"] else None
-        drafts.append(Draft(
-            kind=Event.Kind.STATEMENT,
-            date=_text_of(value, precision),
-            date_precision=precision,
-            date_approximate=approximate,
-            date_as_written=written or "publication date",
-            summary=f"{speaker['speaker_name'] or speaker['body']}: “{_shorten(quote, 140)}”",
-            evidence=sentence,
-            about_case=about,
-            why=why,
-            government=speaker["government"],
-            body=speaker["body"],
-            speaker_name=person.name if person else speaker["speaker_name"],
-            speaker_id=person.pk if person else None,
-            speaker_title=speaker["speaker_title"],
-            channel=_channel(reading.text),
-            quote=quote,
+        spoken = reading.speech_date or ("", reading.published_on, DatePrecision.DAY, False)
+        drafts.append(_statement_draft(
+            reading, sentence, speaker, spoken,
+            summary=f"{speaker['speaker_name'] or speaker['body']}: “{_shorten(quote, 140)}”", quote=quote,
         ))
     return drafts
+
+
+def _statement_draft(reading: _Reading, sentence: str, speaker: dict, spoken: tuple, *, summary: str, **said) -> Draft:
+    """A statement by this speaker, dated as spoken; ``said`` is the quote, or reported speech and its gist."""
+    written, value, precision, approximate = spoken
+    about, why = reading.relevance(sentence, benefit_of_article=False, speaker=speaker["speaker_name"])
+    person = reading.people_by_name.get(speaker["speaker_name"].lower()) if speaker["speaker_name"] else None
+    return Draft(
+        kind=Event.Kind.STATEMENT,
+        date=_text_of(value, precision),
+        date_precision=precision,
+        date_approximate=approximate,
+        date_as_written=written or "publication date",
+        summary=summary,
+        evidence=sentence,
+        about_case=about,
+        why=why,
+        government=speaker["government"],
+        body=speaker["body"],
+        speaker_name=person.name if person else speaker["speaker_name"],
+        speaker_id=person.pk if person else None,
+        speaker_title=speaker["speaker_title"],
+        channel=_channel(reading.text),
+        **said,
+    )
 
 
 def _ruling_drafts(reading: _Reading, index: int, sentence: str) -> list[Draft]:
@@ -726,29 +735,11 @@ def _reported_speech_drafts(reading: _Reading, sentence: str) -> list[Draft]:
     said_at = sentence.find(match.group("between")) if match.group("between") else match.end("who")
     dates = [d for d in dates_find(sentence, published_on=reading.published_on) if sentence.find(d[0]) >= said_at]
     spoken = [d for d in dates if sentence.find(d[0]) < match.start("gist")]
-    written, value, precision, approximate = (
-        spoken[0] if spoken else reading.speech_date or ("", reading.published_on, DatePrecision.DAY, False)
-    )
-    person = reading.people_by_name.get(speaker["speaker_name"].lower()) if speaker["speaker_name"] else None
-    about, why = reading.relevance(sentence, benefit_of_article=False, speaker=speaker["speaker_name"])
-    return [Draft(
-        kind=Event.Kind.STATEMENT,
-        date=_text_of(value, precision),
-        date_precision=precision,
-        date_approximate=approximate,
-        date_as_written=written or "publication date",
+    return [_statement_draft(
+        reading, sentence, speaker,
+        spoken[0] if spoken else reading.speech_date or ("", reading.published_on, DatePrecision.DAY, False),
         summary=f"{speaker['speaker_name'] or speaker['body']} said {_shorten(said, 140)}",
-        evidence=sentence,
-        about_case=about,
-        why=why,
-        government=speaker["government"],
-        body=speaker["body"],
-        speaker_name=person.name if person else speaker["speaker_name"],
-        speaker_id=person.pk if person else None,
-        speaker_title=speaker["speaker_title"],
-        channel=_channel(reading.text),
-        reported_speech=True,
-        gist=gist,
+        reported_speech=True, gist=gist,
     )]
 
 
