@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import Alert, Deadline, Follow
+from .models import Alert, Deadline, Follow, SavedSearch
 
 
 @admin.register(Follow)
@@ -14,6 +14,15 @@ class FollowAdmin(SimpleHistoryAdmin):
     search_fields = ["user__username", "user__email", "case__title", "case__reference"]
     list_select_related = ["user", "case"]
     autocomplete_fields = ["case"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(SavedSearch)
+class SavedSearchAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "user", "query", "delivery", "scope", "created_at"]
+    list_filter = ["delivery", "scope"]
+    search_fields = ["name", "query", "user__username", "user__email"]
+    list_select_related = ["user"]
     raw_id_fields = ["user"]
 
 

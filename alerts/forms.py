@@ -1,6 +1,6 @@
 from django import forms
 
-from .models import Deadline, Follow
+from .models import Deadline, Follow, SavedSearch
 
 
 class FollowPreferencesForm(forms.ModelForm):
@@ -15,3 +15,16 @@ class DeadlineForm(forms.ModelForm):
         model = Deadline
         fields = ["kind", "title", "due_on", "reminder_days", "notes"]
         widgets = {"due_on": forms.DateInput(attrs={"type": "date"}), "notes": forms.Textarea(attrs={"rows": 3})}
+
+
+class SavedSearchForm(forms.ModelForm):
+    """Name, filters and delivery of a saved search; the filters are checked by the service."""
+
+    class Meta:
+        model = SavedSearch
+        fields = ["name", "query", "delivery", "scope"]
+        widgets = {
+            "query": forms.TextInput(attrs={"class": "mono", "spellcheck": "false"}),
+            "delivery": forms.RadioSelect,
+            "scope": forms.RadioSelect,
+        }

@@ -7,6 +7,11 @@ second row for the same reader and the same happening impossible, so nothing is 
 twice. The rows about a new event are written once its change has committed (the case record
 announces it), in the same transaction as the event's ``EventFanout`` marker; the beat sweep
 writes them for any recent event that has no marker, so none is forgotten.
+
+A saved search (``SavedSearch``: a case-list filter with a name) is followed like a case: a new
+case or a new event on a case that its filters match writes an ``Alert`` row through the same
+fan-out, naming the search, so the email can say why it was sent. New cases have their own
+marker (``CaseFanout``) and sweep.
 """
 
 import datetime
@@ -103,6 +108,54 @@ class Follow(models.Model):
         return [scope for scope, kinds in cls.SCOPE_KINDS.items() if kind in kinds]
 
 
+class SavedSearch(models.Model):
+    """A case-list filter kept under a name, followed like a case: new cases and new events on the cases
+    it matches alert its owner."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches", verbose_name="user"
+    )
+    name = models.CharField("name", max_length=100, help_text="What the owner calls it, e.g. “UK appeals”.")
+    query = models.TextField(
+        "filters",
+        help_text="The case list's filters as in its address after the “?”, e.g. “stage=appeal&requested_state=GB”; "
+        "the same filters as the case list and the API, with the same meaning.",
+    )
+    delivery = models.CharField(
+        "email", max_length=10, choices=Follow.Delivery, default=Follow.Delivery.INSTANT,
+        help_text="How the owner hears of matches; every alert is also listed on their notifications page.",
+    )
+    scope = models.CharField(
+        "updates", max_length=10, choices=Follow.Scope, default=Follow.Scope.ALL,
+        help_text="Which new events on a matching case cause an alert. New cases that match always do.",
+    )
+    created_at = models.DateTimeField("saved at", auto_now_add=True)
+    updated_at = models.DateTimeField("changed at", auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "saved search"
+        verbose_name_plural = "saved searches"
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name"], name="savedsearch_user_name_unique",
+                violation_error_message="You already have a saved search with this name.",
+            )
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("alerts:saved_search_edit", args=[self.pk])
+
+    @property
+    def case_list_url(self) -> str:
+        """The case list with these filters applied."""
+        return f"{reverse('cases:case_list')}?{self.query}"
+
+
 class DeadlineQuerySet(models.QuerySet):
     def open(self):
         return self.filter(done_at__isnull=True)
@@ -195,6 +248,31 @@ class EventFanout(models.Model):
         return f"Alerts about event {self.event_id} written at {self.fanned_out_at:%d %b %Y %H:%M}"
 
 
+class CaseFanout(models.Model):
+    """Marks a new case whose outbox rows (for the saved searches it matches) have been written, in the
+    same transaction as them: the case's announcement and the sweep then write them once between them."""
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, primary_key=True, related_name="alerts_fanout", verbose_name="case"
+    )
+    fanned_out_at = models.DateTimeField(
+        "alerts written at",
+        help_text="When the alerts about the new case were written (none, if no saved search matched).",
+    )
+
+    class Meta:
+        verbose_name = "new case fanned out to saved searches"
+        verbose_name_plural = "new cases fanned out to saved searches"
+        ordering = ["-fanned_out_at"]
+        indexes = [
+            # The sweep reads the newest marker older than its window, to start its search after that case.
+            models.Index(fields=["fanned_out_at", "case"], name="casefanout_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"Alerts about new case {self.case_id} written at {self.fanned_out_at:%d %b %Y %H:%M}"
+
+
 class AlertQuerySet(models.QuerySet):
     def pending_email(self):
         return self.filter(status=Alert.Status.PENDING, channel=Alert.Channel.EMAIL)
@@ -208,6 +286,7 @@ class Alert(models.Model):
 
     class Kind(models.TextChoices):
         EVENT = "event", "New event"
+        CASE = "case", "New case"
         REMINDER = "reminder", "Reminder"
         OVERDUE = "overdue", "Overdue notice"
         DIGEST = "digest", "Daily digest"
@@ -250,6 +329,11 @@ class Alert(models.Model):
         "for the date", null=True, blank=True,
         help_text="For a reminder or overdue notice: the deadline's date when it was written, so a moved date is reminded of again.",
     )
+    saved_search = models.ForeignKey(
+        SavedSearch, on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts",
+        verbose_name="saved search",
+        help_text="The reader's saved search that the case or event matched; blank for the alerts of a followed case.",
+    )
     digest_on = models.DateField("digest of", null=True, blank=True, help_text="For a digest: the day it covers.")
     digest = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="items", verbose_name="sent in digest",
@@ -279,6 +363,9 @@ class Alert(models.Model):
                 fields=["recipient", "event"], condition=Q(kind="event"), name="alert_once_per_event"
             ),
             models.UniqueConstraint(
+                fields=["recipient", "case"], condition=Q(kind="case"), name="alert_once_per_new_case"
+            ),
+            models.UniqueConstraint(
                 fields=["recipient", "deadline", "deadline_due_on", "lead_days"], condition=Q(kind="reminder"),
                 name="alert_once_per_reminder_date",
             ),
@@ -291,6 +378,9 @@ class Alert(models.Model):
             ),
             models.CheckConstraint(
                 condition=~Q(kind="event") | Q(event__isnull=False), name="alert_event_has_event"
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="case") | Q(case__isnull=False), name="alert_new_case_has_case"
             ),
             models.CheckConstraint(
                 condition=~Q(kind="reminder") | (Q(deadline__isnull=False) & Q(lead_days__isnull=False)),
@@ -320,6 +410,8 @@ class Alert(models.Model):
                 return f"Stage changed: {event.get_from_stage_display()} → {event.get_to_stage_display()}"
             summary = event.summary if len(event.summary) <= 120 else event.summary[:119] + "…"
             return f"{event_label(event)}: {summary}"
+        if self.kind == self.Kind.CASE:
+            return f"New case: {self.case.title}"
         if self.kind == self.Kind.REMINDER:
             return f"Reminder: {self.deadline.title} ({self.deadline.due_on:%d %b %Y})"
         if self.kind == self.Kind.OVERDUE:

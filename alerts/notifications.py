@@ -17,9 +17,9 @@ from django.urls import reverse
 
 from cases.models import Authority, Case, Event, Stage, Statement, StatusCategory
 
-from .models import Alert, Deadline, event_label
+from .models import Alert, Deadline, SavedSearch, event_label
 from .selectors import digest_items
-from .tokens import unsubscribe_token_make
+from .tokens import search_unsubscribe_token_make, unsubscribe_token_make
 
 
 class _UnfoldedHeader(UnstructuredHeader):
@@ -47,6 +47,7 @@ class AlertEmail(EmailMultiAlternatives):
 
 TEMPLATE_FOR_KIND = {
     Alert.Kind.EVENT: "event",
+    Alert.Kind.CASE: "case",
     Alert.Kind.REMINDER: "deadline",
     Alert.Kind.OVERDUE: "deadline",
     Alert.Kind.DIGEST: "digest",
@@ -128,12 +129,14 @@ class AlertRenderer:
         self._cases: dict[int, Case] = {}
         self._events: dict[int, Event] = {}
         self._deadlines: dict[int, Deadline] = {}
+        self._saved_searches: dict[int, SavedSearch] = {}
         self._latest_events: dict[int, list[Event]] = {}
         self._bodies: dict[tuple, tuple[str, str, str]] = {}
         self._following_url = absolute_url(reverse("alerts:following"))
         self._notifications_url = absolute_url(reverse("alerts:notifications"))
         # Tokens are URL-safe, so the path is built once and the token put in its place.
         self._unsubscribe_url = absolute_url(reverse("alerts:unsubscribe", args=["TOKEN"]))
+        self._search_unsubscribe_url = absolute_url(reverse("alerts:search_unsubscribe", args=["TOKEN"]))
 
     def attach(self, alert: Alert) -> Alert:
         """Give the alert its case, event and deadline from this run's cache, reading each once."""
@@ -151,6 +154,10 @@ class AlertRenderer:
             if alert.deadline_id not in self._deadlines:
                 self._deadlines[alert.deadline_id] = Deadline.objects.get(pk=alert.deadline_id)
             alert.deadline = self._deadlines[alert.deadline_id]
+        if alert.saved_search_id:
+            if alert.saved_search_id not in self._saved_searches:
+                self._saved_searches[alert.saved_search_id] = SavedSearch.objects.get(pk=alert.saved_search_id)
+            alert.saved_search = self._saved_searches[alert.saved_search_id]
         return alert
 
     def latest_events(self, case_id: int) -> list[Event]:
@@ -163,6 +170,10 @@ class AlertRenderer:
         return self._latest_events[case_id]
 
     def unsubscribe_url(self, *, alert: Alert) -> str:
+        # An alert of a saved search turns off that search's emails.
+        if alert.saved_search_id and alert.kind != Alert.Kind.DIGEST:
+            token = search_unsubscribe_token_make(user_id=alert.recipient_id, saved_search_id=alert.saved_search_id)
+            return self._search_unsubscribe_url.replace("TOKEN", token)
         # A digest covers every followed case, so its link turns off every email; others only the case's.
         case_id = None if alert.kind == Alert.Kind.DIGEST else alert.case_id
         return self._unsubscribe_url.replace("TOKEN", unsubscribe_token_make(user_id=alert.recipient_id, case_id=case_id))
@@ -194,6 +205,21 @@ class AlertRenderer:
                 latest_events=self.latest_events(alert.case_id),
                 why="you follow this case and chose an email for each update",
             )
+            if alert.saved_search_id:
+                context.update(
+                    saved_search=alert.saved_search,
+                    why=f"the case matches your saved search “{alert.saved_search.name}”, "
+                    "for which you chose an email for each match",
+                )
+        elif alert.kind == Alert.Kind.CASE:
+            context.update(
+                saved_search=alert.saved_search,
+                latest_events=self.latest_events(alert.case_id),
+                people=list(alert.case.parties.select_related("person").order_by("role", "person__name")),
+                why=f"the new case matches your saved search “{alert.saved_search.name}”"
+                if alert.saved_search_id
+                else "it matched one of your saved searches",
+            )
         elif alert.kind in (Alert.Kind.REMINDER, Alert.Kind.OVERDUE):
             deadline = alert.deadline
             context.update(
@@ -212,7 +238,8 @@ class AlertRenderer:
                     for case, items in by_case.items()
                 ],
                 item_count=sum(len(items) for items in by_case.values()),
-                why="you chose a daily digest for the cases you follow",
+                why="you chose a daily digest for the cases you follow"
+                + (" and your saved searches" if any(i.saved_search_id for v in by_case.values() for i in v) else ""),
             )
         return context
 
@@ -221,7 +248,8 @@ class AlertRenderer:
 
         The emails about one event differ only in their unsubscribe link, so they are rendered
         once per event with a placeholder that each recipient's link then replaces."""
-        key = (alert.kind, alert.event_id) if alert.kind == Alert.Kind.EVENT else None
+        # Rows of a saved search say so: rendered once per search and event.
+        key = (alert.kind, alert.event_id, alert.saved_search_id) if alert.kind == Alert.Kind.EVENT else None
         if key is None or key not in self._bodies:
             context = self.context(alert=alert)
             if key is not None:

@@ -4,14 +4,22 @@ of queries, whatever the number of follows, deadlines or alerts.
 """
 
 import datetime
+from collections.abc import Iterable
+from functools import lru_cache
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Exists, QuerySet
+from django.forms.utils import pretty_name
+from django.http import QueryDict
 from django.utils import timezone
 
-from cases.models import Case
+from cases.filters import CaseFilter
+from cases.models import Authority, Case
 
-from .models import Alert, Deadline, Follow
+from .models import Alert, Deadline, Follow, SavedSearch
+
+# Saved filters checked against a case per SQL query (each one an EXISTS of its own).
+MATCH_CHUNK = 100
 
 
 def user_follows(*, user: AbstractBaseUser) -> QuerySet[Follow]:
@@ -32,13 +40,13 @@ def case_deadlines_upcoming(*, case: Case) -> QuerySet[Deadline]:
 
 def user_alerts(*, user: AbstractBaseUser) -> QuerySet[Alert]:
     """Every alert a user was sent or will be sent, newest first, with what each line shows."""
-    return Alert.objects.filter(recipient=user).select_related("case", "event", "deadline", "digest")
+    return Alert.objects.filter(recipient=user).select_related("case", "event", "deadline", "digest", "saved_search")
 
 
 def digest_items(*, digest: Alert) -> list[Alert]:
     """The alerts a digest bundles, by case, oldest first."""
     return list(
-        digest.items.select_related("case", "event", "event__recorded_by", "deadline").order_by(
+        digest.items.select_related("case", "event", "event__recorded_by", "deadline", "saved_search").order_by(
             "case__title", "created_at", "id"
         )
     )
@@ -52,3 +60,118 @@ def user_calendar_deadlines(*, user_id: int, today: datetime.date | None = None)
         .select_related("case")
         .order_by("due_on", "id")
     )
+
+
+# Saved searches ------------------------------------------------------------------------------
+
+
+# A thousand distinct saved filters (a few KiB each) per process; more are rebuilt as needed.
+@lru_cache(maxsize=1024)
+def _saved_filter_values(query: str) -> tuple | None:
+    """One saved filter's values as the case list's FilterSet cleans them, checked once per process;
+    None if not understood.
+
+    Building and checking a FilterSet costs several milliseconds of Python (its filters and form are
+    deep-copied) and holds some 60 KiB, more than the query it makes: rebuilt for every recorded event, a
+    few hundred saved searches cost seconds. Only the cleaned values are kept; what they select is
+    read afresh each time they are applied (the people a name matches, the words a search expands to)."""
+    filterset = CaseFilter(QueryDict(query), queryset=Case.objects.none())
+    return tuple(filterset.form.cleaned_data.items()) if filterset.is_valid() else None
+
+
+@lru_cache(maxsize=1)
+def _case_filters() -> dict:
+    """The case list's filters, to apply cleaned values with (they keep no state between uses)."""
+    return CaseFilter(queryset=Case.objects.none()).filters
+
+
+def _saved_filter_apply(values: tuple, queryset: QuerySet[Case]) -> QuerySet[Case]:
+    # What FilterSet.filter_queryset does with its form's cleaned data.
+    filters = _case_filters()
+    for name, value in values:
+        queryset = filters[name].filter(queryset, value)
+    return queryset
+
+
+def saved_queries_matching(*, case_id: int, queries: Iterable[str]) -> set[str]:
+    """Which of these saved filters the case matches now, as the case list would filter it.
+
+    Each filter runs through the case list's own FilterSet restricted to the case, so a saved search
+    means what the list means; the checks are bundled, MATCH_CHUNK to a query (an EXISTS each), so
+    filters on the case's fields and events cost one query per hundred saved searches (words and
+    names add the search's own look-up of them). A filter no longer understood matches nothing
+    rather than being dropped, which would widen the search; a court since removed has no events."""
+    queries = sorted(set(queries))
+    if not queries:
+        return set()
+    only_case = Case.objects.filter(pk=case_id)
+    matched: set[str] = set()
+    for start in range(0, len(queries), MATCH_CHUNK):
+        checks = {}
+        for index, query in enumerate(queries[start : start + MATCH_CHUNK], start=start):
+            values = _saved_filter_values(query)
+            if values is not None:
+                checks[f"match_{index}"] = Exists(_saved_filter_apply(values, only_case).order_by())
+        if not checks:
+            continue
+        row = Case.all_objects.filter(pk=case_id).values(**checks).first()
+        if row is None:
+            return set()
+        matched.update(queries[int(name.removeprefix("match_"))] for name, hit in row.items() if hit)
+    return matched
+
+
+def user_saved_searches(*, user: AbstractBaseUser) -> list[SavedSearch]:
+    """A user's saved searches by name, each with ``description``: its filters in words."""
+    searches = list(SavedSearch.objects.filter(user=user).order_by("name", "pk"))
+    court_ids = {
+        value for search in searches for value in QueryDict(search.query).getlist("court") if value.isdecimal()
+    }
+    courts = dict(Authority.objects.filter(pk__in=court_ids).values_list("pk", "name")) if court_ids else {}
+    for search in searches:
+        search.description = saved_search_describe(query=search.query, courts=courts)
+    return searches
+
+
+def saved_search_describe(*, query: str, courts: dict[int, str] | None = None, labels: bool = True) -> str:
+    """“Search: Interpol · Requested state: United Kingdom”: a saved filter as the case list labels it
+    (without ``labels``, “Interpol · United Kingdom”, a first name for it).
+
+    ``courts``: names of the courts it may name, read beforehand (else each is read here)."""
+    data = QueryDict(query)
+    filterset = CaseFilter(data, queryset=Case.objects.none())
+    parts = []
+    for name, field in filterset.form.fields.items():
+        if name == "sort":
+            continue
+        # As the form shows it: a filter without a label of its own is named after its field.
+        label = f"{field.label or pretty_name(name)}: " if labels else ""
+        if name == "last_event":
+            after, before = data.get("last_event_after", ""), data.get("last_event_before", "")
+            if after or before:
+                parts.append(f"{label}{after or '…'} – {before or '…'}")
+            continue
+        values = data.getlist(name)
+        if not values:
+            continue
+        if name == "court":
+            if courts is None:
+                courts = dict(Authority.objects.filter(pk__in=[v for v in values if v.isdecimal()]).values_list("pk", "name"))
+            shown = [courts.get(int(v), f"#{v}") if v.isdecimal() else v for v in values]
+        elif hasattr(field, "choices") and name != "person":
+            names = _choice_labels(field.choices)
+            shown = [names.get(value, value) for value in values]
+        else:
+            shown = values
+        parts.append(f"{label}{', '.join(str(v) for v in shown)}")
+    return " · ".join(parts)
+
+
+def _choice_labels(choices) -> dict[str, str]:
+    labels = {}
+    for value, label in choices:
+        if isinstance(label, (list, tuple)):  # an option group
+            labels.update(_choice_labels(label))
+        else:
+            labels[str(value)] = str(label)
+    return labels

@@ -11,6 +11,11 @@ is recorded in a transaction of its own; the task retries with a growing delay a
 ``ALERTS_MAX_ATTEMPTS``, marks the row failed. ``alerts_sweep`` (beat, every minute) writes the
 alerts of recent events without a marker (the process died between the commit and the fan-out)
 and queues again whatever was left pending: the broker was down at commit time, or a worker died.
+
+Saved searches ride the same fan-out: the event's transaction also writes a row for the owner of
+each saved search the event's case now matches (one per reader: a reader already told through a
+case follow is skipped), and a new case (``cases.signals.case_created``) gets rows of its own under
+its ``CaseFanout`` marker, with a sweep of its own.
 """
 
 import datetime
@@ -26,11 +31,14 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.http import QueryDict
 from django.utils import timezone
 
+from cases.filters import CaseFilter
 from cases.models import Case, Event
 
-from .models import MAX_REMINDER_DAYS, Alert, Deadline, EventFanout, Follow
+from . import selectors
+from .models import MAX_REMINDER_DAYS, Alert, CaseFanout, Deadline, EventFanout, Follow, SavedSearch
 
 logger = logging.getLogger(__name__)
 
@@ -96,6 +104,104 @@ def follows_unsubscribe(*, user: AbstractBaseUser, case: Case | None) -> int:
     return changed
 
 
+# Saved searches ------------------------------------------------------------------------------
+
+MAX_QUERY_LENGTH = 2000
+
+
+def saved_search_query_clean(query: str) -> str:
+    """The case list's query string in the form a saved search keeps: only the list's filters (not
+    its page, nor anything else an address may carry), in the FilterSet's order, without empty
+    values; raises ValidationError when a filter is not understood or none is given (a search
+    without a filter would match every new case)."""
+    if len(query) > MAX_QUERY_LENGTH:
+        raise ValidationError({"query": f"The filters are too long (at most {MAX_QUERY_LENGTH} characters)."})
+    data = QueryDict(query.lstrip("?").strip().replace("\x00", ""))
+    filterset = CaseFilter(data, queryset=Case.objects.none())
+    names = [name for field in filterset.form.fields for name in _field_parameters(filterset, field)]
+    kept = QueryDict(mutable=True)
+    for name in names:
+        values = [value.strip() for value in data.getlist(name) if value.strip()]
+        if values:
+            kept.setlist(name, values)
+    if not any(name != "sort" for name in kept):
+        raise ValidationError({"query": "Choose at least one filter of the case list: a search without one would match every case."})
+    checked = CaseFilter(kept, queryset=Case.objects.none())
+    if not checked.is_valid():
+        problems = "; ".join(
+            f"{checked.form.fields[name].label or name}: {' '.join(errors)}" for name, errors in checked.form.errors.items()
+        )
+        raise ValidationError({"query": f"Some filters are not understood ({problems})."})
+    return kept.urlencode()
+
+
+def _field_parameters(filterset: CaseFilter, name: str) -> list[str]:
+    """The query-string parameters of one form field: a date range has two (``last_event_after``…)."""
+    widget = filterset.form.fields[name].widget
+    suffixes = getattr(widget, "suffixes", None)
+    if suffixes:
+        return [f"{name}_{suffix}" if suffix else name for suffix in suffixes]
+    return [name]
+
+
+def saved_search_create(
+    *, user: AbstractBaseUser, name: str, query: str, delivery: str = Follow.Delivery.INSTANT,
+    scope: str = Follow.Scope.ALL,
+) -> SavedSearch:
+    """Save a case-list filter under a name; new cases and events it matches alert its owner from now on."""
+    search = SavedSearch(user=user, name=name.strip(), query=saved_search_query_clean(query), delivery=delivery, scope=scope)
+    return _saved_search_save(search, by=user)
+
+
+def saved_search_update(*, saved_search: SavedSearch, by: AbstractBaseUser, **fields) -> SavedSearch:
+    """Rename a saved search, change its filters or how its owner hears of matches."""
+    unexpected = set(fields) - {"name", "query", "delivery", "scope"}
+    if unexpected:
+        raise TypeError(f"Saved searches have no editable field(s) {', '.join(sorted(unexpected))}.")
+    if "query" in fields:
+        fields["query"] = saved_search_query_clean(fields["query"])
+    if "name" in fields:
+        fields["name"] = fields["name"].strip()
+    for name, value in fields.items():
+        setattr(saved_search, name, value)
+    return _saved_search_save(saved_search, by=by)
+
+
+def _saved_search_save(search: SavedSearch, *, by: AbstractBaseUser | None) -> SavedSearch:
+    search.full_clean()
+    if by is not None:
+        search._history_user = by
+    with transaction.atomic():
+        search.save()
+    return search
+
+
+def saved_search_delete(*, saved_search: SavedSearch, by: AbstractBaseUser) -> None:
+    """Delete a saved search; its emails not yet sent are cancelled, alerts already written stay listed."""
+    with transaction.atomic():
+        saved_search.alerts.filter(status=Alert.Status.PENDING).update(status=Alert.Status.CANCELLED)
+        saved_search._history_user = by
+        saved_search.delete()
+
+
+def saved_searches_unsubscribe(*, user: AbstractBaseUser, saved_search: SavedSearch | None) -> int:
+    """Turn emails off (in-app only) for one saved search, or for all of a user's when it is None.
+
+    Used by the one-click unsubscribe link, so it is safe to repeat. Returns how many changed."""
+    searches = SavedSearch.objects.filter(user=user).exclude(delivery=Follow.Delivery.NONE)
+    if saved_search is not None:
+        searches = searches.filter(pk=saved_search.pk)
+    changed = 0
+    with transaction.atomic():
+        for search in searches.select_for_update():
+            search.delivery = Follow.Delivery.NONE
+            search._history_user = user
+            search._change_reason = "Unsubscribed from the email link"
+            search.save(update_fields=["delivery", "updated_at"])
+            changed += 1
+    return changed
+
+
 # Writing the outbox --------------------------------------------------------------------------
 
 
@@ -135,7 +241,7 @@ def event_alerts_queue(*, event_id: int, actor_id: int | None) -> bool:
     a crash in between leaves neither, for the sweep to redo. One INSERT ... SELECT whatever the
     number of followers (building a thousand rows in Python cost most of a stage change's time),
     and one task queued after commit for the whole event. Returns False when there was nothing to do."""
-    event = Event.all_objects.filter(pk=event_id).values("case_id", "kind", "deleted_at").first()
+    event = Event.all_objects.filter(pk=event_id).values("case_id", "kind", "deleted_at", "recorded_at").first()
     if event is None:
         return False
     with transaction.atomic():
@@ -147,6 +253,10 @@ def event_alerts_queue(*, event_id: int, actor_id: int | None) -> bool:
         channels = _event_outbox_write(
             event_id=event_id, case_id=event["case_id"], kind=event["kind"], actor_id=actor_id
         )
+        channels |= _saved_search_event_outbox_write(
+            event_id=event_id, case_id=event["case_id"], kind=event["kind"], actor_id=actor_id,
+            recorded_at=event["recorded_at"],
+        )
         if Alert.Channel.EMAIL in channels:
             transaction.on_commit(lambda: _enqueue("event_alerts_send", event_id))
     return True
@@ -157,14 +267,18 @@ def _fanout_mark(event_id: int) -> bool:
 
     ON CONFLICT DO NOTHING rather than catching the duplicate: on PostgreSQL a concurrent fan-out of
     the same event waits here until the first commits, then writes nothing."""
-    table = EventFanout._meta.db_table
-    event_column = EventFanout._meta.get_field("event").column
-    time_column = EventFanout._meta.get_field("fanned_out_at").column
+    return _marker_write(EventFanout, "event", event_id)
+
+
+def _marker_write(model, key_field: str, key: int) -> bool:
+    table = model._meta.db_table
+    key_column = model._meta.get_field(key_field).column
+    time_column = model._meta.get_field("fanned_out_at").column
     with connection.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {table} ({event_column}, {time_column}) VALUES (%s, %s) "
-            f"ON CONFLICT ({event_column}) DO NOTHING RETURNING {event_column}",
-            [event_id, connection.ops.adapt_datetimefield_value(timezone.now())],
+            f"INSERT INTO {table} ({key_column}, {time_column}) VALUES (%s, %s) "
+            f"ON CONFLICT ({key_column}) DO NOTHING RETURNING {key_column}",
+            [key, connection.ops.adapt_datetimefield_value(timezone.now())],
         )
         return cursor.fetchone() is not None
 
@@ -207,6 +321,106 @@ def event_recorded_receive(sender, *, event_id: int, actor_id: int | None, **kwa
     event_alerts_queue(event_id=event_id, actor_id=actor_id)
 
 
+def case_created_receive(sender, *, case_id: int, actor_id: int | None, **kwargs) -> None:
+    """Subscriber to ``cases.signals.case_created`` (connected in AlertsConfig.ready)."""
+    case_alerts_queue(case_id=case_id, actor_id=actor_id)
+
+
+# When one reader's saved searches disagree on how to tell them of the same match, the most
+# direct wins: they asked for an email for at least one of them.
+_DELIVERY_RANK = {Follow.Delivery.INSTANT: 0, Follow.Delivery.DIGEST: 1, Follow.Delivery.NONE: 2}
+
+
+def _saved_search_matches(
+    *, case_id: int, actor_id: int | None, kind: str | None, skip_readers: QuerySet | None = None
+) -> list[dict]:
+    """The saved search to cite for each reader whose saved searches match the case now: one per reader.
+
+    ``kind``: the new event's kind, which each search's scope must include (None for a new case).
+    The owners are the same readers a case follow needs, never the author of the change."""
+    searches = SavedSearch.objects.filter(user__in=_readers()).exclude(user_id=actor_id)
+    if kind is not None:
+        searches = searches.filter(scope__in=Follow.scopes_for_kind(kind))
+    if skip_readers is not None:
+        searches = searches.exclude(user__in=skip_readers)
+    candidates = list(searches.values("pk", "user_id", "query", "delivery", "user__email").order_by("pk"))
+    if not candidates:
+        return []
+    matched = selectors.saved_queries_matching(case_id=case_id, queries={c["query"] for c in candidates})
+    chosen: dict[int, dict] = {}
+    for candidate in candidates:
+        if candidate["query"] not in matched:
+            continue
+        current = chosen.get(candidate["user_id"])
+        if current is None or _DELIVERY_RANK[candidate["delivery"]] < _DELIVERY_RANK[current["delivery"]]:
+            chosen[candidate["user_id"]] = candidate
+    return list(chosen.values())
+
+
+def _saved_search_alerts(matches: list[dict], **fields) -> list[Alert]:
+    alerts = []
+    for match in matches:
+        channel = _channel_for(delivery=match["delivery"], email=match["user__email"])
+        alerts.append(
+            Alert(recipient_id=match["user_id"], saved_search_id=match["pk"], channel=channel,
+                  status=_status_for(channel), **fields)
+        )
+    return alerts
+
+
+def _saved_search_event_outbox_write(
+    *, event_id: int, case_id: int, kind: str, actor_id: int | None, recorded_at: datetime.datetime
+) -> set[str]:
+    """The rows of one event for owners of saved searches its case matches; returns the channels written.
+
+    Skipped: readers already told of the event (through a case follow, written just before in the
+    same transaction), and readers whose "new case" alert was written after the event was recorded,
+    so already covers it (an import writes a case and its whole timeline in one transaction: one
+    alert about the new case, not one per imported event). The unique constraint on (reader, event)
+    makes a row written twice impossible."""
+    told = Alert.objects.filter(kind=Alert.Kind.EVENT, event_id=event_id).values("recipient_id")
+    covered = Alert.objects.filter(kind=Alert.Kind.CASE, case_id=case_id, created_at__gte=recorded_at).values(
+        "recipient_id"
+    )
+    matches = _saved_search_matches(
+        case_id=case_id, actor_id=actor_id, kind=kind,
+        skip_readers=get_user_model().objects.filter(Q(pk__in=told) | Q(pk__in=covered)).values("pk"),
+    )
+    alerts = _saved_search_alerts(matches, kind=Alert.Kind.EVENT, case_id=case_id, event_id=event_id)
+    Alert.objects.bulk_create(alerts, ignore_conflicts=True)
+    return {alert.channel for alert in alerts}
+
+
+def case_alerts_queue(*, case_id: int, actor_id: int | None) -> bool:
+    """Write the outbox rows about one new case, once: a row per reader with a saved search it matches.
+
+    Runs after the change that opened the case has committed (``cases.signals.case_created``), and
+    from the sweep for a case whose announcement never ran; the case's ``CaseFanout`` marker, written
+    in the same transaction, makes a second run write nothing. Returns False when there was nothing to do."""
+    case = Case.all_objects.filter(pk=case_id).values("deleted_at").first()
+    if case is None:
+        return False
+    with transaction.atomic():
+        if not _marker_write(CaseFanout, "case", case_id):
+            return False
+        if case["deleted_at"] is not None:
+            return True
+        matches = _saved_search_matches(case_id=case_id, actor_id=actor_id, kind=None)
+        if matches:
+            Alert.objects.bulk_create(
+                _saved_search_alerts(matches, kind=Alert.Kind.CASE, case_id=case_id), ignore_conflicts=True
+            )
+            _enqueue_alerts(
+                list(
+                    Alert.objects.pending_email()
+                    .filter(kind=Alert.Kind.CASE, case_id=case_id)
+                    .order_by("id")
+                    .values_list("id", flat=True)
+                )
+            )
+    return True
+
+
 def events_fan_out_missed(*, now: datetime.datetime | None = None, limit: int = QUEUE_CHUNK) -> int:
     """Write the alerts of recent events that have none yet; returns how many events were fanned out.
 
@@ -239,6 +453,40 @@ def events_fan_out_missed(*, now: datetime.datetime | None = None, limit: int = 
             logger.exception("Could not write the alerts of event %s; the next sweep tries again.", event_id)
     if fanned:
         logger.warning("Sweep wrote the alerts of %d event(s) whose announcement was lost.", fanned)
+    return fanned
+
+
+def cases_fan_out_missed(*, now: datetime.datetime | None = None, limit: int = QUEUE_CHUNK) -> int:
+    """Write the alerts of recent new cases that have none yet; returns how many cases were fanned out.
+
+    As ``events_fan_out_missed``, for cases opened in the last ``ALERTS_FANOUT_DAYS`` days. There is
+    no record of who opened a case but its history, so the author is read from there."""
+    now = now or timezone.now()
+    window_start = now - datetime.timedelta(days=settings.ALERTS_FANOUT_DAYS)
+    settled = now - datetime.timedelta(seconds=settings.ALERTS_SWEEP_AFTER)
+    floor = (
+        CaseFanout.objects.filter(fanned_out_at__lt=window_start)
+        .order_by("-fanned_out_at", "-case_id")
+        .values_list("case_id", flat=True)
+        .first()
+    )
+    missed = list(
+        Case.all_objects.filter(pk__gt=floor or 0, created_at__gte=window_start, created_at__lte=settled)
+        .filter(~Exists(CaseFanout.objects.filter(case_id=OuterRef("pk"))))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    authors = dict(
+        Case.history.filter(id__in=missed, history_type="+").values_list("id", "history_user_id")
+    ) if missed else {}
+    fanned = 0
+    for case_id in missed:
+        try:
+            fanned += case_alerts_queue(case_id=case_id, actor_id=authors.get(case_id))
+        except Exception:  # One case the database refuses must not hold up those after it.
+            logger.exception("Could not write the alerts of new case %s; the next sweep tries again.", case_id)
+    if fanned:
+        logger.warning("Sweep wrote the alerts of %d new case(s) whose announcement was lost.", fanned)
     return fanned
 
 
@@ -281,6 +529,8 @@ def alerts_sweep(*, older_than: datetime.timedelta | None = None, now: datetime.
     commit) or was lost (worker killed after the broker gave up on it). Sending claims each row
     under a lock and skips rows already sent, so queueing one too many is harmless."""
     now = now or timezone.now()
+    # Cases first: a "new case" alert written now covers the events recorded with the case.
+    cases_fan_out_missed(now=now)
     events_fan_out_missed(now=now)
     if older_than is None:
         older_than = datetime.timedelta(seconds=settings.ALERTS_SWEEP_AFTER)

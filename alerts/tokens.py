@@ -1,14 +1,16 @@
 """
-Signed tokens for the two alert links that work without logging in: unsubscribe and the calendar feed.
+Signed tokens for the alert links that work without logging in: unsubscribe (from a case, or from a
+saved search) and the calendar feed.
 
-Both are signed with SECRET_KEY (django.core.signing), each with its own salt, so a token made for
-one cannot be used for the other. Neither expires: an email read a year later must still unsubscribe.
+All are signed with SECRET_KEY (django.core.signing), each with its own salt, so a token made for
+one cannot be used for another. Neither expires: an email read a year later must still unsubscribe.
 """
 
 from django.core import signing
 
 UNSUBSCRIBE_SALT = "alerts.unsubscribe"
 CALENDAR_SALT = "alerts.calendar"
+SEARCH_UNSUBSCRIBE_SALT = "alerts.unsubscribe.search"
 
 
 def unsubscribe_token_make(*, user_id: int, case_id: int | None) -> str:
@@ -22,6 +24,19 @@ def unsubscribe_token_read(token: str) -> tuple[int, int | None]:
     if not isinstance(data, dict) or not isinstance(data.get("u"), int):
         raise signing.BadSignature("Malformed unsubscribe token.")
     return data["u"], data.get("c")
+
+
+def search_unsubscribe_token_make(*, user_id: int, saved_search_id: int) -> str:
+    """A token that turns emails off for one saved search."""
+    return signing.dumps({"u": user_id, "s": saved_search_id}, salt=SEARCH_UNSUBSCRIBE_SALT)
+
+
+def search_unsubscribe_token_read(token: str) -> tuple[int, int]:
+    """(user id, saved search id); raises signing.BadSignature for a forged or damaged token."""
+    data = signing.loads(token, salt=SEARCH_UNSUBSCRIBE_SALT)
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("s"), int):
+        raise signing.BadSignature("Malformed unsubscribe token.")
+    return data["u"], data["s"]
 
 
 def calendar_token_make(*, user_id: int) -> str:

@@ -15,4 +15,8 @@ urlpatterns = [
     path("deadlines/<int:pk>/done/", views.deadline_done, name="deadline_done"),
     path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
+    path("searches/new/", views.saved_search_create, name="saved_search_create"),
+    path("searches/<int:pk>/", views.saved_search_edit, name="saved_search_edit"),
+    path("searches/<int:pk>/delete/", views.saved_search_delete, name="saved_search_delete"),
+    path("searches/unsubscribe/<str:token>/", views.search_unsubscribe, name="search_unsubscribe"),
 ]

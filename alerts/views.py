@@ -19,9 +19,9 @@ from cases.models import Case
 
 from . import selectors, services
 from .calendar import deadlines_ical
-from .forms import DeadlineForm, FollowPreferencesForm
-from .models import Deadline, Follow
-from .tokens import calendar_token_make, calendar_token_read, unsubscribe_token_read
+from .forms import DeadlineForm, FollowPreferencesForm, SavedSearchForm
+from .models import Deadline, Follow, SavedSearch
+from .tokens import calendar_token_make, calendar_token_read, search_unsubscribe_token_read, unsubscribe_token_read
 
 
 def _back(request, fallback):
@@ -38,7 +38,11 @@ def following(request):
     return render(
         request,
         "alerts/following.html",
-        {"follows": selectors.user_follows(user=request.user), "calendar_url": settings.SITE_URL + feed_path},
+        {
+            "follows": selectors.user_follows(user=request.user),
+            "saved_searches": selectors.user_saved_searches(user=request.user),
+            "calendar_url": settings.SITE_URL + feed_path,
+        },
     )
 
 
@@ -138,6 +142,9 @@ def unsubscribe(request, token):
     done = False
     if request.method == "POST":
         services.follows_unsubscribe(user=user, case=case)
+        if case is None:
+            # The digest's link: the digest also carries the matches of saved searches chosen for it.
+            services.saved_searches_unsubscribe(user=user, saved_search=None)
         done = True
     return render(request, "alerts/unsubscribe.html", {"case": case, "done": done, "token": token})
 
@@ -155,3 +162,72 @@ def calendar_feed(request, token):
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="deadlines.ics"'
     return response
+
+
+# Saved searches: a case-list filter followed like a case, so only for those who may read cases.
+@login_required
+@permission_required("cases.view_case", raise_exception=True)
+def saved_search_create(request):
+    """The case list's "Save this search": its query string arrives in the address."""
+    query = request.GET.urlencode()
+    # A first name for it from its filters, which the user will usually shorten.
+    initial = {"query": query, "name": selectors.saved_search_describe(query=query, labels=False)[:100]}
+    form = SavedSearchForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            search = services.saved_search_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Search “{search.name}” saved. New cases and events it matches will alert you.")
+            return redirect("alerts:following")
+    return _saved_search_form(request, form, search=None)
+
+
+@login_required
+def saved_search_edit(request, pk):
+    search = get_object_or_404(SavedSearch, pk=pk, user=request.user)
+    form = SavedSearchForm(request.POST or None, instance=search)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.saved_search_update(saved_search=search, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"Search “{search.name}” saved.")
+            return redirect("alerts:following")
+    return _saved_search_form(request, form, search=search)
+
+
+def _saved_search_form(request, form, *, search):
+    query = form["query"].value() or ""
+    return render(
+        request,
+        "alerts/saved_search_form.html",
+        {"form": form, "search": search, "description": selectors.saved_search_describe(query=query), "query": query},
+    )
+
+
+@login_required
+@require_POST
+def saved_search_delete(request, pk):
+    search = get_object_or_404(SavedSearch, pk=pk, user=request.user)
+    services.saved_search_delete(saved_search=search, by=request.user)
+    messages.success(request, f"Search “{search.name}” deleted.")
+    return redirect("alerts:following")
+
+
+# Like the case unsubscribe link: posted by mail clients without a session; the signed token is the proof.
+@login_not_required
+@csrf_exempt
+def search_unsubscribe(request, token):
+    try:
+        user_id, search_id = search_unsubscribe_token_read(token)
+    except signing.BadSignature:
+        return render(request, "alerts/unsubscribe.html", {"invalid": True}, status=400)
+    search = get_object_or_404(SavedSearch, pk=search_id, user_id=user_id)
+    done = False
+    if request.method == "POST":
+        services.saved_searches_unsubscribe(user=search.user, saved_search=search)
+        done = True
+    return render(request, "alerts/search_unsubscribe.html", {"search": search, "done": done, "token": token})

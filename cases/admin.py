@@ -93,12 +93,21 @@ class PersonAdmin(SimpleHistoryAdmin):
     search_fields = ["name", "names__name"]
     inlines = [PersonNameInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        services.person_refresh_cases(person=form.instance)  # the cases showing the person are found by the new names
+
 
 @admin.register(Authority)
 class AuthorityAdmin(SimpleHistoryAdmin):
     list_display = ["name", "kind", "country", "jurisdiction", "level"]
     list_filter = ["kind", "level", "country"]
     search_fields = ["name", "jurisdiction"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            services.authority_refresh_cases(authority=obj)  # the cases naming it are found by its new name
 
 
 @admin.register(Treaty)
@@ -122,6 +131,11 @@ class SourceAdmin(SimpleHistoryAdmin):
     list_display = ["title", "publisher", "published_on", "url"]
     search_fields = ["title", "publisher", "url"]
     date_hierarchy = "published_on"
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            services.source_refresh_cases(source=obj)  # the cases citing it are found by its new words
 
 
 @admin.register(Statement)

@@ -7,6 +7,7 @@ class CasesConfig(AppConfig):
     verbose_name = "Extradition cases"
 
     def ready(self):
+        from . import names  # noqa: F401  its receivers keep the name index in step with every save
         from .roles import roles_sync
 
         # Sent once per app: by the last one, every permission the roles need exists.

@@ -9,7 +9,7 @@ from django.db.models import Count, Exists, F, OuterRef, Value, When
 from django.utils.translation import get_language
 from django_countries import countries
 
-from . import search
+from . import names, search
 from .forms import RULING_DECISION_GROUPS, GroupedSelect
 from .models import (
     AfterSurrender,
@@ -131,7 +131,8 @@ class CaseFilter(django_filters.FilterSet):
         label="Sort by",
         choices=[("activity", "Last activity"), ("title", "Title"), ("stage", "Stage")],
         method="sort_by",
-        empty_label=None,
+        # Chosen when nothing is: a search's best matches first, else the last activity.
+        empty_label="Best match, or last activity",
     )
 
     def __init__(self, *args, **kwargs):
@@ -146,12 +147,18 @@ class CaseFilter(django_filters.FilterSet):
         ]
 
     def filter_text(self, queryset, name, value: str):
-        """Every word must appear in the case (title, reference, offences, people and their name
-        variants), in one of its events' summaries, or in a statement's quote; words match as
-        prefixes ("huss" finds "Hussain")."""
-        for word in value.split()[:search.MAX_SEARCH_WORDS]:
-            queryset = queryset.filter(search.word_matches(word))
-        return queryset
+        """Every word must begin a word of something the case page shows (its own text, its people
+        and their name variants, and every event's text, authority, officials, speakers, quotes and
+        sources): "huss" finds "Hussain", "26/11" finds the Mumbai attacks (see ``cases.search``).
+        Without another sort chosen, the best matches come first."""
+        return search.case_search(queryset, value)
+
+    @property
+    def text_suggestion(self) -> str | None:
+        """The search to offer ("Did you mean …") when the words searched for are misspelt."""
+        self.is_valid()
+        value = (self.form.cleaned_data.get("q") or "").strip()
+        return search.word_suggestion(value) if value else None
 
     def filter_status(self, queryset, name, value: str):
         if value == "open":
@@ -163,10 +170,25 @@ class CaseFilter(django_filters.FilterSet):
         return queryset.closed()
 
     def filter_person(self, queryset, name, value: str):
-        """A person's id (links from a person's page) or any of their names and spellings."""
+        """A person's id (links from a person's page) or a name as people write it: any of the
+        person's names and spellings, words in any order, short forms and misspellings
+        (``cases.names``, which reads the matching people once per request)."""
         value = value.strip()
-        people = Person.objects.filter(pk=int(value)) if value.isdecimal() and len(value) < 18 else Person.objects.matching(value)
-        return queryset.filter(Exists(CaseParty.objects.filter(case=OuterRef("pk"), person__in=people.values("pk"))))
+        if value.isdecimal() and len(value) < 18:
+            people = Person.objects.filter(pk=int(value))
+        else:
+            people = names.people_matching(value)
+        parties = CaseParty.objects.filter(case=OuterRef("pk"), person__in=people.order_by().values("pk"))
+        return queryset.filter(Exists(parties))
+
+    @property
+    def person_suggestion(self) -> str | None:
+        """The recorded name to offer ("Did you mean …") when the person filter's words match no one's."""
+        self.is_valid()  # cleans the form once; other fields' errors do not matter here
+        value = (self.form.cleaned_data.get("person") or "").strip()
+        if not value or value.isdecimal():
+            return None
+        return names.name_suggestion(value)
 
     def filter_court(self, queryset, name, value: str):
         return queryset.filter(Exists(Event.objects.filter(case=OuterRef("pk"), authority_id=value)))
@@ -214,7 +236,9 @@ class CaseFilter(django_filters.FilterSet):
     def qs(self):
         queryset = super().qs
         if not self.form.cleaned_data.get("sort"):
-            queryset = queryset.order_by(*self.ORDERINGS["activity"])
+            # A search's best matches first; a list without one, by activity.
+            relevance = search.relevance_order(self.form.cleaned_data.get("q") or "")
+            queryset = queryset.order_by(*(relevance or self.ORDERINGS["activity"]))
         return queryset
 
 

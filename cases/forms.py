@@ -13,6 +13,7 @@ from django.core.validators import MaxLengthValidator
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
+from . import names
 from .dates import DatePrecision, partial_date_parse, partial_date_text
 from .models import (
     AfterSurrender,
@@ -91,12 +92,23 @@ class PersonLookupField(forms.CharField):
             if person is None:
                 raise forms.ValidationError("No person has the number %(id)s.", params={"id": match.group(1)})
             return person
+        # The name exactly as recorded first; then every typed word a whole word of one person's
+        # names, in any order, whatever the accents ("nirav modi" for Nirav Deepak Modi). A prefix
+        # or a similar spelling is only offered back: a form must not guess whom it records.
         people = list(
             Person.objects.filter(Q(name__iexact=text) | Q(names__name__iexact=text)).distinct().order_by("pk")[:6]
-        )
+        ) or list(names.people_named(text).order_by("pk")[:6])
         if len(people) == 1:
             return people[0]
         if not people:
+            closest = names.people_matching(text).first()
+            suggestion = names.name_suggestion(text) or (closest.name if closest else None)
+            if suggestion:
+                raise forms.ValidationError(
+                    "No one called “%(name)s” is on file. Did you mean %(suggestion)s? "
+                    "Otherwise, add them as a new person.",
+                    params={"name": text, "suggestion": suggestion},
+                )
             raise forms.ValidationError(
                 "No one called “%(name)s” is on file: check the spelling, or add them as a new person.",
                 params={"name": text},

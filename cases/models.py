@@ -137,11 +137,10 @@ class Treaty(models.Model):
 
 class PersonQuerySet(models.QuerySet):
     def matching(self, text: str):
-        """People whose name or any recorded variant contains the text (case-insensitive)."""
-        text = text.strip()
-        if not text:
-            return self.none()
-        return self.filter(Q(name__icontains=text) | Q(names__name__icontains=text)).distinct()
+        """People whose name or any recorded variant matches the text, best first (see ``cases.names``)."""
+        from . import names  # names builds on these models
+
+        return names.people_matching(text, queryset=self)
 
 
 class Person(models.Model):
@@ -195,6 +194,72 @@ class PersonName(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class NameWord(models.Model):
+    """One word of a person's name or of one of its variants, as name searches compare it.
+
+    Derived data, rewritten by ``cases.names`` whenever a person or a variant is saved (deleting
+    the variant or the person deletes its words): see that module for why and how."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="name_words", verbose_name="person")
+    variant = models.ForeignKey(
+        PersonName,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="words",
+        verbose_name="name variant",
+        help_text="The variant this word comes from; empty for the person's own name.",
+    )
+    word = models.CharField(
+        "word", max_length=60, help_text="Lower case, accents and other scripts written in plain letters: “polanski”."
+    )
+    name = models.CharField(
+        "name",
+        max_length=200,
+        help_text="The whole name or variant the word is part of, as recorded: what “did you mean” offers.",
+    )
+
+    class Meta:
+        verbose_name = "name word"
+        verbose_name_plural = "name words"
+        ordering = ["person", "pk"]
+        indexes = [
+            # Prefix lookups ("nir" finds "nirav"): LIKE 'nir%' on PostgreSQL needs the pattern
+            # operator class whatever the database's collation; SQLite reads it as a plain index.
+            # With the person, a word's people are read from the index alone.
+            models.Index(
+                fields=["word", "person"], name="nameword_word_person", opclasses=["varchar_pattern_ops", "int8_ops"]
+            ),
+        ]
+
+    def __str__(self):
+        return self.word
+
+
+class KnownWord(models.Model):
+    """A word found in at least one recorded name, once, with its spelling key: where similar
+    spellings are looked up (a few thousand rows where ``NameWord`` has one per person's word).
+
+    Written by ``cases.names`` with the name words; a word no name uses any more stays until
+    ``names.name_index_rebuild`` (it then finds no one, which costs nothing)."""
+
+    word = models.CharField("word", max_length=60, primary_key=True)
+    key = models.CharField(
+        "spelling key",
+        max_length=60,
+        help_text="The word with the usual differences between romanisations folded away (doubled letters, ee/i, "
+        "sh/s…): “neerav” and “nirav” share one.",
+    )
+
+    class Meta:
+        verbose_name = "known name word"
+        verbose_name_plural = "known name words"
+        ordering = ["word"]
+
+    def __str__(self):
+        return self.word
 
 
 class Authority(models.Model):
@@ -340,14 +405,15 @@ class Case(SoftDeletable):
         "search words",
         null=True,
         editable=False,
-        help_text="PostgreSQL only: every word of the case and its events, for the search box (see cases.search).",
+        help_text="Every word of the case and its events, weighted by where it stands, for the search box "
+        "(see cases.search): a full-text vector on PostgreSQL, a list of words on SQLite.",
     )
     search_text = models.TextField(
         "search text",
         blank=True,
         editable=False,
-        help_text="Title, reference, offences and every name of the people on the case, kept by the services "
-        "so that the search box reads one column (with a full-text index on PostgreSQL).",
+        help_text="The case's own text as the search reads it (title, reference, offences, summary, legal "
+        "basis, treaty, people and their name variants), one per line, kept by the services.",
     )
     version = models.PositiveIntegerField(
         "version", default=1, editable=False, help_text="Raised by every edit, so that a stale form cannot overwrite."

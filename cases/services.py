@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from . import search
@@ -36,7 +36,7 @@ from .models import (
     StatusCategory,
     Treaty,
 )
-from .signals import event_recorded_announce
+from .signals import case_created_announce, event_recorded_announce
 
 
 class StaleEdit(Exception):
@@ -111,25 +111,77 @@ def case_refresh_last_event(case: Case) -> None:
 
 
 def case_search_text(case: Case) -> str:
-    """What the search box matches on the case itself: title, reference, offences, people's names."""
-    names = []
-    for party in case.parties.select_related("person").prefetch_related("person__names"):
-        names.append(party.person.name)
-        names.extend(variant.name for variant in party.person.names.all())
-    return "\n".join([case.title, case.reference, case.offences, *names])
+    """What the search reads of the case itself: title, reference, offences, summary, legal basis,
+    treaty, and the names and name variants of its people, one per line (see ``cases.search``)."""
+    return search.case_search_texts(case_ids=[case.pk]).get(case.pk, "")
 
 
 def case_refresh_search_text(*, cases: Iterable[Case]) -> None:
-    """Rebuild the search text (and words) of cases whose title, offences or people's names changed."""
-    cases = list(cases)
-    for case in cases:
-        # update() keeps this derived column out of the edit history.
-        Case.all_objects.filter(pk=case.pk).update(search_text=case_search_text(case))
+    """Rebuild the search text and search words of these cases: after a change to their own text, their
+    people, or anything their pages show that other records hold (an authority's or a source's name)."""
+    # Written with update() inside cases.search, which keeps these derived columns out of the edit history.
     search.search_vector_refresh(case_ids=[case.pk for case in cases])
 
 
 def _person_cases(person: Person) -> list[Case]:
-    return list(Case.all_objects.filter(parties__person=person).distinct())
+    """Every case whose page shows the person: as a party, as the official of a decision, or as the
+    speaker of a statement on its timeline."""
+    return list(
+        Case.all_objects.filter(
+            Q(parties__person=person)
+            | Q(events__official=person, events__deleted_at__isnull=True)
+            | Q(events__statement__speaker=person, events__deleted_at__isnull=True)
+        ).distinct()
+    )
+
+
+def person_refresh_cases(*, person: Person) -> None:
+    """Rebuild the search words of every case that shows this person (after an edit elsewhere, e.g. the admin)."""
+    case_refresh_search_text(cases=_person_cases(person))
+
+
+def _cases_showing(**event_conditions) -> list[Case]:
+    return list(Case.all_objects.filter(pk__in=Event.objects.filter(**event_conditions).values("case_id")))
+
+
+def _shared_record_update(instance, *, editable: set[str], fields: dict, by, refresh) -> None:
+    """Edit a record many cases show (an authority, a source), then ``refresh`` what they derive from it."""
+    unexpected = set(fields) - editable
+    if unexpected:
+        raise ValidationError(f"These fields cannot be changed here: {', '.join(sorted(unexpected))}.")
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(instance, name, value)
+        _save_validated(instance, by=by)
+        refresh(instance)
+
+
+def authority_update(*, authority: Authority, by: AbstractBaseUser | None = None, **fields) -> Authority:
+    """Rename or correct an authority; every case whose timeline names it is found by its new name."""
+    _shared_record_update(
+        authority, editable={"name", "country", "jurisdiction", "kind", "level"}, fields=fields, by=by,
+        refresh=lambda record: authority_refresh_cases(authority=record),
+    )
+    return authority
+
+
+def authority_refresh_cases(*, authority: Authority) -> None:
+    """Rebuild the search words of the cases whose timeline names this authority (after an edit elsewhere, e.g. the admin)."""
+    case_refresh_search_text(cases=_cases_showing(authority=authority))
+
+
+def source_update(*, source: Source, by: AbstractBaseUser | None = None, **fields) -> Source:
+    """Correct a source's title, publisher, date or address; the cases citing it are found by its new words."""
+    _shared_record_update(
+        source, editable={"title", "publisher", "published_on", "url"}, fields=fields, by=by,
+        refresh=lambda record: source_refresh_cases(source=record),
+    )
+    return source
+
+
+def source_refresh_cases(*, source: Source) -> None:
+    """Rebuild the search words of the cases whose timeline cites this source."""
+    case_refresh_search_text(cases=_cases_showing(sources=source))
 
 
 def source_get_or_create(
@@ -226,6 +278,7 @@ def case_create(
     with transaction.atomic():
         _save_validated(case, by=by)
         case_refresh_search_text(cases=[case])
+        case_created_announce(case=case, actor=by)
     return case
 
 
@@ -800,7 +853,10 @@ def treaty_update(*, treaty: Treaty, by: AbstractBaseUser | None = None, **field
     with transaction.atomic():
         for name, value in fields.items():
             setattr(treaty, name, value)
-        return _save_validated(treaty, by=by)
+        _save_validated(treaty, by=by)
+        if "name" in fields:
+            case_refresh_search_text(cases=Case.all_objects.filter(treaty=treaty))
+        return treaty
 
 
 def treaty_get_or_create(*, name: str, by: AbstractBaseUser | None = None, **fields) -> Treaty:

@@ -16,6 +16,11 @@ logger = logging.getLogger(__name__)
 # Sent with ``event_id`` (the new event's primary key) and ``actor_id`` (who recorded it, or None).
 event_recorded = Signal()
 
+# Sent with ``case_id`` (the new case's primary key) and ``actor_id`` (who opened it, or None), once the
+# transaction that opened it has committed: with the people, events and so on written in that same
+# transaction (the case form's person sought, an import's timeline).
+case_created = Signal()
+
 
 def event_recorded_announce(*, event, actor) -> None:
     """Announce a new event once its transaction commits; a failing subscriber cannot undo the record."""
@@ -27,3 +32,16 @@ def event_recorded_announce(*, event, actor) -> None:
                 logger.error("event_recorded subscriber %r failed for event %s", receiver, event_id, exc_info=result)
 
     transaction.on_commit(send)
+
+
+def case_created_announce(*, case, actor) -> None:
+    """Announce a new case once its transaction commits; a failing subscriber cannot undo the record."""
+    case_id, actor_id = case.pk, getattr(actor, "pk", None)
+
+    def send():
+        for receiver, result in case_created.send_robust(sender=type(case), case_id=case_id, actor_id=actor_id):
+            if isinstance(result, Exception):
+                logger.error("case_created subscriber %r failed for case %s", receiver, case_id, exc_info=result)
+
+    transaction.on_commit(send)
+

@@ -34,4 +34,5 @@ urlpatterns = [
     path("treaties/new/", views.treaty_create, name="treaty_create"),
     path("treaties/<int:pk>/", views.treaty_detail, name="treaty_detail"),
     path("treaties/<int:pk>/edit/", views.treaty_edit, name="treaty_edit"),
+    path("search/", views.header_search, name="search"),
 ]

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from . import selectors, services
+from . import names, search, selectors, services
 from .filters import CaseFilter, stage_counts
 from .forms import (
     CaseCloseForm,
@@ -83,6 +83,10 @@ def case_list(request):
     paginator.count = total
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = _mark_related(list(page.object_list))
+    # Why each case of the page matched the search: a snippet under its title.
+    snippets = search.case_search_snippets(page.object_list, filterset.form.cleaned_data.get("q") or "")
+    for case in page.object_list:
+        case.search_snippet = snippets.get(case.pk, "")
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -662,18 +666,20 @@ def person_history(request, pk):
 def person_list(request):
     search = PersonSearchForm(request.GET)
     query = search.cleaned_data["q"].strip() if search.is_valid() else ""
-    people = Person.objects.matching(query) if query else Person.objects.all()
-    page = Paginator(people.prefetch_related("names").order_by("name", "pk"), PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "cases/person_list.html", {"page": page, "query": query, "search": search})
+    # Best matches first when searching; everyone by name otherwise.
+    people = names.people_matching(query) if query else Person.objects.order_by("name", "pk")
+    page = Paginator(people.prefetch_related("names"), PEOPLE_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"page": page, "query": query, "search": search, "suggestion": names.name_suggestion(query) if query else None}
+    return render(request, "cases/person_list.html", context)
 
 
 @permission_required("cases.view_person", raise_exception=True)
 def person_suggest(request):
-    """<option>s for the people datalist: whoever's name or spelling contains what was typed."""
+    """<option>s for the people datalist: whoever's names answer what was typed, best first."""
     text = next((v.strip() for v in request.GET.values() if v.strip()), "")[:200].replace("\x00", "")
-    people = list(Person.objects.matching(text).order_by("name", "pk")[:10]) if len(text) >= 2 else []
-    names = [p.name.casefold() for p in people]
-    options = [(p.name if names.count(p.name.casefold()) == 1 else f"#{p.pk} {p.name}", p) for p in people]
+    people = list(names.people_matching(text)[:10]) if len(text) >= 2 else []
+    shown = [p.name.casefold() for p in people]
+    options = [(p.name if shown.count(p.name.casefold()) == 1 else f"#{p.pk} {p.name}", p) for p in people]
     return render(request, "cases/_person_options.html", {"options": options})
 
 
@@ -775,3 +781,23 @@ def _treaty_form(request, treaty: Treaty):
             return redirect("cases:treaty_detail", pk=treaty.pk)
     title = "New treaty" if creating else f"Edit {treaty}"
     return render(request, "cases/treaty_form.html", {"form": form, "treaty": treaty, "title": title})
+
+
+# The header's search box --------------------------------------------------------------------------
+
+SEARCH_SUGGESTIONS = 5
+SEARCH_RESULTS = 20
+
+
+@permission_required("cases.view_case", raise_exception=True)
+def header_search(request):
+    """Cases, people and events from the search box on every page: a few suggestions of each as one
+    types (the htmx fragment under the box), the results page when the box is submitted."""
+    suggesting = bool(request.htmx) and not request.htmx.boosted
+    found = selectors.header_search(
+        text=request.GET.get("q", ""),
+        limit=SEARCH_SUGGESTIONS if suggesting else SEARCH_RESULTS,
+        with_people=request.user.has_perm("cases.view_person"),
+    )
+    template = "cases/_search_suggestions.html" if suggesting else "cases/search.html"
+    return render(request, template, {"found": found, "header_query": found.text})

@@ -194,3 +194,22 @@ class CaseRelationFactory(factory.django.DjangoModelFactory):
     case = factory.SubFactory(CaseFactory)
     related_case = factory.SubFactory(CaseFactory)
     relation = CaseRelation.Relation.SAME_PERSON
+
+
+# Saved searches -------------------------------------------------------------------------------
+
+from alerts.models import SavedSearch  # noqa: E402
+
+
+class SavedSearchFactory(factory.django.DjangoModelFactory):
+    """A reader's saved case-list filter, emailing each match (the query is taken as given: the
+    services clean it, the factory does not)."""
+
+    class Meta:
+        model = SavedSearch
+
+    user = factory.SubFactory(ReaderFactory)
+    name = factory.Sequence(lambda n: f"Saved search {n}")
+    query = "q=Interpol"
+    delivery = Follow.Delivery.INSTANT
+    scope = Follow.Scope.ALL

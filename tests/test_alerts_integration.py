@@ -275,3 +275,45 @@ def test_an_announcement_lost_after_the_commit_is_delivered_once_by_the_sweep(sm
     time.sleep(0.3)
     assert len(smtp.inbox) == 1
     assert Alert.objects.get(event=event).status == Alert.Status.SENT
+
+
+# Saved searches: the same outbox, the same worker ---------------------------------------------------
+
+
+def record_status(case, by, summary):
+    return case_services.event_record(
+        case=case, kind="status", by=by, summary=summary, category="interpol_notice", occurred_on=datetime.date(2025, 4, 12)
+    )
+
+
+def test_a_saved_search_sends_one_email_for_a_new_matching_event(smtp, worker, rana, follower, analyst):
+    case_services.case_refresh_search_text(cases=[rana])
+    search = services.saved_search_create(user=follower, name="Interpol notices", query="q=Interpol")
+    event = record_status(rana, analyst, "Interpol published a red notice.")
+
+    wait_for(lambda: len(smtp.inbox) >= 1, message="the email")
+    wait_for(lambda: "alerts.tasks.event_alerts_send" in worker.finished, message="the task to finish")
+    time.sleep(0.3)  # a duplicate, if any, would arrive now
+    assert len(smtp.inbox) == 1
+    message = smtp.inbox.messages[0]
+    alert = Alert.objects.get(event=event)
+    assert (alert.saved_search_id, alert.status) == (search.pk, Alert.Status.SENT)
+    assert message["To"] == "follower@example.org"
+    assert message["Message-ID"] == alert.message_id
+    assert "matches your saved search “Interpol notices”" in message.get_body(("plain",)).get_content()
+    assert "/alerts/searches/unsubscribe/" in message["List-Unsubscribe"]
+
+
+def test_a_saved_search_sends_nothing_for_a_new_event_that_does_not_match(smtp, worker, rana, follower, analyst):
+    case_services.case_refresh_search_text(cases=[rana])
+    services.saved_search_create(user=follower, name="UK cases", query="requested_state=GB")
+    unmatched = record_status(rana, analyst, "Interpol published a red notice.")
+    assert not Alert.objects.filter(event=unmatched).exists()
+    # Something that does send, after it: once it has arrived, the worker has had its chance.
+    FollowFactory(user=ReaderFactory(email="sentinel@example.org"), case=rana)
+    change_stage(rana, analyst)
+
+    wait_for(lambda: len(smtp.inbox) >= 1, message="the sentinel email")
+    wait_for(lambda: "alerts.tasks.event_alerts_send" in worker.finished, message="the task to finish")
+    time.sleep(0.3)
+    assert [m["To"] for m in smtp.inbox.messages] == ["sentinel@example.org"]

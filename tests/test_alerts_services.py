@@ -368,13 +368,15 @@ def test_queueing_costs_the_same_queries_for_5_and_50_followers(analyst, publish
     assert len(_queue_queries(CaseFactory(), analyst, 5)) == len(_queue_queries(CaseFactory(), analyst, 50))
 
 
-def test_a_fan_out_is_one_read_the_marker_and_one_insert_select(analyst, publish):
+def test_a_fan_out_is_one_read_the_marker_one_insert_select_and_the_saved_searches(analyst, publish):
     from tests.factories import CaseFactory
 
-    read, marker, rows = _queue_queries(CaseFactory(), analyst, 20)
+    read, marker, rows, searches = _queue_queries(CaseFactory(), analyst, 20)
     assert read.startswith("SELECT")
     assert marker.startswith("INSERT INTO alerts_eventfanout") and "ON CONFLICT" in marker
     assert rows.startswith("INSERT INTO alerts_alert") and "SELECT" in rows
+    # With no saved search to check, one read finds none and nothing more is asked.
+    assert searches.startswith("SELECT") and "alerts_savedsearch" in searches
 
 
 # Sending -----------------------------------------------------------------------------------

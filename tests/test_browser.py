@@ -424,3 +424,46 @@ def test_the_demo_shows_the_second_generation_record(page, current_demo_logins, 
     expect(page.locator("main")).to_contain_text("Extradited: serving sentence")
     page.screenshot(path=test_results_dir / "demo-salem.png", full_page=True)
     browser_console.assert_clean()
+
+
+def test_the_header_search_finds_the_case_from_a_misspelt_name_by_keyboard(
+    page, current_demo_logins, browser_console, test_results_dir
+):
+    """From any page: a misspelling typed in the header's search box suggests the person's case;
+    the down arrow reaches it, Escape closes the list, Enter follows the link."""
+    log_in(page, *current_demo_logins["Viewer"])
+    page.goto("/treaties/")
+    box = page.get_by_role("searchbox", name="Find cases, people and events")
+    suggestions = page.locator("#header-search-suggestions")
+
+    box.press_sequentially("Tahawur", delay=30)
+    rana = suggestions.get_by_role("link", name=re.compile(r"^Tahawwur Rana \(US → India\)"))
+    expect(rana).to_be_visible()
+    expect(suggestions).to_contain_text("People")
+    expect(page.locator("#header-search-status")).to_contain_text("suggested")
+    page.screenshot(path=test_results_dir / "header-search.png")
+
+    # Escape closes the list and leaves the words in the box; typing again brings it back.
+    box.press("Escape")
+    expect(suggestions.get_by_role("link")).to_have_count(0)
+    expect(box).to_have_value("Tahawur")
+    box.press("End")
+    box.press_sequentially(" ", delay=30)
+    box.press("Backspace")
+    expect(rana).to_be_visible()
+
+    box.press("ArrowDown")
+    expect(rana).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(rf"/cases/{RANA_REFERENCE}/$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text(RANA)
+
+    # Submitting the box shows every result, in three groups.
+    box = page.get_by_role("searchbox", name="Find cases, people and events")
+    box.fill("Rana")
+    box.press("Enter")
+    expect(page).to_have_url(re.compile(r"/search/\?q=Rana$"))
+    for group in ("Cases", "People", "Events"):
+        expect(page.get_by_role("heading", level=2, name=group)).to_be_visible()
+    page.screenshot(path=test_results_dir / "search-results.png", full_page=True)
+    browser_console.assert_clean()

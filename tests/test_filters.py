@@ -100,3 +100,53 @@ def test_a_link_to_a_deleted_case_does_not_count_as_related():
 def test_values_outside_the_choices_are_refused_not_applied(query):
     CaseFactory()
     assert not CaseFilter(QueryDict(query), queryset=Case.objects.all()).is_valid()
+
+
+# The person filter: an id from links, or a name as people write it (cases.names) ------------------
+
+
+@pytest.fixture
+def people_on_cases(db):
+    from cases.models import CaseParty
+
+    for reference, name, variants in [
+        ("modi", "Nirav Deepak Modi", []),
+        ("rana", "Tahawwur Rana", [("Tahawwur Hussain Rana", "full")]),
+        ("polanski", "Roman Polański", []),
+        ("choksi", "Mehul Chinubhai Choksi", []),
+    ]:
+        case = CaseFactory(reference=reference)
+        person = services.person_create(name=name, variants=variants, by=None)
+        services.case_add_party(case=case, person=person, role=CaseParty.Role.PERSON_SOUGHT, by=None)
+
+
+@pytest.mark.parametrize(
+    ("query", "reference"),
+    [
+        ("person=nirav+modi", "modi"),  # a short form, the middle name left out
+        ("person=modi+nirav", "modi"),  # another order
+        ("person=hussain", "rana"),  # a word of a name variant
+        ("person=Polanski", "polanski"),  # without the accent
+        ("person=Neerav+Modi", "modi"),  # another romanisation
+        ("person=Tahawur+Rana", "rana"),  # a misspelling
+        ("person=Chokshi", "choksi"),
+    ],
+)
+def test_cases_by_a_person_as_people_write_the_name(people_on_cases, query, reference):
+    assert _filtered(query) == {reference}
+
+
+def test_cases_by_a_persons_id_from_a_link(people_on_cases):
+    from cases.models import Person
+
+    assert _filtered(f"person={Person.objects.get(name='Roman Polański').pk}") == {"polanski"}
+
+
+def test_no_case_for_a_name_no_one_has(people_on_cases):
+    assert _filtered("person=Vladimir+Kovalenko") == set()
+
+
+def test_the_person_filter_suggests_the_recorded_name_for_a_misspelling(people_on_cases):
+    misspelt = CaseFilter(QueryDict("person=Tahawur+Rana"), queryset=Case.objects.all())
+    exact = CaseFilter(QueryDict("person=Tahawwur+Rana"), queryset=Case.objects.all())
+    assert misspelt.person_suggestion == "Tahawwur Rana" and exact.person_suggestion is None

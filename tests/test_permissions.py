@@ -24,7 +24,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
 from alerts.models import Alert
-from alerts.tokens import calendar_token_make, unsubscribe_token_make
+from alerts.tokens import calendar_token_make, search_unsubscribe_token_make, unsubscribe_token_make
 from cases.models import CaseParty, Event, ExecutiveDecision, Stage, StatusCategory
 from cases.roles import ADMINISTRATOR, ANALYST, VIEWER, roles_sync
 from exchange.tokens import feed_token_make
@@ -37,6 +37,7 @@ from tests.factories import (
     EventFactory,
     FollowFactory,
     AuthorityFactory,
+    SavedSearchFactory,
     PersonFactory,
     PersonNameFactory,
     SourceFactory,
@@ -93,6 +94,8 @@ MATRIX: dict[str, Rule] = {
     "cases:person_history": Rule(VIEWER, params="person"),
     "cases:case_suggest": Rule(VIEWER),
     "cases:treaty_list": Rule(VIEWER),
+    # The header's search box: its results page, and the suggestions htmx asks of the same URL.
+    "cases:search": Rule(VIEWER),
     "cases:treaty_detail": Rule(VIEWER, params="treaty"),
     # Cases: writing
     "cases:case_create": Rule(ANALYST, FORM),
@@ -125,6 +128,11 @@ MATRIX: dict[str, Rule] = {
     "alerts:case_follow": Rule(VIEWER, ACTION, params="case"),
     "alerts:case_unfollow": Rule(LOGGED_IN, ACTION, params="case"),
     "alerts:follow_edit": Rule(LOGGED_IN, FORM, params="own_follow"),
+    # A saved search alerts with what is logged on the cases it matches: only for those who may
+    # read cases. Each is opened, changed and deleted by its owner alone (others get 404).
+    "alerts:saved_search_create": Rule(VIEWER, FORM),
+    "alerts:saved_search_edit": Rule(LOGGED_IN, FORM, params="own_saved_search"),
+    "alerts:saved_search_delete": Rule(LOGGED_IN, ACTION, params="own_saved_search"),
     # Alerts: deadlines are part of the case record
     "alerts:deadline_create": Rule(ANALYST, FORM, params="case"),
     "alerts:deadline_edit": Rule(ANALYST, FORM, params="deadline"),
@@ -132,6 +140,7 @@ MATRIX: dict[str, Rule] = {
     # Alerts: links sent by email or pasted into a calendar app, opened without a session; the
     # signed token in the address is the proof, so anonymous visitors must be answered.
     "alerts:unsubscribe": Rule(PUBLIC, FORM, params="unsubscribe_token"),
+    "alerts:search_unsubscribe": Rule(PUBLIC, FORM, params="search_unsubscribe_token"),
     "alerts:calendar_feed": Rule(PUBLIC, params="calendar_token"),
     # Exchange: export, import, article drafting and feeds
     "exchange:export": Rule(VIEWER),
@@ -235,6 +244,7 @@ class World:
     deadline: object
     follows: dict
     tokens: dict
+    saved_searches: dict
 
 
 @pytest.fixture(scope="module")
@@ -294,10 +304,11 @@ def _world_build() -> World:
         events[kind].sources.add(source)
     deadline = DeadlineFactory(case=case, due_on=datetime.date.today() + datetime.timedelta(days=30))
 
-    follows = {}
+    follows, saved_searches = {}, {}
     for principal, user in users.items():
         if user is not None:
             follows[principal] = FollowFactory(user=user, case=case)
+            saved_searches[principal] = SavedSearchFactory(user=user, query="stage=arrest")
             AlertFactory(recipient=user, event=events[Event.Kind.RULING])
             AlertFactory(
                 recipient=user, kind=Alert.Kind.REMINDER, event=None, case=case, deadline=deadline, lead_days=7
@@ -305,7 +316,7 @@ def _world_build() -> World:
     tokens = {principal: Token.objects.create(user=user).key for principal, user in users.items() if user is not None}
     return World(
         users=users, case=case, party=party, relation=relation, treaty=treaty, person=person, events=events, deadline=deadline, follows=follows,
-        tokens=tokens,
+        tokens=tokens, saved_searches=saved_searches,
     )
 
 
@@ -336,6 +347,10 @@ def url_kwargs(world: World, params: str, variant: str, principal: str) -> dict:
         case "own_follow":
             # A follow is only ever opened by its owner; anonymous visitors try the viewer's.
             return {"pk": world.follows.get(principal, world.follows[VIEWER]).pk}
+        case "own_saved_search":
+            return {"pk": world.saved_searches.get(principal, world.saved_searches[VIEWER]).pk}
+        case "search_unsubscribe_token":
+            return {"token": search_unsubscribe_token_make(user_id=owner.pk, saved_search_id=world.saved_searches[VIEWER].pk)}
         case "unsubscribe_token":
             return {"token": unsubscribe_token_make(user_id=owner.pk, case_id=case.pk)}
         case "calendar_token":

@@ -41,6 +41,27 @@ from cases.models import Case, Event, Stage
 
 ROOT = Path(settings.BASE_DIR)
 FULL = {"cases": 100_000, "events": 1_000_000, "big_cases": 3, "big_case_events": 10_000, "followers": 1000}
+# What analysts type in the header's search box: a name, a misspelt one, words of an event.
+HEADER_SUGGESTIONS = [
+    ("7a. header suggestions, a name", "Nirav Modi"),
+    ("7b. header suggestions, a misspelt name", "Tahawur Rana"),
+    ("7c. header suggestions, event words", "prison conditions"),
+]
+# The case list's person filter as analysts type names: a recorded name, a short form in another
+# order (the record has a middle name), a misspelling. Budget: within 1.5x the unfiltered list.
+PERSON_FILTERS = [
+    ("1d. case list, person: exact name", "Nirav Deepak Modi"),
+    ("1e. case list, person: short form", "modi nirav"),
+    ("1f. case list, person: misspelt", "Neerav Modi"),
+]
+# The case list's free text: a court's name (generated courts are named "GB supreme court 3";
+# real names carry no number, so it is left out), found among the words of thousands of cases'
+# timelines; and "26/11", the common name of the Mumbai attacks, a token the search keeps whole.
+# Budget: within 1.5x the unfiltered list.
+FREE_TEXT = [
+    ("1g. case list, free text: a court name", "GB supreme court"),
+    ("1h. case list, free text: 26/11", "26/11"),
+]
 SMOKE = {"cases": 200, "events": 2_000, "big_cases": 1, "big_case_events": 1_000, "followers": 100}
 
 
@@ -53,8 +74,11 @@ class Browser:
     def __init__(self, port: int):
         self.port, self.cookies, self.conn = port, {}, None
 
-    def request(self, method: str, path: str, body: dict | None = None) -> tuple[int, dict, bytes, float]:
+    def request(
+        self, method: str, path: str, body: dict | None = None, extra_headers: dict | None = None
+    ) -> tuple[int, dict, bytes, float]:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()), "Host": "127.0.0.1"}
+        headers.update(extra_headers or {})
         data = None
         if body is not None:
             data = urlencode(body, doseq=True)
@@ -107,6 +131,12 @@ class Result:
     rps: float | None = None
     errors: int = 0
     note: str = ""
+    # Latencies of the unfiltered list, measured between this scenario's own requests (see _paired).
+    baseline: list = field(default_factory=list)
+
+    @property
+    def baseline_ms(self) -> float | None:
+        return statistics.median(self.baseline) * 1000 if self.baseline else None
 
     @property
     def median_ms(self) -> float:
@@ -318,12 +348,37 @@ class Command(BaseCommand):
         result.rps = sum(counts) / (time.perf_counter() - started)
         return result
 
-    def _get_scenario(self, name: str, path: str, username="bench-analyst") -> Result:
+    def _get_scenario(self, name: str, path: str, username="bench-analyst", headers: dict | None = None) -> Result:
         browser = self._browser(username)
-        result = self._sequential(name, lambda: browser.request("GET", path))
+        result = self._sequential(name, lambda: browser.request("GET", path, extra_headers=headers))
 
         def make_call():
             own = self._browser(username)
+            return lambda: own.request("GET", path, extra_headers=headers)
+
+        return self._throughput(result, make_call)
+
+    def _paired(self, name: str, path: str, baseline: str = "/") -> Result:
+        """A variant of the case list, one request at a time, each followed by the unfiltered list:
+        load from elsewhere on the machine then weighs on both alike, and their ratio holds."""
+        browser = self._browser()
+        for _ in range(self.warmup):
+            browser.request("GET", path)
+            browser.request("GET", baseline)
+        result = Result(name)
+        for _ in range(self.samples):
+            status, headers, _, elapsed = browser.request("GET", path)
+            result.errors += status >= 400
+            result.latencies.append(elapsed)
+            if "X-Query-Count" in headers:
+                result.queries.append(int(headers["X-Query-Count"]))
+            status, _, _, elapsed = browser.request("GET", baseline)
+            result.errors += status >= 400
+            result.baseline.append(elapsed)
+        result.note = f"unfiltered list between its requests: median {result.baseline_ms:.1f} ms"
+
+        def make_call():
+            own = self._browser()
             return lambda: own.request("GET", path)
 
         return self._throughput(result, make_call)
@@ -346,6 +401,13 @@ class Command(BaseCommand):
         ]
         for name, path in ours:
             results.append(self._get_scenario(name, path))
+        for name, text in PERSON_FILTERS:
+            results.append(self._paired(name, "/?" + urlencode({"person": text})))
+        for name, text in FREE_TEXT:
+            results.append(self._get_scenario(name, "/?" + urlencode({"q": text})))
+        # The header's search box as htmx asks it while one types: cases, people and events at once.
+        for name, text in HEADER_SUGGESTIONS:
+            results.append(self._get_scenario(name, "/search/?" + urlencode({"q": text}), headers={"HX-Request": "true"}))
         results.append(self._delivery())
         results.extend(self._writes())
         # The stage changes above queued emails; let the worker finish so it does not share the CPU
@@ -507,6 +569,16 @@ class Command(BaseCommand):
         for ours, theirs in (("1a", "5a"), ("1b", "5b"), ("1c", "5c")):
             checks.append((f"{find(ours).name}: at most half the admin's time",
                            find(ours).median_ms <= find(theirs).median_ms / 2))
+        for name, _text in HEADER_SUGGESTIONS:
+            r = find(name)
+            checks.append((f"{r.name}: median < 50 ms", r.median_ms < 50))
+        unfiltered = find("1a")
+        for name, _text in [*PERSON_FILTERS, *FREE_TEXT]:
+            r = find(name)
+            # Against the unfiltered list measured between its own requests where there is one.
+            base = r.baseline_ms or unfiltered.median_ms
+            checks.append((f"{r.name}: median within 1.5× the unfiltered list's ({1.5 * base:.0f} ms), "
+                           "≤ 10 queries", r.median_ms <= 1.5 * base and (r.max_queries or 0) <= 10))
         moving, delivery = find("3b"), find("4.")
         checks.append((f"{moving.name}: request under 150 ms", moving.median_ms < 150))
         checks.append((f"{delivery.name}: all within 10 s, none twice", delivery.errors == 0 and delivery.latencies[0] < 10))

@@ -23,8 +23,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
 
-from alerts.models import Deadline, EventFanout, Follow
-from cases import roles, search
+from alerts.models import CaseFanout, Deadline, EventFanout, Follow
+from cases import names, roles, search
 from cases.dates import partial_date_bounds
 from cases.models import (
     AfterSurrender,
@@ -116,9 +116,10 @@ class Command(BaseCommand):
             self._relations(case_rows)
             total = self._events(case_rows, events, big_cases, big_case_events, sources)
             self._refresh_latest()
-            if connection.vendor == "postgresql":
-                with connection.cursor() as cursor:
-                    cursor.execute(search.REFRESH_ALL_SQL)
+            # People and variants were bulk-inserted, past the receivers that index their words.
+            names.name_index_rebuild(batch=self.batch)
+            # Every case's search words and text, as the services would have kept them.
+            search.search_vector_refresh_all()
             self._followers_and_deadlines(case_rows[0], followers, case_rows)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
@@ -213,6 +214,8 @@ class Command(BaseCommand):
             people.append(Person(name=name, description="Generated person"))
             names.append(full)
         cases = Case.objects.bulk_create(rows, batch_size=self.batch)
+        # Like the events' markers: history, not news for saved searches.
+        CaseFanout.objects.bulk_create([CaseFanout(case=c, fanned_out_at=FANNED_OUT_AT) for c in cases], batch_size=self.batch)
         people = Person.objects.bulk_create(people, batch_size=self.batch)
         PersonName.objects.bulk_create(
             [PersonName(person=p, name=full, kind=PersonName.Kind.FULL) for p, full in zip(people, names)],
