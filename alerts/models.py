@@ -195,6 +195,10 @@ class Deadline(models.Model):
         verbose_name="recorded by",
     )
     created_at = models.DateTimeField("recorded at", auto_now_add=True)
+    computed = models.BooleanField(
+        "computed", default=False, editable=False,
+        help_text="Kept from a time limit the case's record implies (a statutory clock): corrected there, not here.",
+    )
     history = HistoricalRecords()
 
     objects = DeadlineQuerySet.as_manager()

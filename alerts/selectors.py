@@ -34,8 +34,9 @@ def case_follow_get(*, user: AbstractBaseUser, case: Case) -> Follow | None:
 
 
 def case_deadlines_upcoming(*, case: Case) -> QuerySet[Deadline]:
-    """Deadlines of a case not yet done, soonest first; ones already passed are included (they are overdue)."""
-    return case.deadlines.open().order_by("due_on", "id")
+    """Deadlines recorded by hand on a case, not yet done, soonest first; ones already passed are
+    included (they are overdue). Computed ones are shown with what computed them (the case's clocks)."""
+    return case.deadlines.open().filter(computed=False).order_by("due_on", "id")
 
 
 def user_alerts(*, user: AbstractBaseUser) -> QuerySet[Alert]:

@@ -561,9 +561,14 @@ def deadline_create(
     reminder_days: str | None = None,
     notes: str = "",
     by: AbstractBaseUser | None,
+    computed: bool = False,
 ) -> Deadline:
-    """Record a hearing, filing deadline or time limit on a case; followers are reminded ahead of it."""
-    deadline = Deadline(case=case, kind=kind, title=title.strip(), due_on=due_on, notes=notes, created_by=by)
+    """Record a hearing, filing deadline or time limit on a case; followers are reminded ahead of it.
+
+    ``computed``: kept by whatever computed it (the case's statutory clocks), not edited by hand."""
+    deadline = Deadline(
+        case=case, kind=kind, title=title.strip(), due_on=due_on, notes=notes, created_by=by, computed=computed
+    )
     if reminder_days is not None:
         deadline.reminder_days = reminder_days
     return _deadline_save(deadline, by=by)
@@ -614,6 +619,25 @@ def deadline_mark_done(*, deadline: Deadline, by: AbstractBaseUser | None) -> De
         # Reminders written but not yet sent would now be wrong.
         deadline.alerts.filter(status=Alert.Status.PENDING).update(status=Alert.Status.CANCELLED)
     return deadline
+
+
+def deadline_reopen(*, deadline: Deadline, by: AbstractBaseUser | None) -> Deadline:
+    """Open a deadline marked done again (what met it was undone); reminders already sent are not repeated."""
+    if not deadline.is_done:
+        return deadline
+    deadline.done_at, deadline.done_by = None, None
+    with transaction.atomic():
+        deadline._history_user = by
+        deadline.save(update_fields=["done_at", "done_by"])
+    return deadline
+
+
+def deadline_delete(*, deadline_ids: Iterable[int]) -> None:
+    """Remove deadlines whose reason is gone (a computed time limit whose trigger was deleted), with
+    their unsent reminders; the history keeps what they were."""
+    with transaction.atomic():
+        for deadline in Deadline.objects.filter(pk__in=list(deadline_ids)):
+            deadline.delete()
 
 
 def deadline_reminder_due(*, deadline: Deadline, today: datetime.date) -> tuple[str, int | None] | None:

@@ -105,6 +105,8 @@ def deadline_create(request, reference):
 @permission_required("alerts.change_deadline", raise_exception=True)
 def deadline_edit(request, pk):
     deadline = get_object_or_404(Deadline.objects.select_related("case"), pk=pk)
+    if deadline.computed:
+        return _computed_refused(request, deadline)
     form = DeadlineForm(request.POST or None, instance=deadline)
     if request.method == "POST" and form.is_valid():
         try:
@@ -122,9 +124,20 @@ def deadline_edit(request, pk):
 @require_POST
 def deadline_done(request, pk):
     deadline = get_object_or_404(Deadline.objects.select_related("case"), pk=pk)
+    if deadline.computed:
+        return _computed_refused(request, deadline)
     services.deadline_mark_done(deadline=deadline, by=request.user)
     messages.success(request, f"Marked done: {deadline.title}.")
     return _back(request, deadline.case)
+
+
+def _computed_refused(request, deadline):
+    messages.error(
+        request,
+        f"“{deadline.title}” is computed from the case's record: it is met or stopped by the events that "
+        "follow, and corrected or set aside under “Time limits” on the case page.",
+    )
+    return redirect(deadline.case)
 
 
 # Mail clients post here without a session or CSRF token (RFC 8058 one-click); the signed token is the proof.

@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
 from .models import Authority, Case, CaseParty, CaseRelation, Event, Person, PersonName, Source, Statement, Treaty
+from .signals import case_record_changed_announce
 
 
 class DeletedFilter(admin.SimpleListFilter):
@@ -85,6 +86,10 @@ class CaseAdmin(SoftDeleteAdminMixin, SimpleHistoryAdmin):
     inlines = [CasePartyInline, CaseRelationInline]
     date_hierarchy = "last_activity_on"
     show_full_result_count = False
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        case_record_changed_announce(case_id=obj.pk)  # its states, treaty or closing decide its clocks
 
 
 @admin.register(Person)
@@ -171,6 +176,7 @@ class EventAdmin(SoftDeleteAdminMixin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         services.case_refresh_last_event(obj.case)
+        case_record_changed_announce(case_id=obj.case_id)
 
 
 @admin.register(PersonName)

@@ -218,8 +218,8 @@ class GroupedSelect(forms.Select):
 # How an analyst looks for a court's decision: by the part of the process it belongs to.
 RULING_DECISION_GROUPS: dict[str, tuple[str, ...]] = {
     "Extradition proceedings": (
-        RulingDecision.CERTIFIED, RulingDecision.ORDER_MADE, RulingDecision.SENT_TO_MINISTER, RulingDecision.REFUSED,
-        RulingDecision.DISCHARGED, RulingDecision.AUTHORISATION_REVOKED,
+        RulingDecision.CERTIFIED, RulingDecision.COMMITTED, RulingDecision.ORDER_MADE, RulingDecision.SENT_TO_MINISTER,
+        RulingDecision.REFUSED, RulingDecision.DISCHARGED, RulingDecision.AUTHORISATION_REVOKED,
     ),
     "Appeals and reviews": (
         RulingDecision.AFFIRMED, RulingDecision.REVERSED, RulingDecision.QUASHED, RulingDecision.REMITTED,

@@ -660,6 +660,7 @@ class RulingDecision(models.TextChoices):
 
     # Extradition proceedings
     CERTIFIED = "certified", "Certified extraditable"
+    COMMITTED = "committed", "Committed to await surrender"
     ORDER_MADE = "order_made", "Extradition ordered by the court"
     SENT_TO_MINISTER = "sent_to_minister", "Sent to the minister for decision"
     REFUSED = "refused", "Extradition refused"

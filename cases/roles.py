@@ -13,7 +13,7 @@ ROLES = (VIEWER, ANALYST, ADMINISTRATOR)
 ROLE_LABELS = {VIEWER: "Viewer", ANALYST: "Analyst", ADMINISTRATOR: "Administrator"}
 
 # The apps whose records the roles cover.
-DOMAIN_APPS = ("cases", "alerts")
+DOMAIN_APPS = ("cases", "alerts", "clocks")
 
 
 def _permissions(actions, apps=DOMAIN_APPS):

@@ -12,13 +12,12 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from . import search
 from .dates import DatePrecision, partial_date_bounds, partial_date_display
 from .models import (
-    AfterSurrender,
     ExecutiveDecision,
     RulingDecision,
     Authority,
@@ -36,7 +35,7 @@ from .models import (
     StatusCategory,
     Treaty,
 )
-from .signals import case_created_announce, event_recorded_announce
+from .signals import case_created_announce, case_record_changed_announce, event_recorded_announce
 
 
 class StaleEdit(Exception):
@@ -166,8 +165,12 @@ def authority_update(*, authority: Authority, by: AbstractBaseUser | None = None
 
 
 def authority_refresh_cases(*, authority: Authority) -> None:
-    """Rebuild the search words of the cases whose timeline names this authority (after an edit elsewhere, e.g. the admin)."""
-    case_refresh_search_text(cases=_cases_showing(authority=authority))
+    """Rebuild what the cases whose timeline names this authority derive from it (after an edit here or
+    in the admin): their search words, and their clocks (an authority's kind or country decides them)."""
+    cases = _cases_showing(authority=authority)
+    case_refresh_search_text(cases=cases)
+    for case in cases:
+        case_record_changed_announce(case_id=case.pk)
 
 
 def source_update(*, source: Source, by: AbstractBaseUser | None = None, **fields) -> Source:
@@ -299,6 +302,7 @@ def case_update(
         locked = _edit_locked(case, expected_version=expected_version, fields=fields)
         _save_validated(locked, by=by)
         case_refresh_search_text(cases=[locked])
+        case_record_changed_announce(case_id=locked.pk)
     return locked
 
 
@@ -466,6 +470,7 @@ def _event_save(event: Event, *, sources: Iterable[Source], by: AbstractBaseUser
         search.search_vector_add_event(event=event)
     else:
         search.search_vector_refresh(case_ids=[event.case_id])
+    case_record_changed_announce(case_id=event.case_id)
     return event
 
 
@@ -535,6 +540,7 @@ def event_delete(*, event: Event, by: AbstractBaseUser | None) -> None:
         _as_history_user(event, by).save(update_fields=["deleted_at", "deleted_by", "updated_at"])
         case_refresh_last_event(event.case)
         search.search_vector_refresh(case_ids=[event.case_id])
+        case_record_changed_announce(case_id=event.case_id)
 
 
 def event_restore(*, event: Event, by: AbstractBaseUser | None) -> None:
@@ -544,6 +550,7 @@ def event_restore(*, event: Event, by: AbstractBaseUser | None) -> None:
         _as_history_user(event, by).save(update_fields=["deleted_at", "deleted_by", "updated_at"])
         case_refresh_last_event(event.case)
         search.search_vector_refresh(case_ids=[event.case_id])
+        case_record_changed_announce(case_id=event.case_id)
 
 
 def case_delete(*, case: Case, by: AbstractBaseUser | None) -> None:
@@ -551,12 +558,14 @@ def case_delete(*, case: Case, by: AbstractBaseUser | None) -> None:
     with transaction.atomic():
         case.deleted_at, case.deleted_by = timezone.now(), by
         _as_history_user(case, by).save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+        case_record_changed_announce(case_id=case.pk)
 
 
 def case_restore(*, case: Case, by: AbstractBaseUser | None) -> None:
     with transaction.atomic():
         case.deleted_at, case.deleted_by = None, None
         _as_history_user(case, by).save(update_fields=["deleted_at", "deleted_by", "updated_at"])
+        case_record_changed_announce(case_id=case.pk)
 
 
 def authority_get_or_create(
@@ -856,6 +865,10 @@ def treaty_update(*, treaty: Treaty, by: AbstractBaseUser | None = None, **field
         _save_validated(treaty, by=by)
         if "name" in fields:
             case_refresh_search_text(cases=Case.all_objects.filter(treaty=treaty))
+        if "countries" in fields:
+            # The parties decide which treaty rules run the cases' clocks.
+            for case_id in Case.all_objects.filter(treaty=treaty).values_list("pk", flat=True):
+                case_record_changed_announce(case_id=case_id)
         return treaty
 
 

@@ -45,3 +45,19 @@ def case_created_announce(*, case, actor) -> None:
 
     transaction.on_commit(send)
 
+
+
+
+# Sent with ``case_id`` inside the transaction that changed what a case's record says (an event
+# added, corrected, deleted or restored; the case's states or treaty edited; the case deleted or
+# restored), so that what subscribers derive from the record (``clocks``: the time limits it
+# implies) commits with the change or not at all. A subscriber does its work in a savepoint of
+# its own and logs its failure: the record must be kept whatever a subscriber does.
+case_record_changed = Signal()
+
+
+def case_record_changed_announce(*, case_id: int) -> None:
+    """Tell the subscribers, in this transaction, that the case's record changed."""
+    for receiver, result in case_record_changed.send_robust(sender=None, case_id=case_id):
+        if isinstance(result, Exception):
+            logger.error("case_record_changed subscriber %r failed for case %s", receiver, case_id, exc_info=result)

@@ -26,6 +26,16 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
+def user_in_role(role: str, username: str):
+    """A user holding one of the three roles, the role groups created first if missing."""
+    from cases import roles
+
+    roles.roles_sync()
+    user = UserFactory(username=username)
+    roles.user_set_role(user=user, role=role)
+    return user
+
+
 class TreatyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Treaty

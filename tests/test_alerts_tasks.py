@@ -90,6 +90,8 @@ def test_the_reminder_task_writes_reminders(case, settings):
 def test_beat_schedule_names_real_tasks(settings):
     from tracker.celery import app
 
+    # As a worker starts: every app's tasks module is found (autodiscovery), not only those imported.
+    app.loader.import_default_modules()
     for entry in settings.CELERY_BEAT_SCHEDULE.values():
         assert entry["task"] in app.tasks
     digest = settings.CELERY_BEAT_SCHEDULE["alerts-daily-digest"]["schedule"]

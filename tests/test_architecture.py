@@ -1,8 +1,9 @@
 """
 The project's layers, checked from the source: the domain (``cases``) depends on nothing above it.
 
-``alerts`` and ``exchange`` build on the case record; the record announces what happened
-(``cases.signals``) and never calls them. ``accounts`` (security log, sessions, permissions) sits
+``alerts``, ``clocks`` and ``exchange`` build on the case record; the record announces what
+happened (``cases.signals``) and never calls them. ``clocks`` keeps its reminders as deadlines of
+``alerts``, which knows nothing of clocks. ``accounts`` (security log, sessions, permissions) sits
 beside the domain and calls neither. Commands that span every app (generate_data, benchmark) live
 in the project package, ``tracker``. The imports are read with ``ast``, so an import inside a
 function or under ``if TYPE_CHECKING`` counts as much as one at the top of a module.
@@ -17,10 +18,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Package -> the project packages it must never import.
 FORBIDDEN = {
-    "cases": {"alerts", "exchange"},
-    "accounts": {"alerts", "exchange"},
+    "cases": {"alerts", "exchange", "clocks"},
+    "accounts": {"alerts", "exchange", "clocks"},
     # Alerts build on the record only; exchange may read follows (a user's feed of followed cases).
-    "alerts": {"exchange"},
+    "alerts": {"exchange", "clocks"},
+    # Clocks build on the record and keep their reminders as alerts' deadlines.
+    "clocks": {"exchange"},
 }
 
 

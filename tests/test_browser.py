@@ -467,3 +467,38 @@ def test_the_header_search_finds_the_case_from_a_misspelt_name_by_keyboard(
         expect(page.get_by_role("heading", level=2, name=group)).to_be_visible()
     page.screenshot(path=test_results_dir / "search-results.png", full_page=True)
     browser_console.assert_clean()
+
+
+def test_the_demo_case_page_shows_its_time_limits(page, current_demo_logins, browser_console, test_results_dir):
+    """The clocks the Rana record implies: the treaty's 60 days for the formal request (met), and
+    § 3188's two months after the committal (passed: he was surrendered in 2025)."""
+    log_in(page, *current_demo_logins["Analyst"])
+    page.goto(f"/cases/{RANA_REFERENCE}/")
+    panel = page.get_by_role("region", name="Time limits")
+    request = panel.get_by_role("article", name="Formal request after provisional arrest")
+    expect(request).to_contain_text("Met")
+    expect(request).to_contain_text("last day 9 Aug 2020")
+    expect(request.get_by_role("link", name=re.compile(r"Art\. 12\(4\)"))).to_have_attribute(
+        "href", re.compile(r"^https://en\.wikisource\.org/")
+    )
+    release = panel.get_by_role("article", name="Surrender within two calendar months of committal")
+    expect(release).to_contain_text("Lapsed")
+    expect(release).to_contain_text("16 Jul 2023")
+    expect(release).to_contain_text("may apply for release; not automatic")
+    page.screenshot(path=test_results_dir / "demo-rana-clocks.png", full_page=True)
+
+    release.get_by_role("link", name=re.compile("Correct or set aside")).click()
+    page.get_by_label("Corrected last day").fill("2023-08-10")
+    page.get_by_label("Reason").fill("Habeas petition decided 10 Aug 2023; counsel counts from then.")
+    page.get_by_role("button", name="Save").click()
+    release = page.get_by_role("region", name="Time limits").get_by_role(
+        "article", name="Surrender within two calendar months of committal"
+    )
+    expect(release).to_contain_text("10 Aug 2023")
+    expect(release).to_contain_text("Habeas petition decided")
+
+    page.get_by_role("link", name="Clocks", exact=True).click()
+    page.get_by_label("Show").select_option("settled")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.get_by_role("article", name=re.compile("Formal request after provisional arrest"))).to_be_visible()
+    browser_console.assert_clean()

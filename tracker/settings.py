@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "accounts",
     "cases",
     "alerts",
+    "clocks",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -343,6 +344,8 @@ CELERY_BEAT_SCHEDULE = {
     "alerts-deadline-reminders": {"task": "alerts.tasks.deadline_reminders_send", "schedule": crontab(minute="*/15")},
     # One digest email per follower who chose it, at ALERTS_DIGEST_HOUR local time (TIME_ZONE).
     "alerts-daily-digest": {"task": "alerts.tasks.digests_send", "schedule": crontab(minute=0, hour=ALERTS_DIGEST_HOUR)},
+    # Every open case's statutory clocks again, before the reminders of the day are written.
+    "clocks-recompute": {"task": "clocks.tasks.clocks_recompute_all", "schedule": crontab(minute=30, hour=2)},
 }
 
 # LOGGING

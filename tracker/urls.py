@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("alerts/", include("alerts.urls")),
+    path("clocks/", include("clocks.urls")),
     path("exchange/", include("exchange.urls")),
     path("api/", include("exchange.api_urls")),
     path("", include("cases.urls")),
