@@ -421,6 +421,28 @@ def case_alerts_queue(*, case_id: int, actor_id: int | None) -> bool:
     return True
 
 
+def _without_marker(records: QuerySet, *, marker, key: str, written: str, now: datetime.datetime | None) -> QuerySet:
+    """The records written in the last ``ALERTS_FANOUT_DAYS`` days that have no fan-out marker, oldest
+    first, leaving the newest ``ALERTS_SWEEP_AFTER`` seconds to their own announcement (it is most
+    likely running)."""
+    now = now or timezone.now()
+    window_start = now - datetime.timedelta(days=settings.ALERTS_FANOUT_DAYS)
+    settled = now - datetime.timedelta(seconds=settings.ALERTS_SWEEP_AFTER)
+    # Every record written after a marker older than the window was inserted after that marker's
+    # record, so the search starts there (the primary key's index) rather than reading them all.
+    floor = (
+        marker.objects.filter(fanned_out_at__lt=window_start)
+        .order_by("-fanned_out_at", f"-{key}")
+        .values_list(key, flat=True)
+        .first()
+    )
+    return (
+        records.filter(pk__gt=floor or 0, **{f"{written}__gte": window_start, f"{written}__lte": settled})
+        .filter(~Exists(marker.objects.filter(**{key: OuterRef("pk")})))
+        .order_by("pk")
+    )
+
+
 def events_fan_out_missed(*, now: datetime.datetime | None = None, limit: int = QUEUE_CHUNK) -> int:
     """Write the alerts of recent events that have none yet; returns how many events were fanned out.
 
@@ -428,21 +450,8 @@ def events_fan_out_missed(*, now: datetime.datetime | None = None, limit: int = 
     fan-out, or the database refuses the fan-out. Looked for: events recorded in the last
     ``ALERTS_FANOUT_DAYS`` days with no marker, leaving the newest ``ALERTS_SWEEP_AFTER`` seconds to
     their own announcement (it is most likely running). The author is the one who recorded the event."""
-    now = now or timezone.now()
-    window_start = now - datetime.timedelta(days=settings.ALERTS_FANOUT_DAYS)
-    settled = now - datetime.timedelta(seconds=settings.ALERTS_SWEEP_AFTER)
-    # Every event recorded after a marker older than the window was inserted after that marker's
-    # event, so the search starts there (the primary key's index) rather than reading every event.
-    floor = (
-        EventFanout.objects.filter(fanned_out_at__lt=window_start)
-        .order_by("-fanned_out_at", "-event_id")
-        .values_list("event_id", flat=True)
-        .first()
-    )
     missed = list(
-        Event.objects.filter(pk__gt=floor or 0, recorded_at__gte=window_start, recorded_at__lte=settled)
-        .filter(~Exists(EventFanout.objects.filter(event_id=OuterRef("pk"))))
-        .order_by("pk")
+        _without_marker(Event.objects.all(), marker=EventFanout, key="event_id", written="recorded_at", now=now)
         .values_list("pk", "recorded_by_id")[:limit]
     )
     fanned = 0
@@ -461,19 +470,8 @@ def cases_fan_out_missed(*, now: datetime.datetime | None = None, limit: int = Q
 
     As ``events_fan_out_missed``, for cases opened in the last ``ALERTS_FANOUT_DAYS`` days. There is
     no record of who opened a case but its history, so the author is read from there."""
-    now = now or timezone.now()
-    window_start = now - datetime.timedelta(days=settings.ALERTS_FANOUT_DAYS)
-    settled = now - datetime.timedelta(seconds=settings.ALERTS_SWEEP_AFTER)
-    floor = (
-        CaseFanout.objects.filter(fanned_out_at__lt=window_start)
-        .order_by("-fanned_out_at", "-case_id")
-        .values_list("case_id", flat=True)
-        .first()
-    )
     missed = list(
-        Case.all_objects.filter(pk__gt=floor or 0, created_at__gte=window_start, created_at__lte=settled)
-        .filter(~Exists(CaseFanout.objects.filter(case_id=OuterRef("pk"))))
-        .order_by("pk")
+        _without_marker(Case.all_objects.all(), marker=CaseFanout, key="case_id", written="created_at", now=now)
         .values_list("pk", flat=True)[:limit]
     )
     authors = dict(

@@ -663,10 +663,6 @@ class _Joined(Func):
         return "(" + " || ' ' || ".join(parts) + ")", params
 
 
-def _joined(*fields):
-    return _Joined(*fields)
-
-
 def case_search_snippets(cases: Iterable, text: str) -> dict[int, SafeString]:
     """For each case of a page, a short snippet showing why it matched (none when its title says it all).
 
@@ -698,7 +694,7 @@ def case_search_snippets(cases: Iterable, text: str) -> dict[int, SafeString]:
     oldest_read = OuterRef("last_event__position") - SNIPPET_EVENTS * _TIMELINE_GAP
     events = (
         Event.objects.filter(case=OuterRef("pk"), position__gte=oldest_read, position__lt=_NO_POSITION)
-        .annotate(search_folded=_Folded(_joined(*_SNIPPET_EVENT_FIELDS)))
+        .annotate(search_folded=_Folded(_Joined(*_SNIPPET_EVENT_FIELDS)))
         .filter(search_folded__regex=pattern)
         .order_by("-position", "-id")
         .values(json=JSONObject(kind="kind", occurred_on="occurred_on", date_precision="date_precision",
@@ -710,7 +706,7 @@ def case_search_snippets(cases: Iterable, text: str) -> dict[int, SafeString]:
             event__case=OuterRef("pk"), event__deleted_at__isnull=True, event__position__lt=_NO_POSITION,
             event__position__gte=OuterRef("last_event__position") - SNIPPET_SOURCE_EVENTS * _TIMELINE_GAP,
         )
-        .annotate(search_folded=_Folded(_joined("source__title", "source__publisher")))
+        .annotate(search_folded=_Folded(_Joined("source__title", "source__publisher")))
         .filter(search_folded__regex=pattern)
         .order_by("-event__position", "-id")
         .values(json=JSONObject(title="source__title", publisher="source__publisher"))[:1]

@@ -22,30 +22,31 @@ event_recorded = Signal()
 case_created = Signal()
 
 
+def _send_logging_failures(signal: Signal, *, sender, what: str, **kwargs) -> None:
+    """Send ``signal``; a subscriber that fails is logged, never raised into the sender."""
+    for receiver, result in signal.send_robust(sender=sender, **kwargs):
+        if isinstance(result, Exception):
+            logger.error("%s subscriber %r failed for %s", what, receiver, kwargs, exc_info=result)
+
+
 def event_recorded_announce(*, event, actor) -> None:
     """Announce a new event once its transaction commits; a failing subscriber cannot undo the record."""
     event_id, actor_id = event.pk, getattr(actor, "pk", None)
-
-    def send():
-        for receiver, result in event_recorded.send_robust(sender=type(event), event_id=event_id, actor_id=actor_id):
-            if isinstance(result, Exception):
-                logger.error("event_recorded subscriber %r failed for event %s", receiver, event_id, exc_info=result)
-
-    transaction.on_commit(send)
+    transaction.on_commit(
+        lambda: _send_logging_failures(
+            event_recorded, sender=type(event), what="event_recorded", event_id=event_id, actor_id=actor_id
+        )
+    )
 
 
 def case_created_announce(*, case, actor) -> None:
     """Announce a new case once its transaction commits; a failing subscriber cannot undo the record."""
     case_id, actor_id = case.pk, getattr(actor, "pk", None)
-
-    def send():
-        for receiver, result in case_created.send_robust(sender=type(case), case_id=case_id, actor_id=actor_id):
-            if isinstance(result, Exception):
-                logger.error("case_created subscriber %r failed for case %s", receiver, case_id, exc_info=result)
-
-    transaction.on_commit(send)
-
-
+    transaction.on_commit(
+        lambda: _send_logging_failures(
+            case_created, sender=type(case), what="case_created", case_id=case_id, actor_id=actor_id
+        )
+    )
 
 
 # Sent with ``case_id`` inside the transaction that changed what a case's record says (an event
@@ -58,6 +59,4 @@ case_record_changed = Signal()
 
 def case_record_changed_announce(*, case_id: int) -> None:
     """Tell the subscribers, in this transaction, that the case's record changed."""
-    for receiver, result in case_record_changed.send_robust(sender=None, case_id=case_id):
-        if isinstance(result, Exception):
-            logger.error("case_record_changed subscriber %r failed for case %s", receiver, case_id, exc_info=result)
+    _send_logging_failures(case_record_changed, sender=None, what="case_record_changed", case_id=case_id)

@@ -51,21 +51,20 @@ class ClockFilter(django_filters.FilterSet):
 
     def filter_window(self, queryset, name, value):
         today = timezone.localdate()
-        open_clocks = Q(settled="", not_applicable=False)
         # The last day as shown: the analyst's correction where there is one.
         first = Q(corrected_due_on__isnull=False)
         if value in ("7", "30"):
             end = today + datetime.timedelta(days=int(value))
             corrected = first & Q(corrected_due_on__gte=today, corrected_due_on__lte=end)
             computed = Q(corrected_due_on__isnull=True, due_latest__gte=today, due_earliest__lte=end)
-            return queryset.filter(open_clocks & (corrected | computed))
+            return queryset.open().filter(corrected | computed)
         if value == "lapsed":
             start = today - datetime.timedelta(days=30)
             corrected = first & Q(corrected_due_on__lt=today, corrected_due_on__gte=start)
             computed = Q(corrected_due_on__isnull=True, due_latest__lt=today, due_latest__gte=start)
-            return queryset.filter(open_clocks & (corrected | computed))
+            return queryset.open().filter(corrected | computed)
         if value == "open":
-            return queryset.filter(open_clocks)
+            return queryset.open()
         if value == "settled":
-            return queryset.exclude(open_clocks)
+            return queryset.exclude(settled="", not_applicable=False)
         return queryset

@@ -10,6 +10,12 @@ from cases.models import Case, Event
 from .catalogue import Rule, catalogue
 
 
+class ClockQuerySet(models.QuerySet):
+    def open(self):
+        """Still to be acted on: neither settled nor set aside (as ``Clock.is_open``)."""
+        return self.filter(settled="", not_applicable=False)
+
+
 class Clock(models.Model):
     """A time limit that the case's record implies: one rule of the catalogue, started by one event.
 
@@ -66,6 +72,8 @@ class Clock(models.Model):
     )
     computed_at = models.DateTimeField("computed at", auto_now_add=True)
     history = HistoricalRecords(excluded_fields=["computed_at", "deadline"])
+
+    objects = ClockQuerySet.as_manager()
 
     class Meta:
         verbose_name = "clock"

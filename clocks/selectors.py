@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from cases.models import Case
 
@@ -28,9 +28,9 @@ def clocks_across_cases() -> QuerySet[Clock]:
 
 def clock_counts(*, today: datetime.date) -> dict[str, int]:
     """How many open clocks fall due within 7 and 30 days, and how many lapsed in the last 30."""
-    open_clocks = Clock.objects.filter(settled="", not_applicable=False, case__deleted_at__isnull=True)
-    return {
-        "week": open_clocks.filter(due_earliest__gte=today, due_earliest__lte=today + datetime.timedelta(days=7)).count(),
-        "month": open_clocks.filter(due_earliest__gte=today, due_earliest__lte=today + datetime.timedelta(days=30)).count(),
-        "lapsed": open_clocks.filter(due_latest__lt=today, due_latest__gte=today - datetime.timedelta(days=30)).count(),
-    }
+    day = datetime.timedelta(days=1)
+    return Clock.objects.open().filter(case__deleted_at__isnull=True).aggregate(
+        week=Count("pk", filter=Q(due_earliest__gte=today, due_earliest__lte=today + 7 * day)),
+        month=Count("pk", filter=Q(due_earliest__gte=today, due_earliest__lte=today + 30 * day)),
+        lapsed=Count("pk", filter=Q(due_latest__lt=today, due_latest__gte=today - 30 * day)),
+    )

@@ -21,7 +21,6 @@ from django.utils import timezone
 
 from alerts import services as alert_services
 from alerts.models import Deadline
-from cases.dates import partial_date_display
 from cases.models import Case, Event
 
 from .catalogue import Rule, rules_for
@@ -142,7 +141,7 @@ def _deadline_title(rule: Rule) -> str:
 
 
 def _deadline_notes(clock: Clock, rule: Rule, trigger: Event) -> str:
-    when = partial_date_display(trigger.occurred_on, precision=trigger.date_precision, approximate=trigger.date_approximate)
+    when = trigger.date_display
     lines = [
         rule.wording,
         f"If missed: {rule.consequence_display}.",
