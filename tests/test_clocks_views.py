@@ -169,3 +169,16 @@ def test_a_window_shows_the_days_left_to_both_its_ends(viewer_client, analyst_us
     assert "between <strong>31 Dec 2026</strong> and <strong>29 Jan 2027</strong>" in page
     assert "30 to 59 days left" in page
 
+
+def test_dates_known_to_the_month_are_shown_so(viewer_client, analyst_user):
+    case = CaseFactory(requesting_state="IN", requested_state="US")
+    case_services.event_record(case=case, kind="custody", custody_change="provisionally_arrested",
+                               occurred_on=D(2026, 10, 1), date_precision="month", summary="Arrested in October.",
+                               by=analyst_user)
+    case_services.event_record(case=case, kind="filing", filing_type="request", occurred_on=D(2026, 11, 1),
+                               date_precision="month", summary="Request received.", by=analyst_user)
+    page = viewer_client.get(case.get_absolute_url()).content.decode()
+    assert "custody change of Oct 2026:" in page
+    assert "Met by filing of Nov 2026:" in page
+    assert "1 Oct 2026" not in page
+
