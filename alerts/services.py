@@ -21,6 +21,7 @@ its ``CaseFanout`` marker, with a sweep of its own.
 import datetime
 import logging
 import smtplib
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -29,7 +30,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
@@ -39,6 +40,9 @@ from cases.models import Case, Event
 
 from . import selectors
 from .models import MAX_REMINDER_DAYS, Alert, CaseFanout, Deadline, EventFanout, Follow, SavedSearch
+
+# Tries at marking a sent email's row before giving up (SQLite only refuses at once; see _alert_mark_sent).
+MARK_SENT_TRIES = 100
 
 logger = logging.getLogger(__name__)
 
@@ -763,6 +767,22 @@ def alert_retry_delay(*, attempts: int) -> float:
 CONNECTION_ERRORS = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError)
 
 
+def _alert_mark_sent(*, alert_id: int, now: datetime.datetime) -> None:
+    """Mark a row sent once its email has gone. SQLite can refuse the write at once while another
+    connection reads the table ("database table is locked", with a shared cache) rather than wait;
+    the email is out, so the mark is tried again rather than the row left to be sent a second time."""
+    for attempt in range(MARK_SENT_TRIES):
+        try:
+            Alert.objects.filter(pk=alert_id).update(
+                status=Alert.Status.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
+            )
+            return
+        except OperationalError as error:
+            if connection.vendor != "sqlite" or "locked" not in str(error) or attempt == MARK_SENT_TRIES - 1:
+                raise
+            time.sleep(0.05)
+
+
 def _alerts_record_failure(*, alert_ids: Iterable[int], error: BaseException) -> DeliveryResult:
     """Count a failed attempt on each row, in its own transaction (the sending one was rolled back)."""
     alert_ids = list(alert_ids)
@@ -854,9 +874,7 @@ def alerts_deliver(*, alert_ids: Iterable[int], mailer_alias: str = "default") -
                     message = renderer.email(alert=alert)
                     mailer.send_messages([message])
                     now = timezone.now()
-                    Alert.objects.filter(pk=alert.pk).update(
-                        status=Alert.Status.SENT, sent_at=now, attempts=F("attempts") + 1, last_error=""
-                    )
+                    _alert_mark_sent(alert_id=alert.pk, now=now)
                     if alert.kind == Alert.Kind.DIGEST:
                         alert.items.update(status=Alert.Status.SENT, sent_at=now)
                 result.sent.append(alert_id)
