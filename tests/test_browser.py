@@ -502,3 +502,35 @@ def test_the_demo_case_page_shows_its_time_limits(page, current_demo_logins, bro
     page.get_by_role("button", name="Apply").click()
     expect(page.get_by_role("article", name=re.compile("Formal request after provisional arrest"))).to_be_visible()
     browser_console.assert_clean()
+
+
+def test_drafting_from_the_seed_article_offers_sources_not_duplicates(page, current_demo_logins, browser_console, test_results_dir):
+    """The analyst pastes the report the project started from into the demo case: what the timeline
+    already holds is shown as such, unticked, with the article offered as a further source; the
+    review is compact on a phone too; confirming adds no event."""
+    from tests.test_exchange_drafting import ARTICLE
+
+    log_in(page, *current_demo_logins["Analyst"])
+    before = Case.objects.get(reference=RANA_REFERENCE).events.count()
+    page.goto(f"/cases/{RANA_REFERENCE}/")
+    page.get_by_role("link", name="Draft events from an article").click()
+    field(page, "Text of the article").fill(ARTICLE)
+    field(page, "Published on").fill("2025-01-31")
+    field(page, "Title").fill("India working with US to expedite Rana's extradition")
+    field(page, "Address").fill("https://example.org/rana-2025-01-31")
+    page.get_by_role("button", name="Propose events").click()
+    recorded = page.locator("fieldset.draft-recorded")
+    expect(recorded.first).to_be_visible()
+    expect(recorded.first).to_contain_text("Already recorded")
+    expect(recorded.first.get_by_label("Record this event")).not_to_be_checked()
+    expect(recorded.first.get_by_label(re.compile("Add this article as a further source"))).to_be_checked()
+    expect(page.locator(".draft-evidence mark").first).to_be_visible()
+    page.screenshot(path=test_results_dir / "drafting-review.png", full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=test_results_dir / "drafting-review-phone.png", full_page=True)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    page.get_by_role("button", name="Record the ticked events").click()
+    expect(page.get_by_text(re.compile("added it as a source of"))).to_be_visible()
+    assert Case.objects.get(reference=RANA_REFERENCE).events.count() == before
+    browser_console.assert_clean()

@@ -171,6 +171,33 @@ def test_drafting_proposes_without_saving_then_records_the_ticked_drafts(analyst
     assert event.kind == "statement" and event.sources.get().title == "India working with US"
 
 
+def test_drafting_the_seed_article_on_the_demo_shows_what_is_already_recorded_and_adds_only_sources(analyst, demo):
+    url = reverse("exchange:article_draft", args=[demo.reference])
+    before = demo.events.count()
+    response = analyst.post(url, _article(**{"article-url": "https://example.org/rana-jan-31"}))
+    page = response.content.decode()
+    assert "Already recorded:" in page and "<mark>" in page
+    formset = response.context["formset"]
+    recorded = [f for f in formset if f.initial.get("recorded_event_id")]
+    assert {f.initial["kind"] for f in recorded} >= {"ruling", "statement"}
+    assert not any(f.initial["record"] for f in recorded) and all(f.initial["add_source"] for f in recorded)
+    # A statement's draft asks for what a statement needs, not a court or a custody change.
+    statement = next(f for f in formset if f.initial["kind"] == "statement")
+    assert {b.name for b in statement.kind_fields()} >= {"speaker_name", "quote"}
+    assert not {b.name for b in statement.kind_fields()} & {"custody_change", "authority_level", "decision"}
+    data = _article(step="confirm", **{"article-url": "https://example.org/rana-jan-31",
+                                       "drafts-TOTAL_FORMS": str(len(formset)), "drafts-INITIAL_FORMS": str(len(formset))})
+    for index, form in enumerate(formset):
+        for name, value in form.initial.items():
+            if value is None or value is False or value == "":
+                continue
+            data[f"drafts-{index}-{name}"] = "on" if value is True else value
+    response = analyst.post(url, data, follow=True)
+    assert "added it as a source of" in response.content.decode()
+    assert demo.events.count() == before
+    assert demo.events.get(kind="ruling", decision="cert_denied").sources.filter(url="https://example.org/rana-jan-31").exists()
+
+
 def test_a_bad_draft_is_shown_again_with_its_error(analyst, demo):
     url = reverse("exchange:article_draft", args=[demo.reference])
     data = _article(step="confirm", **{"drafts-TOTAL_FORMS": "1", "drafts-INITIAL_FORMS": "1", "drafts-0-record": "on",
