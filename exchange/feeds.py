@@ -6,7 +6,9 @@ Feed readers cannot log in, so each feed also has a private address carrying a s
 """
 
 import datetime
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.core import signing
 from django.http import Http404
@@ -35,8 +37,27 @@ def feed_user(token: str):
     return user
 
 
+class PlainTextAtomFeed(Atom1Feed):
+    """Atom whose entry summaries are text, not HTML: an event's words are the analysts' and the
+    sources', and a reader must show them as written, never run them (Django marks them "html")."""
+
+    def add_item_elements(self, handler, item):
+        description, item["description"] = item.get("description"), None
+        super().add_item_elements(handler, item)
+        item["description"] = description
+        if description:
+            handler.addQuickElement("summary", description, {"type": "text"})
+
+
+def entry_id(event: Event) -> str:
+    """An entry's id as a tag: URI (RFC 4151), unique to this installation and the same in every
+    version of the feed: its host, the day the event was recorded, its number."""
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"tag:{host},{event.recorded_at:%Y-%m-%d}:event/{event.pk}"
+
+
 class _TimelineFeed(Feed):
-    feed_type = Atom1Feed
+    feed_type = PlainTextAtomFeed
 
     def item_title(self, event: Event) -> str:
         return f"{event.date_display} · {event.get_kind_display()}: {event.case.title}"
@@ -67,7 +88,7 @@ class _TimelineFeed(Feed):
         return event.get_absolute_url()
 
     def item_guid(self, event: Event) -> str:
-        return f"event-{event.pk}"
+        return entry_id(event)
 
     def item_pubdate(self, event: Event) -> datetime.datetime:
         return event.recorded_at

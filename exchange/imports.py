@@ -18,6 +18,7 @@ date), statements by government, body and words, and events by their identity on
 
 import datetime
 import json
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -272,6 +273,17 @@ def event_identity(*, kind: str, occurred_on, precision: str, summary: str = "",
     return (kind, occurred_on, precision, *detail)
 
 
+def _numbered(identity: tuple, seen: Counter) -> tuple:
+    """The identity with its rank among the case's events that are otherwise alike, in timeline order.
+
+    The services allow two events that nothing tells apart (a stage moved hearing → surrender
+    pending → hearing in one day, two stays granted by one court on one day); the file and the
+    database list a case's events in timeline order, so the n-th of them in the file is the n-th
+    recorded, and an export always imports."""
+    seen[identity] += 1
+    return (*identity, seen[identity])
+
+
 def _authority_ident(name: str, country: str) -> tuple:
     return (name.strip().lower(), country)
 
@@ -400,15 +412,11 @@ class _Checker:
             elif link["case"] not in references and not Case.objects.filter(reference=link["case"]).exists():
                 self.fail(path + ("related", number), "case",
                           f"Unknown case “{link['case']}”: it is neither in this file nor recorded.")
-        identities = {}
+        seen = Counter()
         for number, event in enumerate(case["events"]):
             self.event(path + ("events", number), event, index)
-            if "identity" not in event:
-                continue
-            if event["identity"] in identities:
-                self.fail(event["path"], "kind", f"The same event appears twice in this file for case “{case['reference']}” "
-                          f"(first at {identities[event['identity']]}).")
-            identities.setdefault(event["identity"], _problem(self.locations, event["path"], "", "").row)
+            if "identity" in event:
+                event["identity"] = _numbered(event["identity"], seen)
 
     def event(self, path: tuple, event: dict, index: dict) -> None:
         before = len(self.problems)
@@ -587,8 +595,9 @@ class _Applier:
         existing = {}
         events = case.events.select_related("authority", "official", "statement", "statement__speaker")
         events = events.prefetch_related("sources")
-        for event in events.order_by("pk"):
-            existing.setdefault(_db_event_identity(event), event)
+        seen = Counter()
+        for event in events.timeline_order(newest_first=False):
+            existing[_numbered(_db_event_identity(event), seen)] = event
         for event_spec in spec["events"]:
             match = existing.get(event_spec["identity"])
             if match is not None:

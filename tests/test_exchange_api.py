@@ -79,8 +79,9 @@ def test_events_are_filtered_by_the_same_case_filters(client, demo, auth):
     assert [(e["case"], e["date"]) for e in results] == [("uk-case", "2025-01")]
 
 
-def test_the_openapi_description_is_served(client):
-    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+def test_the_openapi_description_is_served_to_clients_with_a_token_only(client, auth):
+    assert client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").status_code == 401
+    response = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json", **auth)
     assert response.status_code == 200
     schema = response.json()
     assert "/api/cases/" in schema["paths"] and "/api/events/" in schema["paths"]
@@ -137,3 +138,21 @@ def test_a_case_comes_with_its_outcome_after_surrender_and_legal_basis(client, s
     case = client.get("/api/cases/choksi-ag-in/", **auth).json()
     assert (case["outcome"], case["after_surrender"], case["treaty"]) == ("extradited", "convicted", None)
     assert case["legal_basis"].startswith("Extradition Act 1993") and case["stage_entered"] == "2016"
+
+
+def test_the_openapi_description_documents_every_answer_the_api_gives(client, auth):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json", **auth).json()
+    for path in ("/api/cases/", "/api/events/"):
+        assert {"200", "400", "401", "403", "404"} <= set(schema["paths"][path]["get"]["responses"])
+    assert {"200", "401", "404"} <= set(schema["paths"]["/api/events/{id}/"]["get"]["responses"])
+
+
+def test_an_unknown_kind_is_refused_like_an_unknown_stage(client, demo, auth):
+    response = client.get("/api/events/?kind=bogus", **auth)
+    assert response.status_code == 400 and "bogus" in response.json()["kind"][0]
+    assert client.get("/api/events/?stage=bogus", **auth).status_code == 400
+    assert client.get("/api/events/?kind=ruling", **auth).status_code == 200
+
+
+def test_api_answers_are_never_stored_by_caches(client, demo, auth):
+    assert client.get("/api/cases/", **auth)["Cache-Control"] == "no-store, private"

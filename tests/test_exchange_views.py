@@ -368,3 +368,32 @@ def test_the_feed_shows_an_executive_decision_with_its_label_official_and_detail
     assert "Office of the Attorney General: Extradition ordered (subject to assurances)" in body
     assert "Decided by Steadroy Benjamin." in body
     assert "Analyst&#x27;s note: Sources conflict" in body or "Analyst's note: Sources conflict" in body
+
+
+def test_feeds_send_user_text_as_text_never_as_markup_with_tag_ids(client, demo, settings):
+    import feedparser
+
+    settings.SITE_URL = "https://tracker.example.org"
+    user = _user_in(roles.VIEWER, "feedreader")
+    Follow.objects.create(user=user, case=demo)
+    event = demo.events.first()
+    event.summary = "<script>alert(1)</script> & <b>bold</b>"
+    event.save()
+    response = client.get(reverse("exchange:following_feed", args=[feed_token_make(user_id=user.pk)]))
+    body = response.content.decode()
+    assert "<script>" not in body and 'type="html"' not in body and "&lt;script&gt;" in body
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    entry = next(e for e in parsed.entries if e.id.endswith(f":event/{event.pk}"))
+    assert entry.summary_detail.type == "text/plain" and entry.summary.startswith("<script>alert(1)</script> & <b>bold</b>")
+    assert entry.id.startswith("tag:tracker.example.org,") and len({e.id for e in parsed.entries}) == len(parsed.entries)
+    assert response["Cache-Control"] == "no-store, private"
+
+
+def test_logged_in_pages_and_the_token_page_are_not_stored_by_caches(viewer):
+    from django.test import Client
+
+    assert viewer.get(reverse("exchange:feeds"))["Cache-Control"] == "no-store, private"
+    assert viewer.get("/")["Cache-Control"] == "no-store, private"
+    # A public page (the file format, which holds no data) is left to caches.
+    assert "no-store" not in Client().get("/exchange/schema/v2.json").get("Cache-Control", "")

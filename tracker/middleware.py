@@ -21,3 +21,22 @@ class QueryCountHeaderMiddleware:
             response = self.get_response(request)
         response["X-Query-Count"] = str(count)
         return response
+
+
+class PrivateNoStoreMiddleware:
+    """Pages seen by a logged-in user, and every API and private-feed answer, are for that user only:
+    no browser cache, proxy or back button keeps them (an API token or a private feed address shown
+    on a page must not outlive the session). Public pages (login, static files) are left as they are."""
+
+    PRIVATE_PREFIXES = ("/api/", "/exchange/feeds/", "/alerts/calendar/")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated) or request.path.startswith(self.PRIVATE_PREFIXES):
+            response["Cache-Control"] = "no-store, private"
+            response.headers.pop("Expires", None)
+        return response

@@ -87,6 +87,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Deny by default: only views marked login_not_required are open to anonymous visitors.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Logged-in pages, the API and private feeds: Cache-Control: no-store.
+    "tracker.middleware.PrivateNoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -303,6 +305,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Read-only access to cases and their events. Send `Authorization: Token <your token>`.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The description is for the API's own clients: a token (or a logged-in session) is needed to read it.
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SERVE_AUTHENTICATION": ["rest_framework.authentication.TokenAuthentication",
+                             "rest_framework.authentication.SessionAuthentication"],
     "ENUM_NAME_OVERRIDES": {"StageEnum": "cases.models.Stage", "CustodyChangeEnum": "cases.models.Event.CustodyChange"},
 }
 
