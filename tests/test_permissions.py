@@ -160,8 +160,8 @@ MATRIX: dict[str, Rule] = {
     "api:case-detail": Rule(VIEWER, params="case", api=True),
     "api:event-list": Rule(VIEWER, api=True),
     "api:event-detail": Rule(VIEWER, params="event", api=True),
-    # The API's description, without any data: served to anyone (drf-spectacular's default).
-    "api:schema": Rule(PUBLIC, api=True),
+    # The API's description: for the API's clients, so any user with a token (no role needed, it holds no data).
+    "api:schema": Rule(LOGGED_IN, api=True),
 }
 
 # URL parameters that come in several sorts, each tried: an event of every kind, and the form
