@@ -1,6 +1,5 @@
 """What the drafter proposes: plain data, so that a form can carry it between proposal and confirmation."""
 
-import datetime
 from dataclasses import asdict, dataclass, field
 
 from cases.dates import DatePrecision, partial_date_bounds, partial_date_parse
@@ -129,6 +128,3 @@ class Proposal:
     def already_recorded(self) -> int:
         return sum(1 for draft in self.drafts if draft.recorded_event_id)
 
-
-def draft_occurred_on(draft: dict) -> datetime.date:
-    return partial_date_parse(draft["date"], precision=draft["date_precision"])

@@ -116,9 +116,7 @@ def _clauses(doc, sentence: str, mentions: list[DateMention], published_on: date
     for token in doc:
         if token.dep_ == "ROOT":
             heads.append(token)
-        elif token.dep_ in CLAUSE_DEPS and token.pos_ in ("VERB", "AUX", "NOUN") and token.pos_ != "NOUN" or (
-            token.dep_ == "conj" and token.pos_ == "VERB"
-        ):
+        elif token.dep_ in CLAUSE_DEPS and token.pos_ in ("VERB", "AUX"):
             if token.dep_ == "ccomp" and token.head.lemma_.lower() in DECIDING_LEMMAS and (
                 not _after_comma(token)
             ):
@@ -222,11 +220,23 @@ def _clause_date(clause: Clause, *, future: bool = False) -> DateMention | None:
     return None
 
 
+def _first_match(table, text: str):
+    """(match, code) of the first pattern of a vocabulary table found in the text, or None."""
+    return next(((found, code) for pattern, code in table for found in [pattern.search(text)] if found), None)
+
+
+def _modal(head, *, allowed: tuple[str, ...] = ()) -> bool:
+    """"will", "could", "should"… on the clause's verb: something to come or possible, not done."""
+    return any(c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS and c.lower_ not in allowed for c in head.children)
+
+
+def _negated(head) -> bool:
+    return any(c.dep_ == "neg" for c in head.children)
+
+
 def _happened(clause: Clause, match_start: int, match_end: int | None = None) -> bool:
     """Whether the clause reports something done, not something hoped, planned, denied or possible."""
-    if any(c.dep_ == "neg" for c in clause.head.children):
-        return False
-    if any(c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS for c in clause.head.children):
+    if _negated(clause.head) or _modal(clause.head):
         return False
     before = clause.text[max(0, match_start - 40):match_end if match_end is not None else match_start + 30]
     return not NOT_HAPPENED.search(before)
@@ -275,7 +285,7 @@ def _date_fields(date: DateMention | None) -> dict:
 
 def _executive(reading: Reading, index: int, sentence: str, clause: Clause) -> Draft | None:
     text = clause.text
-    decision = next(((m, code) for pattern, code in EXECUTIVE_DECISIONS for m in [pattern.search(text)] if m), None)
+    decision = _first_match(EXECUTIVE_DECISIONS, text)
     if decision is None:
         return None
     match, code = decision
@@ -293,9 +303,7 @@ def _executive(reading: Reading, index: int, sentence: str, clause: Clause) -> D
     if re.search(r"\bextradition\s+(?:treaty|agreement|pact|arrangement|law|act)\b", text, re.IGNORECASE) and code != ExecutiveDecision.REQUEST_MADE:
         return None  # "signed an extradition treaty in 2010": not a decision on this person
     announced = _announced(clause)
-    if any(c.dep_ == "neg" for c in clause.head.children) or any(
-        c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS and not (announced and c.lower_ == "would") for c in clause.head.children
-    ) or (not announced and FUTURE_OR_HYPOTHETICAL.search(text[max(0, match.start() - 80):match.start()])):
+    if _negated(clause.head) or _modal(clause.head, allowed=("would",) if announced else ()) or (not announced and FUTURE_OR_HYPOTHETICAL.search(text[max(0, match.start() - 80):match.start()])):
         return None
     requested = reading.case.requested_state.code
     requesting = reading.case.requesting_state.code
@@ -398,7 +406,7 @@ def _official(clause: Clause, sought: set[str] = frozenset()) -> str:
 
 def _ruling(reading: Reading, index: int, sentence: str, clause: Clause) -> Draft | None:
     text = clause.text
-    found = next(((m, code) for pattern, code in RULING_DECISIONS for m in [pattern.search(text)] if m), None)
+    found = _first_match(RULING_DECISIONS, text)
     if found is None:
         return None
     match, code = found
@@ -410,9 +418,9 @@ def _ruling(reading: Reading, index: int, sentence: str, clause: Clause) -> Draf
             return None  # a conviction with no court and no name: too often someone else's
         # An appeal decision is probably the last court's; a trial court is not named, so none is guessed.
         court = (reading.last_court if code in _APPEAL_DECISIONS else None) or ("", "", Authority.Level.OTHER)
-    if any(c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS for c in clause.head.children):
+    if _modal(clause.head):
         return None  # "the court will rule", "could be extradited"
-    if any(c.dep_ == "neg" for c in clause.head.children) and code not in _NEGATIVE_DECISIONS:
+    if _negated(clause.head) and code not in _NEGATIVE_DECISIONS:
         return None
     if clause.head.lemma_.lower() in ("face", "fight", "resist", "challenge", "appeal", "seek", "avoid", "oppose") and code in (
         "order_made", "certified"
@@ -490,7 +498,7 @@ def _decision_detail(text: str, decision: str) -> str:
 
 def _hearings(reading: Reading, index: int, sentence: str, clause: Clause) -> list[Draft]:
     text = clause.text
-    status = next(((m, code) for pattern, code in HEARINGS for m in [pattern.search(text)] if m), None)
+    status = _first_match(HEARINGS, text)
     if status is None:
         mention = HEARING_MENTION.search(text)
         if mention is None:
@@ -541,7 +549,7 @@ def _court_fields(reading: Reading, clause: Clause, sentence: str) -> dict:
 
 def _filing(reading: Reading, index: int, sentence: str, clause: Clause) -> Draft | None:
     text = clause.text
-    found = next(((m, code) for pattern, code in FILINGS for m in [pattern.search(text)] if m), None)
+    found = _first_match(FILINGS, text)
     if found is None:
         return None
     match, code = found
@@ -603,7 +611,7 @@ def _custody_by_verb(reading: Reading, index: int, sentence: str, clause: Clause
     change = CUSTODY_LEMMAS.get(head.lemma_.lower())
     if change is None or head.tag_ not in ("VBD", "VBN") or decided is not None:
         return []
-    if any(c.dep_ == "neg" or (c.dep_ in ("aux", "auxpass") and c.lower_ in MODALS) for c in head.children):
+    if _negated(head) or _modal(head):
         return []
     if head.dep_ in ("xcomp", "pcomp", "acl") or FUTURE_OR_HYPOTHETICAL.search(clause.text[: max(0, head.idx - clause.start)]):
         return []

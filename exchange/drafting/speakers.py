@@ -10,7 +10,7 @@ a lawyer's or a relative's are no event.
 """
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from .vocabulary import (
     BODIES,
@@ -102,8 +102,6 @@ def speaker_read(tokens, *, doc, last: Speaker | None, context: str, known_names
     words = [t for t in tokens if t.dep_ != "punct"]
     phrase = "".join(t.text_with_ws for t in tokens).strip(" ,")
     if len(words) == 1 and words[0].lower_ in PRONOUNS:
-        if words[0].lower_ in ("i", "we") or last is None:
-            return last
         return last
     name = ""
     persons = [e for e in doc.ents if e.label_ == "PERSON" and e.start >= tokens[0].i and e.end <= tokens[-1].i + 1]
@@ -196,6 +194,3 @@ def _role(described: str, *, name: str, sought_names: set[str], known_role: str)
         return GOVERNMENT  # "India said", "Washington has said": the state itself
     return OTHER
 
-
-def with_role(speaker: Speaker, role: str) -> Speaker:
-    return replace(speaker, role=role)
