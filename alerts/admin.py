@@ -1,10 +1,11 @@
-"""The outbox as operators see it: filter by status, find failed rows, send them again."""
+"""The outbox as operators see it: filter by status, find failed rows with their attempts, send them
+again. Every admin page warns while the outbox is stuck (templates/admin/base_site.html)."""
 
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .models import Alert, Deadline, Follow, SavedSearch
+from .models import Alert, AlertAttempt, Deadline, Follow, SavedSearch
 
 
 @admin.register(Follow)
@@ -37,6 +38,19 @@ class DeadlineAdmin(SimpleHistoryAdmin):
     date_hierarchy = "due_on"
 
 
+class AlertAttemptInline(admin.TabularInline):
+    model = AlertAttempt
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ["at", "outcome", "error", "by"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin):
     list_display = ["id", "created_at", "recipient", "kind", "case", "channel", "status", "attempts", "sent_at", "short_error"]
@@ -46,6 +60,7 @@ class AlertAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     show_full_result_count = False
     actions = ["retry_failed"]
+    inlines = [AlertAttemptInline]
     # The outbox is written by the services only; here it is read, and failed rows retried.
     readonly_fields = [field.name for field in Alert._meta.fields]
 
@@ -55,7 +70,7 @@ class AlertAdmin(admin.ModelAdmin):
 
     @admin.action(description="Send the selected failed alerts again", permissions=["change"])
     def retry_failed(self, request, queryset):
-        count = services.alerts_retry(alerts=queryset)
+        count = services.alerts_retry(alerts=queryset, by=request.user)
         self.message_user(request, f"{count} failed alert(s) queued again.", messages.SUCCESS)
 
     def has_add_permission(self, request):

@@ -343,7 +343,14 @@ class Alert(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="items", verbose_name="sent in digest",
         limit_choices_to={"kind": "digest"},
     )
-    attempts = models.PositiveSmallIntegerField("attempts", default=0, help_text="Tries to send the email so far.")
+    attempts = models.PositiveSmallIntegerField(
+        "attempts", default=0, help_text="Tries to send the email so far, counted across every resend."
+    )
+    attempts_allowed = models.PositiveSmallIntegerField(
+        "give up after", null=True, blank=True,
+        help_text="Attempts after which an error that concerns the message itself marks the row failed; "
+        "blank: ALERTS_MAX_ATTEMPTS. A resend from the admin raises it, so the earlier attempts stay counted.",
+    )
     last_error = models.TextField("last error", blank=True)
     next_attempt_at = models.DateTimeField(
         "next attempt at", default=timezone.now,
@@ -423,7 +430,39 @@ class Alert(models.Model):
         return f"Daily digest of {self.digest_on:%d %b %Y}"
 
     @property
+    def attempts_limit(self) -> int:
+        return self.attempts_allowed or settings.ALERTS_MAX_ATTEMPTS
+
+    @property
     def message_id(self) -> str:
         """The same for every attempt, so a mail client drops a copy sent twice."""
         domain = urlsplit(settings.SITE_URL).hostname or "localhost"
         return f"<alert-{self.pk}@{domain}>"
+
+
+class AlertAttempt(models.Model):
+    """One failed try at sending an alert's email, or an operator's resend: the row's history, which
+    its own ``last_error`` only summarises. Successful sends are the row's ``sent_at``."""
+
+    class Outcome(models.TextChoices):
+        FAILED = "failed", "Failed, to be tried again"
+        GAVE_UP = "gave_up", "Failed for good"
+        RESENT = "resent", "Sent again by an administrator"
+
+    alert = models.ForeignKey(Alert, on_delete=models.CASCADE, related_name="attempt_log", verbose_name="alert")
+    at = models.DateTimeField("at", default=timezone.now)
+    outcome = models.CharField("outcome", max_length=10, choices=Outcome)
+    error = models.TextField("error", blank=True, help_text="What the mail server or the renderer said.")
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name="by", help_text="For a resend: the administrator who asked for it.",
+    )
+
+    class Meta:
+        verbose_name = "delivery attempt"
+        verbose_name_plural = "delivery attempts"
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["alert", "at"], name="alert_attempt_idx")]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"

@@ -5,10 +5,12 @@ of queries, whatever the number of follows, deadlines or alerts.
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from functools import lru_cache
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Exists, QuerySet
+from django.db.models import Count, Exists, Min, Q, QuerySet
 from django.forms.utils import pretty_name
 from django.http import QueryDict
 from django.utils import timezone
@@ -176,3 +178,42 @@ def _choice_labels(choices) -> dict[str, str]:
         else:
             labels[str(value)] = str(label)
     return labels
+
+
+@dataclass(frozen=True)
+class OutboxHealth:
+    """What an operator needs to know about the email outbox, in one glance."""
+
+    failed: int
+    pending: int
+    overdue: int
+    oldest_pending_at: datetime.datetime | None
+    checked_at: datetime.datetime
+
+    @property
+    def oldest_pending_age(self) -> datetime.timedelta | None:
+        return None if self.oldest_pending_at is None else self.checked_at - self.oldest_pending_at
+
+    @property
+    def is_stuck(self) -> bool:
+        """Failed rows, rows the sweep should have queued again by now, or an email that has waited
+        longer than ALERTS_OUTBOX_MAX_AGE_MINUTES (the mail server has been down that long)."""
+        too_old = datetime.timedelta(minutes=settings.ALERTS_OUTBOX_MAX_AGE_MINUTES)
+        age = self.oldest_pending_age
+        return bool(self.failed or self.overdue or (age is not None and age > too_old))
+
+
+def outbox_health(*, now: datetime.datetime | None = None) -> OutboxHealth:
+    """Counts of the email outbox in one query (the outbox index covers it)."""
+    now = now or timezone.now()
+    # A row pending past its next attempt by more than twice the sweep's interval was missed by it
+    # (beat or the worker is down); within that it is only waiting for the next sweep.
+    overdue_before = now - datetime.timedelta(seconds=2 * settings.ALERTS_SWEEP_AFTER + 60)
+    pending = Q(status=Alert.Status.PENDING)
+    figures = Alert.objects.filter(channel=Alert.Channel.EMAIL, status__in=[Alert.Status.PENDING, Alert.Status.FAILED]).aggregate(
+        failed=Count("id", filter=Q(status=Alert.Status.FAILED)),
+        pending=Count("id", filter=pending),
+        overdue=Count("id", filter=pending & Q(next_attempt_at__lt=overdue_before)),
+        oldest_pending_at=Min("created_at", filter=pending),
+    )
+    return OutboxHealth(checked_at=now, **figures)

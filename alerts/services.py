@@ -7,8 +7,10 @@ transaction, one ``Alert`` row per follower to be told (the outbox) and the even
 ``EventFanout`` marker, which makes a second fan-out of the event write nothing; then it queues
 one Celery task for the event. The task (``alerts_deliver``) sends the pending rows over one mail
 connection, each row claimed under a row lock and marked sent in its own transaction. A failure
-is recorded in a transaction of its own; the task retries with a growing delay and, after
-``ALERTS_MAX_ATTEMPTS``, marks the row failed. ``alerts_sweep`` (beat, every minute) writes the
+is recorded in a transaction of its own, with an ``AlertAttempt`` row; the task retries with a
+growing delay. An error about the message marks the row failed after ``ALERTS_MAX_ATTEMPTS``; while
+the mail server is unreachable, rows stay pending (up to ``ALERTS_OUTAGE_GIVE_UP_HOURS``) and go out
+once it is back. ``alerts_sweep`` (beat, every minute) writes the
 alerts of recent events without a marker (the process died between the commit and the fan-out)
 and queues again whatever was left pending: the broker was down at commit time, or a worker died.
 
@@ -39,7 +41,7 @@ from cases.filters import CaseFilter
 from cases.models import Case, Event
 
 from . import selectors
-from .models import MAX_REMINDER_DAYS, Alert, CaseFanout, Deadline, EventFanout, Follow, SavedSearch
+from .models import MAX_REMINDER_DAYS, Alert, AlertAttempt, CaseFanout, Deadline, EventFanout, Follow, SavedSearch
 
 # Tries at marking a sent email's row before giving up (SQLite only refuses at once; see _alert_mark_sent).
 MARK_SENT_TRIES = 100
@@ -512,12 +514,19 @@ def _enqueue_alerts(alert_ids: list[int]) -> None:
         transaction.on_commit(lambda chunk=chunk: _enqueue("alerts_send", chunk))
 
 
-def alerts_retry(*, alerts: QuerySet[Alert]) -> int:
-    """Give failed alerts a fresh set of attempts and queue them (the admin's retry action)."""
+def alerts_retry(*, alerts: QuerySet[Alert], by: AbstractBaseUser | None = None) -> int:
+    """Give failed alerts a fresh set of attempts and queue them (the admin's retry action).
+
+    The attempts already made stay counted and logged: the new ones are allowed on top of them."""
+    now = timezone.now()
     with transaction.atomic():
         ids = list(alerts.filter(status=Alert.Status.FAILED, channel=Alert.Channel.EMAIL).values_list("id", flat=True))
         Alert.objects.filter(id__in=ids).update(
-            status=Alert.Status.PENDING, attempts=0, next_attempt_at=timezone.now()
+            status=Alert.Status.PENDING, attempts_allowed=F("attempts") + settings.ALERTS_MAX_ATTEMPTS,
+            next_attempt_at=now,
+        )
+        AlertAttempt.objects.bulk_create(
+            AlertAttempt(alert_id=alert_id, at=now, outcome=AlertAttempt.Outcome.RESENT, by=by) for alert_id in ids
         )
         _enqueue_alerts(ids)
     return len(ids)
@@ -783,24 +792,39 @@ def _alert_mark_sent(*, alert_id: int, now: datetime.datetime) -> None:
             time.sleep(0.05)
 
 
-def _alerts_record_failure(*, alert_ids: Iterable[int], error: BaseException) -> DeliveryResult:
-    """Count a failed attempt on each row, in its own transaction (the sending one was rolled back)."""
+def _gives_up(*, attempts: int, allowed: int | None, created_at: datetime.datetime, outage: bool,
+               now: datetime.datetime) -> bool:
+    """Whether a failed row is failed for good. An outage (the mail server unreachable) says
+    nothing about the message: its rows wait, at the longest retry interval, for as long as
+    ALERTS_OUTAGE_GIVE_UP_HOURS from when they were written, and go out once the server is back
+    without anyone resending them. An error about the message (a refused address, a rendering
+    bug) is tried its allowed number of times."""
+    if outage:
+        return now - created_at >= datetime.timedelta(hours=settings.ALERTS_OUTAGE_GIVE_UP_HOURS)
+    return attempts >= (allowed or settings.ALERTS_MAX_ATTEMPTS)
+
+
+def _alerts_record_failure(*, alert_ids: Iterable[int], error: BaseException, outage: bool = False) -> DeliveryResult:
+    """Count a failed attempt on each row and log it, in its own transaction (the sending one was
+    rolled back)."""
     alert_ids = list(alert_ids)
     result = DeliveryResult()
     if not alert_ids:
         return result
     now = timezone.now()
     message = f"{type(error).__name__}: {error}"[:2000]
+    attempts_log = []
     with transaction.atomic():
         rows = list(
             Alert.objects.select_for_update(of=("self",))
             .filter(id__in=alert_ids, status=Alert.Status.PENDING)
-            .values_list("id", "attempts")
+            .values_list("id", "attempts", "attempts_allowed", "created_at")
         )
-        for alert_id, attempts in rows:
+        for alert_id, attempts, allowed, created_at in rows:
             attempts += 1
-            if attempts >= settings.ALERTS_MAX_ATTEMPTS:
+            if _gives_up(attempts=attempts, allowed=allowed, created_at=created_at, outage=outage, now=now):
                 result.failed.append(alert_id)
+                attempts_log.append(AlertAttempt(alert_id=alert_id, at=now, outcome=AlertAttempt.Outcome.GAVE_UP, error=message))
                 Alert.objects.filter(id=alert_id).update(
                     attempts=attempts, last_error=message, status=Alert.Status.FAILED
                 )
@@ -808,11 +832,13 @@ def _alerts_record_failure(*, alert_ids: Iterable[int], error: BaseException) ->
                 delay = alert_retry_delay(attempts=attempts)
                 result.retry.append(alert_id)
                 result.retry_in = delay if result.retry_in is None else min(result.retry_in, delay)
+                attempts_log.append(AlertAttempt(alert_id=alert_id, at=now, outcome=AlertAttempt.Outcome.FAILED, error=message))
                 Alert.objects.filter(id=alert_id).update(
                     attempts=attempts, last_error=message, next_attempt_at=now + datetime.timedelta(seconds=delay)
                 )
+        AlertAttempt.objects.bulk_create(attempts_log)
     for alert_id in result.failed:
-        logger.error("Alert %s failed for good after %s attempts: %s", alert_id, settings.ALERTS_MAX_ATTEMPTS, message)
+        logger.error("Alert %s failed for good: %s", alert_id, message)
     return result
 
 
@@ -849,7 +875,7 @@ def alerts_deliver(*, alert_ids: Iterable[int], mailer_alias: str = "default") -
             mailer.open()
         except Exception as error:  # Refused, timed out, bad credentials: every row waits for the retry.
             logger.warning("Cannot reach the mail server: %s", error, exc_info=True)
-            failure = _alerts_record_failure(alert_ids=alert_ids, error=error)
+            failure = _alerts_record_failure(alert_ids=alert_ids, error=error, outage=True)
             result.failed, result.retry, result.retry_in = failure.failed, failure.retry, failure.retry_in
             return result
         for index, alert_id in enumerate(alert_ids):
@@ -880,7 +906,7 @@ def alerts_deliver(*, alert_ids: Iterable[int], mailer_alias: str = "default") -
                 result.sent.append(alert_id)
             except CONNECTION_ERRORS as error:
                 # The server went away: this row and the rest wait for the retry.
-                failure = _alerts_record_failure(alert_ids=alert_ids[index:], error=error)
+                failure = _alerts_record_failure(alert_ids=alert_ids[index:], error=error, outage=True)
                 result.failed += failure.failed
                 result.retry += failure.retry
                 result.retry_in = failure.retry_in

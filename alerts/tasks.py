@@ -15,7 +15,10 @@ from . import services
 def _retry_if_needed(task, result: services.DeliveryResult, **retry_kwargs):
     if result.retry and result.retry_in is not None:
         # The per-row attempt counter decides when to stop (the row is then marked failed);
-        # max_retries is only a safety net.
+        # max_retries is only a safety net. Past it, the rows stay pending and the sweep queues
+        # them again when they are due (a long mail outage outlasts any task's retries).
+        if task.request.retries >= task.max_retries:
+            return
         raise task.retry(countdown=result.retry_in, **retry_kwargs)
 
 

@@ -1,6 +1,7 @@
 """
 Signed tokens for the alert links that work without logging in: unsubscribe (from a case, or from a
-saved search) and the calendar feed.
+saved search). The calendar feed's address is a private address of its own (accounts.models), which
+can be revoked.
 
 All are signed with SECRET_KEY (django.core.signing), each with its own salt, so a token made for
 one cannot be used for another. Neither expires: an email read a year later must still unsubscribe.
@@ -9,7 +10,6 @@ one cannot be used for another. Neither expires: an email read a year later must
 from django.core import signing
 
 UNSUBSCRIBE_SALT = "alerts.unsubscribe"
-CALENDAR_SALT = "alerts.calendar"
 SEARCH_UNSUBSCRIBE_SALT = "alerts.unsubscribe.search"
 
 
@@ -37,16 +37,3 @@ def search_unsubscribe_token_read(token: str) -> tuple[int, int]:
     if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("s"), int):
         raise signing.BadSignature("Malformed unsubscribe token.")
     return data["u"], data["s"]
-
-
-def calendar_token_make(*, user_id: int) -> str:
-    """The private part of a user's calendar feed address."""
-    return signing.Signer(salt=CALENDAR_SALT).sign(str(user_id))
-
-
-def calendar_token_read(token: str) -> int:
-    """The user id; raises signing.BadSignature for a forged token."""
-    value = signing.Signer(salt=CALENDAR_SALT).unsign(token)
-    if not value.isdigit():
-        raise signing.BadSignature("Malformed calendar token.")
-    return int(value)

@@ -1,6 +1,5 @@
 """Pages for following cases, preferences, notifications and deadlines; writes go through services."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_not_required, login_required, permission_required
@@ -9,19 +8,19 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from accounts.readers import active_reader
+from accounts.models import PrivateAddress
+from accounts.services import private_address_reader
 from cases.models import Case
 
 from . import selectors, services
 from .calendar import deadlines_ical
 from .forms import DeadlineForm, FollowPreferencesForm, SavedSearchForm
 from .models import Deadline, Follow, SavedSearch
-from .tokens import calendar_token_make, calendar_token_read, search_unsubscribe_token_read, unsubscribe_token_read
+from .tokens import search_unsubscribe_token_read, unsubscribe_token_read
 
 
 def _back(request, fallback):
@@ -34,14 +33,13 @@ def _back(request, fallback):
 
 @login_required
 def following(request):
-    feed_path = reverse("alerts:calendar_feed", args=[calendar_token_make(user_id=request.user.pk)])
     return render(
         request,
         "alerts/following.html",
         {
             "follows": selectors.user_follows(user=request.user),
             "saved_searches": selectors.user_saved_searches(user=request.user),
-            "calendar_url": settings.SITE_URL + feed_path,
+            "calendar_addresses": request.user.private_addresses.active().filter(purpose=PrivateAddress.Purpose.CALENDAR),
         },
     )
 
@@ -164,11 +162,7 @@ def unsubscribe(request, token):
 
 @login_not_required
 def calendar_feed(request, token):
-    try:
-        user_id = calendar_token_read(token)
-    except signing.BadSignature:
-        raise Http404("No such calendar.") from None
-    user = active_reader(user_id=user_id)
+    user = private_address_reader(key=token, purpose=PrivateAddress.Purpose.CALENDAR)
     if user is None:
         raise Http404("No such calendar.")
     body = deadlines_ical(deadlines=selectors.user_calendar_deadlines(user_id=user.pk))

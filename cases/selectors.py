@@ -183,16 +183,36 @@ def _middle(value: datetime.date, precision: str, approximate: bool) -> datetime
     return bounds.earliest + (bounds.latest - bounds.earliest) / 2
 
 
-def case_stage_track(*, case: Case) -> list[StageSpan]:
+def case_picture_events(*, case: Case) -> list[Event]:
+    """Every entry of a case, oldest first, with what the case's picture and stage track need, in one query."""
+    return list(
+        case.events.timeline_order(newest_first=False)
+        .select_related("authority", "statement")
+        .only(
+            "id", "case_id", "kind", "occurred_on", "date_precision", "date_approximate", "date_earliest", "date_latest",
+            "summary", "from_stage", "to_stage", "position",
+            "authority__kind", "authority__level", "authority__country", "statement__government",
+        )
+    )
+
+
+def case_stage_track(*, case: Case, events: list[Event] | None = None) -> list[StageSpan]:
     """Every stage the case has been at, oldest first, with the dates it entered and left each.
 
     The first stage is the one the case was opened at; every later one comes from a stage-change
-    event, so the track and the case's current stage cannot disagree."""
-    changes = list(
-        case.events.filter(kind=Event.Kind.STAGE_CHANGE)
-        .timeline_order(newest_first=False)
-        .values_list("from_stage", "to_stage", "occurred_on", "date_precision", "date_approximate")
-    )
+    event, so the track and the case's current stage cannot disagree. ``events``: the case's
+    entries oldest first, when already loaded (``case_picture_events``)."""
+    if events is not None:
+        changes = [
+            (e.from_stage, e.to_stage, e.occurred_on, e.date_precision, e.date_approximate)
+            for e in events if e.kind == Event.Kind.STAGE_CHANGE
+        ]
+    else:
+        changes = list(
+            case.events.filter(kind=Event.Kind.STAGE_CHANGE)
+            .timeline_order(newest_first=False)
+            .values_list("from_stage", "to_stage", "occurred_on", "date_precision", "date_approximate")
+        )
     if not changes:
         return [
             StageSpan(

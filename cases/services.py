@@ -509,7 +509,7 @@ def event_update(
 
     Raises StaleEdit when someone else saved the event after ``expected_version``."""
     allowed = set(EVENT_COMMON_FIELDS) | set(EVENT_KIND_FIELDS[event.kind])
-    if event.kind == Event.Kind.STAGE_CHANGE:
+    if event.kind == Event.Kind.STAGE_CHANGE or _is_current_closing(event):
         # The stages and their dates are the case's audit trail; only the reason and sources can be corrected.
         allowed -= {"occurred_on", "date_precision", "date_approximate"}
     unexpected = set(fields) - allowed
@@ -535,6 +535,8 @@ def event_delete(*, event: Event, by: AbstractBaseUser | None) -> None:
     Stage changes stay: the case's stage is the result of them. Correct a wrong move with a new one."""
     if event.kind == Event.Kind.STAGE_CHANGE:
         raise ValidationError("A stage change cannot be deleted; record a new stage change to correct it.")
+    if _is_current_closing(event):
+        raise ValidationError("This entry records that the case is closed; reopen the case rather than delete it.")
     with transaction.atomic():
         event.deleted_at, event.deleted_by = timezone.now(), by
         _as_history_user(event, by).save(update_fields=["deleted_at", "deleted_by", "updated_at"])
@@ -687,6 +689,27 @@ def statement_add_cases(
     return events
 
 
+def _check_move_follows_the_latest(case: Case, moved) -> None:
+    """A move is placed after the case's latest move (each starts where the last ended), so no entry at or
+    before that move on the timeline may be certainly later than the new move."""
+    latest = Event.all_objects.filter(case=case, kind=Event.Kind.STAGE_CHANGE).order_by("-position").first()
+    if latest is None:
+        return
+    later = (Event.all_objects.filter(case=case, position__lte=latest.position, date_earliest__gt=moved.latest)
+             .order_by("position").first())
+    if later is not None:
+        raise ValidationError({"occurred_on": f"“{later.summary[:60]}” ({later.date_display}) stands before the latest "
+                               "stage change on the timeline and is certainly later than this date: move it after "
+                               "the stage change first, or date this change later."})
+
+
+def _is_current_closing(event: Event) -> bool:
+    """Whether this is the entry case_close wrote for the case's current closure."""
+    case = event.case
+    return (not case.is_open and event.kind == Event.Kind.STATUS and event.category == StatusCategory.CASE_CLOSURE
+            and event.occurred_on == case.closed_on and event.summary.startswith("Case closed: "))
+
+
 def case_change_stage(
     *,
     case: Case,
@@ -731,6 +754,8 @@ def case_change_stage(
                         f"a later stage change cannot be dated {partial_date_display(occurred_on, precision=date_precision, approximate=date_approximate)}."
                     }
                 )
+        if occurred_on:
+            _check_move_follows_the_latest(locked, partial_date_bounds(occurred_on, precision=date_precision, approximate=date_approximate))
         event = Event(
             case=locked,
             kind=Event.Kind.STAGE_CHANGE,

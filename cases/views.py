@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from . import names, search, selectors, services
+from .picture import case_picture
 from .filters import CaseFilter, stage_counts
 from .forms import (
     CaseCloseForm,
@@ -136,9 +137,12 @@ def _case_page_context(request, case: Case) -> dict:
     timeline = selectors.case_timeline_page(
         case=case, kinds=kinds, categories=categories, newest_first=newest_first, page=request.GET.get("page", 1)
     )
+    events = selectors.case_picture_events(case=case)
+    stage_track = selectors.case_stage_track(case=case, events=events)
     return {
         "case": case,
-        "stage_track": selectors.case_stage_track(case=case),
+        "stage_track": stage_track,
+        "picture": case_picture(case=case, events=events, stage_track=stage_track),
         "related_matters": selectors.case_related_matters(case=case) if getattr(case, "has_related", True) else [],
         "timeline": timeline,
         "kinds": Event.Kind.choices,

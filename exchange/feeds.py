@@ -1,8 +1,9 @@
 """
 Atom feeds of case timelines: one per case, and one of every case a user follows.
 
-Feed readers cannot log in, so each feed also has a private address carrying a signed token
-(``tokens.feed_token_make``); whoever holds it reads what that user may read.
+Feed readers cannot log in, so each feed also has a private address carrying the key of one of the
+user's private addresses (``accounts.models.PrivateAddress``); whoever holds it reads what that user
+may read, until the user revokes it.
 """
 
 import datetime
@@ -10,28 +11,22 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.core import signing
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.feedgenerator import Atom1Feed
 
-from accounts.readers import active_reader
+from accounts.models import PrivateAddress
+from accounts.services import private_address_reader
 from alerts.models import Follow
 from cases.models import Case, Event
 from cases.selectors import case_timeline
-
-from .tokens import feed_token_read
 
 FEED_ENTRIES = 50
 
 
 def feed_user(token: str):
-    """The active user a feed token belongs to, if they may still read cases; else 404."""
-    try:
-        user_id = feed_token_read(token)
-    except signing.BadSignature:
-        raise Http404("No such feed.") from None
-    user = active_reader(user_id=user_id)
+    """The active user a feed address belongs to, if it is not revoked and they may still read cases; else 404."""
+    user = private_address_reader(key=token, purpose=PrivateAddress.Purpose.FEED)
     if user is None:
         raise Http404("No such feed.")
     return user

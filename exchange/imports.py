@@ -519,7 +519,11 @@ class _Applier:
         query = Q()
         for name in [spec["name"]] + [name for name, _kind in variants]:
             query |= Q(name__iexact=name) | Q(names__name__iexact=name)
-        existing = Person.objects.filter(query).distinct().order_by("pk").first()
+        # Two entries of one file are two people, even with one name: each takes a person no other has taken,
+        # the one with the same name and description first.
+        claimed = [person.pk for person in self.people.values() if person is not None]
+        existing = min(Person.objects.filter(query).exclude(pk__in=claimed).distinct(),
+                       key=lambda p: (p.name != spec["name"], p.description != spec["description"], p.pk), default=None)
         if existing is None:
             self.act("create", "person", spec["name"])
             return self.attempt(path, lambda: services.person_create(
@@ -554,12 +558,16 @@ class _Applier:
                 "or use another reference."))
             return None
         if existing is None:
-            has_moves = any(e["kind"] == Event.Kind.STAGE_CHANGE for e in spec["events"])
+            first_move = next((e for e in spec["events"] if e["kind"] == Event.Kind.STAGE_CHANGE), None)
+            # The file does not say when the case entered the stage it was opened at, only that it was no
+            # later than its first stage change: that change's date, which the services then accept.
+            entered_on, entered_precision = (
+                (first_move["occurred_on"], first_move["date_precision"]) if first_move
+                else (spec["stage_entered_on"], spec["stage_entered_precision"]))
             self.act("create", "case", spec["reference"])
             return self.attempt(path, lambda: services.case_create(
                 reference=spec["reference"], stage=spec["initial_stage"] or spec["stage"] or Stage.REQUEST_MADE,
-                stage_entered_on=None if has_moves else spec["stage_entered_on"],
-                stage_entered_precision=spec["stage_entered_precision"], by=self.by, **fields))
+                stage_entered_on=entered_on, stage_entered_precision=entered_precision, by=self.by, **fields))
         changed = {name: value for name, value in fields.items() if getattr(existing, name) != value and not (
             name in ("requesting_state", "requested_state") and getattr(existing, name).code == value)}
         if changed:
@@ -651,8 +659,9 @@ class _Applier:
         if statement is None:
             ident, spec = self.index["statements"][key][1]["ident"], self._statement(key)
             candidates = Statement.objects.filter(government=spec["government"], body__iexact=spec["body"])
-            statement = next(
-                (s for s in candidates if _statement_ident(s.government.code, s.body, s.quote, s.gist) == ident), None)
+            claimed = {s.pk for s in self.statements.values() if s is not None}
+            statement = next((s for s in candidates if s.pk not in claimed
+                              and _statement_ident(s.government.code, s.body, s.quote, s.gist) == ident), None)
             if statement is None:
                 self.act("create", "statement", f"{spec['body']} ({spec['government']})")
                 statement = self.attempt(path, lambda: services.statement_record(

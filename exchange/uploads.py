@@ -1,12 +1,17 @@
 """
-Uploaded import files waiting between the preview and the confirmation, and the progress of
-imports run in the background.
+Uploads: receiving a file no larger than the limit, the import files waiting between the
+preview and the confirmation, and the progress of imports run in the background.
+
+Django bounds a request's form fields (DATA_UPLOAD_MAX_MEMORY_SIZE) but not its files: without
+``LimitedUploadHandler`` a 200 MB file is received in full, to a temporary file, before a form
+can refuse it. The handler stops reading as soon as the file is known to be too large.
 
 Each upload is a file under VAR_DIR/imports named ``<user id>-<random>.<format>``; only its
 uploader can use it. A background preview or import writes its progress and then its result
 beside it (``<name>.status.json``), which the upload page polls.
 """
 
+import io
 import json
 import re
 import time
@@ -14,8 +19,92 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http.multipartparser import MultiPartParser
 
+from . import imports
 from .imports import Action, ImportResult, Problem, import_bytes
+
+# What a multipart body holds besides the file: the framing and the form's other fields (on the
+# import page a CSRF token and a format). A body larger than the limit by more than this holds a
+# file over the limit, so it is refused on its Content-Length alone.
+FRAMING_BYTES = 64 * 1024
+
+
+def upload_limit(request) -> int | None:
+    """The most bytes one uploaded file may have in this request; None: no limit.
+
+    The import page's own limit there (EXCHANGE_IMPORT_MAX_BYTES: the page states it, and would
+    refuse a larger file anyway, so reading more is waste); UPLOAD_MAX_BYTES, the general limit
+    on what a request may carry, anywhere else."""
+    match = getattr(request, "resolver_match", None)
+    if match is not None and match.view_name == "exchange:import_upload":
+        return imports.max_bytes()
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+class RefusedUpload(UploadedFile):
+    """A file refused while it was being received: its name and the size it was known to reach,
+    no content. A view that checks ``size`` against the limit, as the import page does, shows
+    its usual message; one that reads it gets nothing."""
+
+    def __init__(self, *, name, content_type, size, charset=None, content_type_extra=None):
+        super().__init__(io.BytesIO(), name, content_type, size, charset, content_type_extra)
+
+
+class LimitedUploadHandler(FileUploadHandler):
+    """The first upload handler: stops an upload as soon as its file is known to be over
+    ``upload_limit``, without reading the rest of the body, and hands on a ``RefusedUpload``
+    in its place so that the page can say why.
+
+    Too large by the request's Content-Length: refused when the file starts, after the form's
+    fields before it (so the CSRF token is still read: refusing the whole body unread would
+    show a CSRF failure instead of the reason). Within it (or with a Content-Length that lies):
+    refused by counting, at the first chunk that passes the limit. Either way the handlers after
+    it (memory, temporary file) have kept at most the limit."""
+
+    def __init__(self, request=None):
+        super().__init__(request)
+        self.limit = upload_limit(request)
+        self.declared_too_large = False
+        self.refused = None
+        self._parsing = False
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        if self.limit is None or self.request is None or self._parsing:
+            return None  # Django parses the body, this handler counting
+        self.declared_too_large = content_length > self.limit + FRAMING_BYTES
+        # Parse it here, with every handler (this one included, then counting), only so that a
+        # refused file can be added to what the parse gives: Django's parser drops it.
+        self._parsing = True
+        try:
+            post, files = MultiPartParser(META, input_data, self.request.upload_handlers, encoding).parse()
+        finally:
+            self._parsing = False
+        if self.refused is not None:
+            files.appendlist(self.field_name, self.refused)
+        return post, files
+
+    def new_file(self, field_name, file_name, *args, **kwargs):
+        super().new_file(field_name, file_name, *args, **kwargs)
+        if self.declared_too_large:
+            self._refuse(size=int(self.request.META.get("CONTENT_LENGTH") or 0))
+
+    def receive_data_chunk(self, raw_data, start):
+        if self.limit is not None and start + len(raw_data) > self.limit:
+            self._refuse(size=start + len(raw_data))
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None  # the next handlers hold the file
+
+    def _refuse(self, *, size: int):
+        self.refused = RefusedUpload(name=self.file_name, content_type=self.content_type, size=size,
+                                     charset=self.charset, content_type_extra=self.content_type_extra)
+        # The rest of the body is never read; the parser closes (and so deletes) what the next
+        # handlers kept of the file so far.
+        raise StopUpload(connection_reset=True)
 
 # Rows of the preview's table kept in the status file: enough to read, not a copy of the file.
 ACTIONS_SHOWN = 500

@@ -198,17 +198,14 @@ def feeds(request):
     """The user's private feed addresses and API token."""
     from rest_framework.authtoken.models import Token
 
-    from .tokens import feed_token_make
-
     if request.method == "POST":
         # A new token replaces the old one, which stops working at once.
         Token.objects.filter(user=request.user).delete()
         Token.objects.create(user=request.user)
         messages.success(request, "A new API token was made; the old one no longer works.")
         return redirect("exchange:feeds")
-    token = feed_token_make(user_id=request.user.pk)
     api_token = Token.objects.filter(user=request.user).first()
     return render(request, "exchange/feeds.html", {
-        "following_feed": request.build_absolute_uri(f"/exchange/feeds/{token}/following.atom"),
+        "feed_addresses": request.user.private_addresses.active().filter(purpose="feed"),
         "api_token": api_token,
     })

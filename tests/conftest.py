@@ -54,6 +54,31 @@ def login_throttling_off(settings, request):
         settings.AXES_ENABLED = False
 
 
+@pytest.fixture(autouse=True)
+def demo_is_the_rana_file(request, monkeypatch):
+    """`load_demo` loads the Rana file only, which most tests are about; the whole workspace of
+    matters (a minute to load) only in tests marked `demo_workspace`."""
+    if "demo_workspace" not in request.keywords:
+        from exchange.management.commands import load_demo
+
+        monkeypatch.setattr(load_demo, "demo_files", lambda: [load_demo.DEMO_FILE])
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Throttles count in the cache: each test starts with none counted."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def two_factor_not_required(settings, request):
+    """Tests log administrators in directly; tests of two-factor login are marked `two_factor`."""
+    if "two_factor" not in request.keywords:
+        settings.TWO_FACTOR_REQUIRED_FOR_ADMINS = False
+
+
 # Browser tests (marked `browser`) ------------------------------------------------------------------
 
 CHROMIUM_ARGS = [

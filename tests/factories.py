@@ -223,3 +223,11 @@ class SavedSearchFactory(factory.django.DjangoModelFactory):
     query = "q=Interpol"
     delivery = Follow.Delivery.INSTANT
     scope = Follow.Scope.ALL
+
+
+class PrivateAddressFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accounts.PrivateAddress"
+
+    user = factory.SubFactory(UserFactory)
+    purpose = "feed"

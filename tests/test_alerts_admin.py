@@ -1,10 +1,12 @@
+import datetime
 from unittest import mock
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from alerts import tasks
-from alerts.models import Alert
+from alerts.models import Alert, AlertAttempt
 from tests.factories import AlertFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,8 +39,33 @@ def test_the_retry_action_queues_failed_alerts_again(admin_client, django_captur
         )
     assert response.status_code == 302
     failed.refresh_from_db()
-    assert (failed.status, failed.attempts) == (Alert.Status.PENDING, 0)
+    assert (failed.status, failed.attempts) == (Alert.Status.PENDING, 6)
     assert publish.call_args.kwargs["args"] == ([failed.pk],)
+    assert failed.attempt_log.get().by.username == "root"
+
+
+def test_an_alerts_page_lists_its_attempts(admin_client):
+    alert = AlertFactory(status=Alert.Status.FAILED, attempts=2)
+    AlertAttempt.objects.create(alert=alert, outcome=AlertAttempt.Outcome.FAILED, error="ConnectionRefusedError: first")
+    AlertAttempt.objects.create(alert=alert, outcome=AlertAttempt.Outcome.GAVE_UP, error="SMTPRecipientsRefused: second")
+    content = admin_client.get(reverse("admin:alerts_alert_change", args=[alert.pk])).content.decode()
+    assert "ConnectionRefusedError: first" in content and "SMTPRecipientsRefused: second" in content
+
+
+def test_every_admin_page_warns_while_the_outbox_is_stuck(admin_client):
+    assert 'id="outbox-warning"' not in admin_client.get(reverse("admin:index")).content.decode()
+    AlertFactory(status=Alert.Status.FAILED)
+    for name in ("admin:index", "admin:alerts_alert_changelist", "admin:cases_case_changelist"):
+        content = admin_client.get(reverse(name)).content.decode()
+        assert 'id="outbox-warning"' in content and "1 failed email" in content, name
+
+
+def test_an_email_waiting_longer_than_the_limit_is_reported_with_its_age(admin_client, settings):
+    settings.ALERTS_OUTBOX_MAX_AGE_MINUTES = 30
+    alert = AlertFactory(attempts=4, next_attempt_at=timezone.now() + datetime.timedelta(minutes=20))
+    Alert.objects.filter(pk=alert.pk).update(created_at=timezone.now() - datetime.timedelta(hours=2))
+    content = admin_client.get(reverse("admin:index")).content.decode()
+    assert "1 waiting" in content and "2\xa0hours" in content
 
 
 def test_deadlines_and_follows_have_admin_pages(admin_client):

@@ -188,17 +188,22 @@ def test_smtp_down_then_back_delivers_once_after_retries(smtp, fast_retries, wor
     assert len(smtp.inbox) == 1
 
 
-def test_last_failed_attempt_marks_the_row_failed_not_dropped(smtp, settings, worker, rana, follower, analyst):
-    settings.ALERTS_RETRY_BACKOFF = 0.1
+def test_an_smtp_outage_longer_than_the_attempts_keeps_the_mail_pending_until_the_server_is_back(
+    smtp, settings, worker, rana, follower, analyst
+):
+    settings.ALERTS_RETRY_BACKOFF, settings.ALERTS_RETRY_BACKOFF_MAX = 0.1, 0.3
     settings.ALERTS_MAX_ATTEMPTS = 3
     FollowFactory(user=follower, case=rana)
     smtp.stop()
     event = change_stage(rana, analyst)
 
-    wait_for(lambda: Alert.objects.get(event=event).status == Alert.Status.FAILED, message="the row to fail")
+    wait_for(lambda: Alert.objects.get(event=event).attempts >= 5, message="more failed attempts than allowed")
     alert = Alert.objects.get(event=event)
-    assert alert.attempts == 3
-    assert alert.last_error
+    assert alert.status == Alert.Status.PENDING and alert.last_error
+    smtp.start()
+    wait_for(lambda: Alert.objects.get(pk=alert.pk).status == Alert.Status.SENT, message="the mail to go once the server is back")
+    time.sleep(0.5)
+    assert len(smtp.inbox) == 1
 
 
 def test_task_run_twice_sends_one_email(smtp, worker, rana, follower, analyst):

@@ -6,7 +6,7 @@ from django.core import signing
 
 from alerts.models import Alert, Follow
 from alerts.notifications import AlertRenderer, stage_label
-from alerts.tokens import calendar_token_make, calendar_token_read, unsubscribe_token_make, unsubscribe_token_read
+from alerts.tokens import search_unsubscribe_token_make, unsubscribe_token_make, unsubscribe_token_read
 from cases.models import Authority, Event, ExecutiveDecision, Stage, StatusCategory
 from tests.factories import (
     AlertFactory,
@@ -273,13 +273,9 @@ def test_unsubscribe_token_round_trip_and_tamper():
         unsubscribe_token_read(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
 
 
-def test_calendar_and_unsubscribe_tokens_are_not_interchangeable():
-    calendar = calendar_token_make(user_id=7)
-    assert calendar_token_read(calendar) == 7
+def test_a_saved_search_token_does_not_unsubscribe_from_cases():
     with pytest.raises(signing.BadSignature):
-        unsubscribe_token_read(calendar)
-    with pytest.raises(signing.BadSignature):
-        calendar_token_read(unsubscribe_token_make(user_id=7, case_id=None))
+        unsubscribe_token_read(search_unsubscribe_token_make(user_id=7, saved_search_id=3))
 
 
 def test_unsubscribe_link_in_a_real_email_turns_emails_off(stage_alert, client):

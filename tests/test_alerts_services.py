@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from kombu.exceptions import OperationalError
 
 from alerts import services, tasks
-from alerts.models import Alert, Deadline, EventFanout, Follow
+from alerts.models import Alert, AlertAttempt, Deadline, EventFanout, Follow
 from cases import services as case_services
 from cases.models import Event, ExecutiveDecision, Stage
 from cases.signals import event_recorded
@@ -451,14 +451,74 @@ def test_a_failed_send_is_recorded_in_its_own_transaction_and_retried_later(sett
     assert (result.retry, result.retry_in) == ([alert.pk], 30)
 
 
-def test_the_last_attempt_marks_the_row_failed(settings):
+def test_the_last_attempt_at_a_message_the_server_refuses_marks_the_row_failed(settings):
     settings.ALERTS_MAX_ATTEMPTS = 3
     alert = AlertFactory(attempts=2)
-    with mock.patch.object(services.mail, "mailers", {"default": BrokenMailer(smtplib.SMTPServerDisconnected("gone"))}):
+    refused = smtplib.SMTPRecipientsRefused({alert.recipient.email: (550, b"no such user")})
+    with mock.patch.object(services.mail, "mailers", {"default": BrokenMailer(refused)}):
         result = services.alerts_deliver(alert_ids=[alert.pk])
     alert.refresh_from_db()
     assert (alert.status, alert.attempts) == (Alert.Status.FAILED, 3)
     assert result.failed == [alert.pk] and result.retry == []
+    assert list(alert.attempt_log.values_list("outcome", flat=True)) == [AlertAttempt.Outcome.GAVE_UP]
+
+
+@pytest.mark.parametrize("error", [smtplib.SMTPServerDisconnected("gone"), ConnectionRefusedError("refused")])
+def test_an_outage_longer_than_the_attempts_leaves_the_row_pending_at_the_longest_interval(settings, error):
+    settings.ALERTS_MAX_ATTEMPTS, settings.ALERTS_RETRY_BACKOFF_MAX = 3, 1800
+    alert = AlertFactory(attempts=6)
+    with mock.patch.object(services.mail, "mailers", {"default": BrokenMailer(error)}):
+        result = services.alerts_deliver(alert_ids=[alert.pk])
+    alert.refresh_from_db()
+    assert (alert.status, alert.attempts) == (Alert.Status.PENDING, 7)
+    assert alert.next_attempt_at == NOW + datetime.timedelta(seconds=1800)
+    assert result.retry == [alert.pk] and result.failed == []
+
+
+def test_an_unreachable_server_fails_a_row_only_after_the_outage_limit(settings):
+    settings.ALERTS_OUTAGE_GIVE_UP_HOURS = 72
+    alert = AlertFactory(attempts=40)
+    Alert.objects.filter(pk=alert.pk).update(created_at=NOW - datetime.timedelta(hours=72))
+    with mock.patch.object(services.mail, "mailers", {"default": BrokenMailer(ConnectionRefusedError("refused"))}):
+        result = services.alerts_deliver(alert_ids=[alert.pk])
+    assert result.failed == [alert.pk]
+    assert Alert.objects.get(pk=alert.pk).status == Alert.Status.FAILED
+
+
+def test_every_failed_attempt_is_logged_with_its_error(settings):
+    alert = AlertFactory()
+    for error in (ConnectionRefusedError("refused"), smtplib.SMTPServerDisconnected("gone")):
+        with mock.patch.object(services.mail, "mailers", {"default": BrokenMailer(error)}):
+            services.alerts_deliver(alert_ids=[alert.pk])
+    assert [(a.outcome, a.error) for a in alert.attempt_log.all()] == [
+        (AlertAttempt.Outcome.FAILED, "ConnectionRefusedError: refused"),
+        (AlertAttempt.Outcome.FAILED, "SMTPServerDisconnected: gone"),
+    ]
+
+
+def test_pending_mail_resumes_after_a_long_outage_without_a_manual_step(settings, django_capture_on_commit_callbacks):
+    """Down for six hours (longer than any task's retries): once the server is back, the sweep's
+    next run sends what waited, and nobody had to resend it."""
+    settings.ALERTS_MAX_ATTEMPTS, settings.ALERTS_RETRY_BACKOFF_MAX = 3, 1800
+    alert = AlertFactory()
+    down = BrokenMailer(ConnectionRefusedError("refused"))
+    up = BrokenMailer(None, only_for=set())
+    moment = NOW
+    for _hour in range(12):
+        moment += datetime.timedelta(minutes=30)
+        with time_machine.travel(moment, tick=False), mock.patch.object(services.mail, "mailers", {"default": down}):
+            services.alerts_deliver(alert_ids=[alert.pk])
+    assert Alert.objects.get(pk=alert.pk).status == Alert.Status.PENDING
+    with (
+        time_machine.travel(moment + datetime.timedelta(hours=1), tick=False),
+        mock.patch.object(services.mail, "mailers", {"default": up}),
+        mock.patch.object(tasks.alerts_send, "apply_async", side_effect=lambda args, **kw: tasks.alerts_send(*args)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert services.alerts_sweep() == 1
+    alert.refresh_from_db()
+    assert (alert.status, alert.attempts) == (Alert.Status.SENT, 13)
+    assert len(up.sent) == 1
 
 
 def test_a_refused_address_fails_that_row_only():
@@ -499,13 +559,22 @@ def test_sweep_queues_only_emails_pending_past_their_time(publish, django_captur
     assert stale.next_attempt_at == NOW  # not queued again by the next sweep
 
 
-def test_admin_retry_gives_failed_rows_fresh_attempts(publish, django_capture_on_commit_callbacks):
+def test_admin_retry_gives_failed_rows_fresh_attempts_and_keeps_their_history(
+    publish, django_capture_on_commit_callbacks, settings
+):
+    settings.ALERTS_MAX_ATTEMPTS = 6
     failed = AlertFactory(status=Alert.Status.FAILED, attempts=6, last_error="boom")
+    AlertAttempt.objects.create(alert=failed, outcome=AlertAttempt.Outcome.GAVE_UP, error="boom")
     sent = AlertFactory(status=Alert.Status.SENT)
+    operator = UserFactory(is_staff=True)
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.alerts_retry(alerts=Alert.objects.all()) == 1
+        assert services.alerts_retry(alerts=Alert.objects.all(), by=operator) == 1
     failed.refresh_from_db()
-    assert (failed.status, failed.attempts) == (Alert.Status.PENDING, 0)
+    assert (failed.status, failed.attempts, failed.last_error) == (Alert.Status.PENDING, 6, "boom")
+    assert failed.attempts_limit == 12
+    assert [(a.outcome, a.by) for a in failed.attempt_log.all()] == [
+        (AlertAttempt.Outcome.GAVE_UP, None), (AlertAttempt.Outcome.RESENT, operator)
+    ]
     assert Alert.objects.get(pk=sent.pk).status == Alert.Status.SENT
     publish.alerts.assert_called_once_with(args=([failed.pk],), retry_policy=services.PUBLISH_RETRY_POLICY)
 

@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from alerts.models import Alert, Deadline, Follow
-from alerts.tokens import calendar_token_make, unsubscribe_token_make
-from tests.factories import AlertFactory, CaseFactory, DeadlineFactory, FollowFactory, UserFactory
+from alerts.tokens import unsubscribe_token_make
+from tests.factories import AlertFactory, CaseFactory, DeadlineFactory, FollowFactory, PrivateAddressFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -70,14 +70,18 @@ def test_anonymous_users_are_sent_to_log_in(client, case):
     assert not Follow.objects.exists()
 
 
-def test_following_page_lists_my_cases_and_my_calendar_link(client, viewer):
+def test_following_page_lists_my_cases_and_my_calendar_link(client, viewer, settings):
+    settings.SITE_URL = "https://tracker.example.org"
     mine = FollowFactory(user=viewer, case=CaseFactory(title="Rana (US→India)"))
     FollowFactory(case=CaseFactory(title="Someone else's case"))
     client.force_login(viewer)
     response = client.get(reverse("alerts:following"))
     content = response.content.decode()
     assert mine.case.title in content and "Someone else&#x27;s case" not in content
-    assert reverse("alerts:calendar_feed", args=[calendar_token_make(user_id=viewer.pk)]) in content
+    assert "Make a calendar address" in content
+    address = PrivateAddressFactory(user=viewer, purpose="calendar")
+    content = client.get(reverse("alerts:following")).content.decode()
+    assert "https://tracker.example.org" + reverse("alerts:calendar_feed", args=[address.key]) in content
 
 
 def test_preferences_are_saved(client, viewer):
@@ -257,7 +261,7 @@ def test_calendar_feed_lists_the_deadlines_of_followed_cases(client, viewer):
     followed = FollowFactory(user=viewer, case=CaseFactory(title="Rana (US→India)")).case
     DeadlineFactory(case=followed, title="Surrender, within 2 months; § 3188", due_on=datetime.date(2025, 2, 10))
     DeadlineFactory(title="Not followed")
-    response = client.get(reverse("alerts:calendar_feed", args=[calendar_token_make(user_id=viewer.pk)]))
+    response = client.get(reverse("alerts:calendar_feed", args=[PrivateAddressFactory(user=viewer, purpose="calendar").key]))
     assert response.status_code == 200 and response["Content-Type"].startswith("text/calendar")
     body = response.content.decode()
     assert body.startswith("BEGIN:VCALENDAR\r\n") and body.endswith("END:VCALENDAR\r\n")
@@ -268,8 +272,10 @@ def test_calendar_feed_lists_the_deadlines_of_followed_cases(client, viewer):
 
 
 def test_calendar_feed_with_a_forged_token_is_not_found(client, viewer):
-    token = calendar_token_make(user_id=viewer.pk)
+    token = PrivateAddressFactory(user=viewer, purpose="calendar").key
     assert client.get(reverse("alerts:calendar_feed", args=[token[:-1] + ("x" if token[-1] != "x" else "y")])).status_code == 404
+    # A feed address is not a calendar address.
+    assert client.get(reverse("alerts:calendar_feed", args=[PrivateAddressFactory(user=viewer).key])).status_code == 404
 
 
 def test_the_case_page_shows_the_panel(client, viewer, case):
@@ -286,7 +292,7 @@ def test_an_account_without_a_role_cannot_follow(client, case):
 
 
 def test_the_calendar_of_a_user_who_lost_their_role_is_not_found(client, viewer):
-    url = reverse("alerts:calendar_feed", args=[calendar_token_make(user_id=viewer.pk)])
+    url = reverse("alerts:calendar_feed", args=[PrivateAddressFactory(user=viewer, purpose="calendar").key])
     assert client.get(url).status_code == 200
     viewer.groups.clear()
     assert client.get(url).status_code == 404

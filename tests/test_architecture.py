@@ -3,7 +3,7 @@ The project's layers, checked from the source: the domain (``cases``) depends on
 
 ``alerts``, ``clocks`` and ``exchange`` build on the case record; the record announces what
 happened (``cases.signals``) and never calls them. ``clocks`` keeps its reminders as deadlines of
-``alerts``, which knows nothing of clocks. ``accounts`` (security log, sessions, permissions) sits
+``alerts``, which knows nothing of clocks. ``analytics`` reads the record and nothing else. ``accounts`` (security log, sessions, permissions) sits
 beside the domain and calls neither. Commands that span every app (generate_data, benchmark) live
 in the project package, ``tracker``. The imports are read with ``ast``, so an import inside a
 function or under ``if TYPE_CHECKING`` counts as much as one at the top of a module.
@@ -18,12 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 
 # Package -> the project packages it must never import.
 FORBIDDEN = {
-    "cases": {"alerts", "exchange", "clocks"},
-    "accounts": {"alerts", "exchange", "clocks"},
+    "cases": {"alerts", "exchange", "clocks", "analytics"},
+    "accounts": {"alerts", "exchange", "clocks", "analytics"},
     # Alerts build on the record only; exchange may read follows (a user's feed of followed cases).
-    "alerts": {"exchange", "clocks"},
+    "alerts": {"exchange", "clocks", "analytics"},
     # Clocks build on the record and keep their reminders as alerts' deadlines.
-    "clocks": {"exchange"},
+    "clocks": {"exchange", "analytics"},
+    # Analytics read the record only; nothing builds on them.
+    "analytics": {"alerts", "exchange", "clocks"},
+    "exchange": {"analytics"},
 }
 
 

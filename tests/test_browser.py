@@ -534,3 +534,107 @@ def test_drafting_from_the_seed_article_offers_sources_not_duplicates(page, curr
     expect(page.get_by_text(re.compile("added it as a source of"))).to_be_visible()
     assert Case.objects.get(reference=RANA_REFERENCE).events.count() == before
     browser_console.assert_clean()
+
+
+def _code(key_base32: str, *, steps_ahead: int = 0) -> str:
+    import base64
+    import time
+
+    from django_otp.oath import TOTP
+
+    totp = TOTP(base64.b32decode(key_base32 + "=" * (-len(key_base32) % 8)))
+    totp.time = time.time() + 30 * steps_ahead
+    return f"{totp.token():06d}"
+
+
+def test_an_analyst_turns_on_two_factor_login_then_logs_in_with_a_code(
+    page, current_demo_logins, browser_console, test_results_dir
+):
+    username, password = current_demo_logins["Analyst"]
+    log_in(page, username, password)
+    page.get_by_role("link", name="Account", exact=True).click()
+    expect(page.get_by_role("heading", name="Account and security")).to_be_visible()
+    page.get_by_role("link", name="Set up an authenticator app").click()
+    expect(page.get_by_role("img", name=re.compile("QR code"))).to_be_visible()
+    key = page.locator("#two-factor-key").inner_text()
+    field(page, "Code from your authenticator app").fill(_code(key))
+    page.get_by_role("button", name="Turn on").click()
+    expect(page.get_by_text("Two-factor login is on")).to_be_visible()
+    page.screenshot(path=test_results_dir / "account-two-factor-on.png", full_page=True)
+
+    page.get_by_role("button", name=re.compile("^Log out")).click()
+    page.goto("/accounts/login/")
+    field(page, "Username").fill(username)
+    field(page, "Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Enter your code")).to_be_visible()
+    # The code of the next 30 seconds: the one used to turn it on cannot be used again.
+    field(page, "Code from your authenticator app").fill(_code(key, steps_ahead=1))
+    page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", name="Cases", exact=True)).to_be_visible()
+    browser_console.assert_clean()
+
+
+# Analytics and the picture of a case ---------------------------------------------------------------
+
+MATTERS_DIR = Path(__file__).resolve().parent.parent / "cases" / "demo" / "matters"
+
+
+def _axe_violations(page: Page) -> str:
+    """axe-core's report of the page as it is now; empty when it finds nothing."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return "" if results.violations_count == 0 else results.generate_report()
+
+
+@pytest.fixture
+def workspace_logins(settings, tmp_path):
+    """Rana and the four UK matters of one demo file: refused, settled, withdrawn, linked, censored."""
+    settings.VAR_DIR = tmp_path
+    return _load_demo("--file", str(Path(__file__).resolve().parent.parent / "cases" / "demo" / "rana.json"),
+                      "--file", str(MATTERS_DIR / "assange-mckinnon-pinochet.json"))
+
+
+def test_analytics_page_and_case_picture_at_both_widths(new_page, workspace_logins, browser_console, test_results_dir):
+    for width in (1366, 390):
+        _analytics_and_picture_at(new_page, workspace_logins, test_results_dir, width)
+    browser_console.assert_clean()
+
+
+def _analytics_and_picture_at(new_page, workspace_logins, test_results_dir, width):
+    # axe-core is injected as a script, which the app's CSP rightly refuses: this context lets it in.
+    page = new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
+    log_in(page, *workspace_logins["Viewer"])
+    if width < 600:
+        page.goto("/analytics/")
+    else:
+        page.get_by_role("link", name="Analytics", exact=True).click()
+    expect(page.get_by_role("heading", name="Analytics across matters")).to_be_visible()
+    for heading in ("Time in each stage", "Time to surrender", "How matters ended, and at which stage",
+                    "Open matters longest in their stage", "Stage changes per month"):
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+    expect(page.get_by_role("img", name="Share of matters not yet surrendered")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.screenshot(path=test_results_dir / f"analytics-{width}.png", full_page=True)
+    assert _axe_violations(page) == ""
+
+    with page.expect_download() as download:
+        page.locator("#endings").get_by_role("link", name="Download these numbers (CSV)").click()
+    assert Path(download.value.path()).read_text(encoding="utf-8").startswith("outcome,stage reached,matters")
+
+    field(page, "Requested state").select_option("GB")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("4 matters chosen.")).to_be_visible()
+
+    page.goto("/cases/assange-uk-us/")
+    picture = page.get_by_role("group", name=re.compile("entries by forum, to scale"))
+    expect(picture).to_be_visible()
+    page.locator(".case-picture").screenshot(path=test_results_dir / f"case-picture-{width}.png")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    first_mark = page.locator(".case-picture svg a").first
+    target = first_mark.get_attribute("href")
+    first_mark.click()
+    assert page.url.endswith(target)
+    expect(page.locator(target)).to_be_visible()
+    assert _axe_violations(page) == ""

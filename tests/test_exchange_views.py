@@ -12,8 +12,7 @@ from alerts.models import Follow
 from cases import roles
 from cases.models import Case, Event
 from exchange.exports import export_document, export_json
-from exchange.tokens import feed_token_make
-from tests.factories import CaseFactory, UserFactory
+from tests.factories import CaseFactory, PrivateAddressFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -228,7 +227,7 @@ def test_the_private_following_feed_works_without_a_login_and_only_with_a_good_t
     user = _user_in(roles.VIEWER, "reader")
     Follow.objects.create(user=user, case=demo)
     CaseFactory(reference="unfollowed")
-    token = feed_token_make(user_id=user.pk)
+    token = PrivateAddressFactory(user=user).key
     response = client.get(reverse("exchange:following_feed", args=[token]))
     assert response.status_code == 200 and response.content.decode().count("<entry>") == demo.events.count()
     assert client.get(reverse("exchange:following_feed", args=[token + "x"])).status_code == 404
@@ -237,15 +236,17 @@ def test_the_private_following_feed_works_without_a_login_and_only_with_a_good_t
 
 def test_a_feed_token_stops_working_when_the_user_is_deactivated(client, demo):
     user = _user_in(roles.VIEWER, "gone")
-    token = feed_token_make(user_id=user.pk)
+    token = PrivateAddressFactory(user=user).key
     user.is_active = False
     user.save()
     assert client.get(reverse("exchange:following_feed", args=[token])).status_code == 404
 
 
 def test_the_feeds_page_shows_the_private_address_and_makes_an_api_token(viewer):
+    assert "Make a feed address" in viewer.get(reverse("exchange:feeds")).content.decode()
+    address = PrivateAddressFactory(user=viewer.user)
     response = viewer.get(reverse("exchange:feeds"))
-    assert feed_token_make(user_id=viewer.user.pk) in response.content.decode()
+    assert address.url() in response.content.decode()
     viewer.post(reverse("exchange:feeds"))
     from rest_framework.authtoken.models import Token
 
@@ -379,7 +380,7 @@ def test_feeds_send_user_text_as_text_never_as_markup_with_tag_ids(client, demo,
     event = demo.events.first()
     event.summary = "<script>alert(1)</script> & <b>bold</b>"
     event.save()
-    response = client.get(reverse("exchange:following_feed", args=[feed_token_make(user_id=user.pk)]))
+    response = client.get(reverse("exchange:following_feed", args=[PrivateAddressFactory(user=user).key]))
     body = response.content.decode()
     assert "<script>" not in body and 'type="html"' not in body and "&lt;script&gt;" in body
     parsed = feedparser.parse(response.content)

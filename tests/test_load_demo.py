@@ -3,7 +3,7 @@ import datetime
 import pytest
 from django.core.management import call_command
 
-from cases.models import Case, Event, Person, Source, Stage, Statement
+from cases.models import Case, CaseRelation, Event, Person, Source, Stage, Statement
 from cases.selectors import case_related_matters
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +78,34 @@ def test_the_demo_is_loaded_through_the_import(var_dir, monkeypatch):
     monkeypatch.setattr(load_demo, "import_document", lambda document, **kw: seen.append(document["schema_version"]) or real(document, **kw))
     call_command("load_demo", stdout=open("/dev/null", "w"))
     assert seen == [2]
+
+
+@pytest.mark.demo_workspace
+def test_the_demo_workspace_holds_real_matters_of_every_kind_and_loads_once(var_dir, capsys):
+    call_command("load_demo")
+    first = _counts()
+    cases = Case.objects.all()
+    assert cases.count() >= 12
+    assert {"GB", "US", "CA", "DE", "AE"} <= set(cases.values_list("requested_state", flat=True))
+    # Every event says where it comes from, and every source but the seed report (the article the
+    # project started from, whose copy it keeps) has its address.
+    assert not Event.objects.filter(sources__isnull=True).exists()
+    assert list(Source.objects.filter(url="").values_list("title", flat=True)) == [
+        "India working with US to expedite extradition of 26/11 accused Tahawwur Rana"
+    ]
+    # One of each: reversed on appeal, ended without extradition, stayed after legal finality,
+    # events after surrender, two proceedings of one person linked.
+    assert Event.objects.filter(kind=Event.Kind.RULING, decision="reversed").exists()
+    assert cases.exclude(outcome__in=["", "extradited"]).count() >= 3
+    assert Event.objects.filter(kind=Event.Kind.STAGE_CHANGE, to_stage=Stage.STAYED, from_stage=Stage.SURRENDER_PENDING).exists()
+    assert cases.filter(outcome="extradited").exclude(after_surrender="").count() >= 2
+    assert CaseRelation.objects.filter(relation="same_person").exists()
+    # Nothing closes in the future.
+    assert not cases.filter(closed_on__gt=datetime.date.today()).exists()
+    capsys.readouterr()
+    call_command("load_demo")
+    assert _counts() == first
+    assert "Demo data already loaded; nothing changed." in capsys.readouterr().out
 
 
 def test_a_demo_file_with_a_problem_is_refused_and_nothing_is_loaded(var_dir, tmp_path):

@@ -24,11 +24,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.authtoken.models import Token
 
 from alerts.models import Alert
-from alerts.tokens import calendar_token_make, search_unsubscribe_token_make, unsubscribe_token_make
+from alerts.tokens import search_unsubscribe_token_make, unsubscribe_token_make
 from cases.models import CaseParty, Event, ExecutiveDecision, Stage, StatusCategory
 from cases.roles import ADMINISTRATOR, ANALYST, VIEWER, roles_sync
-from exchange.tokens import feed_token_make
 from tests.factories import (
+    PrivateAddressFactory,
     AlertFactory,
     CaseFactory,
     CasePartyFactory,
@@ -82,6 +82,22 @@ MATRIX: dict[str, Rule] = {
     # Authentication
     "login": Rule(PUBLIC, FORM),
     "logout": Rule(LOGGED_IN, ACTION),
+    # A monitor polls the health check without a login; it names no record.
+    "healthz": Rule(PUBLIC),
+    # Password reset: for those who cannot log in. A bad link shows its own page, not an error.
+    "password_reset": Rule(PUBLIC, FORM),
+    "password_reset_done": Rule(PUBLIC),
+    "password_reset_confirm": Rule(PUBLIC, FORM, params="reset_link"),
+    "password_reset_complete": Rule(PUBLIC),
+    # The user's own account: password, two-factor login, private addresses (another's: 404).
+    "accounts:security": Rule(LOGGED_IN),
+    "accounts:password_change": Rule(LOGGED_IN, FORM),
+    "accounts:two_factor_verify": Rule(LOGGED_IN, FORM),
+    "accounts:two_factor_setup": Rule(LOGGED_IN, FORM),
+    "accounts:two_factor_disable": Rule(LOGGED_IN, ACTION),
+    "accounts:private_addresses": Rule(LOGGED_IN, ACTION),
+    "accounts:private_address_revoke": Rule(LOGGED_IN, ACTION, params="own_address"),
+    "accounts:private_address_rotate": Rule(LOGGED_IN, ACTION, params="own_address"),
     "admin:index": Rule(ADMINISTRATOR),
     # Cases: reading
     "cases:case_list": Rule(VIEWER),
@@ -121,6 +137,8 @@ MATRIX: dict[str, Rule] = {
     # Cases: deleting
     "cases:case_delete": Rule(ADMINISTRATOR, ACTION, params="case"),
     "cases:event_delete": Rule(ADMINISTRATOR, ACTION, params="event"),
+    # Analytics across matters: read-only figures, for those who may read cases.
+    "analytics:analytics": Rule(VIEWER),
     # Alerts: the reader's own follows and notifications
     "alerts:following": Rule(LOGGED_IN),
     "alerts:notifications": Rule(LOGGED_IN),
@@ -174,8 +192,11 @@ VARIANTS = {
 
 # Walking the resolver ---------------------------------------------------------------------------
 
-WALKED_NAMESPACES = ("cases", "alerts", "exchange", "api")
-WALKED_TOP_LEVEL = ("login", "logout")
+WALKED_NAMESPACES = ("accounts", "analytics", "cases", "alerts", "exchange", "api")
+WALKED_TOP_LEVEL = (
+    "login", "logout", "healthz", "password_reset", "password_reset_done", "password_reset_confirm",
+    "password_reset_complete",
+)
 
 
 def _walk(patterns, namespace=""):
@@ -354,11 +375,15 @@ def url_kwargs(world: World, params: str, variant: str, principal: str) -> dict:
         case "unsubscribe_token":
             return {"token": unsubscribe_token_make(user_id=owner.pk, case_id=case.pk)}
         case "calendar_token":
-            return {"token": calendar_token_make(user_id=owner.pk)}
+            return {"token": PrivateAddressFactory(user=owner, purpose="calendar").key}
         case "feed_token":
-            return {"token": feed_token_make(user_id=owner.pk)}
+            return {"token": PrivateAddressFactory(user=owner).key}
+        case "own_address":
+            return {"pk": PrivateAddressFactory(user=world.users[principal] or owner).pk}
+        case "reset_link":
+            return {"uidb64": "MQ", "token": "set-password"}
         case "feed_token_case":
-            return {"token": feed_token_make(user_id=owner.pk), "reference": case.reference}
+            return {"token": PrivateAddressFactory(user=owner).key, "reference": case.reference}
     raise AssertionError(f"No way to fill URL parameters {params!r}: add it to url_kwargs().")
 
 

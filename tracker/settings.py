@@ -64,10 +64,14 @@ INSTALLED_APPS = [
     "django_countries",
     "django_htmx",
     "simple_history",
+    # Two-factor login (accounts.two_factor): codes from an authenticator app.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "accounts",
     "cases",
     "alerts",
     "clocks",
+    "analytics",
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -85,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): has the user given a two-factor code in this session?
+    "django_otp.middleware.OTPMiddleware",
     # Deny by default: only views marked login_not_required are open to anonymous visitors.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Logged-in pages, the API and private feeds: Cache-Control: no-store.
@@ -94,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.SessionExpiryMiddleware",
+    # Users with an authenticator app (and administrators, who must have one) give a code first.
+    "accounts.two_factor.TwoFactorMiddleware",
     # Records the request's user on every history row.
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last: turns a lockout raised by the authentication backend into the lockout page.
@@ -128,6 +136,8 @@ TEMPLATES = [
 # https://docs.djangoproject.com/en/stable/ref/settings/#secure-ssl-redirect
 # On by default whenever DEBUG is off; each can be turned off for a plain-HTTP test deployment.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# A monitor inside the network may poll the health check over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
@@ -138,9 +148,21 @@ SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
-# Uploads (the import page): refuse bodies larger than this before reading them.
+# Uploads (the import page): how much a request, and each file in it, may carry; refused unread.
+# https://docs.djangoproject.com/en/6.1/ref/settings/#data-upload-max-memory-size
+# Django applies UPLOAD_MAX_BYTES to a request's form fields only; the first upload handler
+# applies it to each file too, except on the import page, where the page's own
+# EXCHANGE_IMPORT_MAX_BYTES applies instead (exchange/uploads.py: upload_limit).
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 FILE_UPLOAD_MAX_MEMORY_SIZE = DATA_UPLOAD_MAX_MEMORY_SIZE
+# https://docs.djangoproject.com/en/6.1/ref/settings/#file-upload-handlers
+# First the handler that stops a file over the limit without reading the rest of the body, then
+# Django's two defaults, which keep what is allowed through (in memory, or in a temporary file).
+FILE_UPLOAD_HANDLERS = [
+    "exchange.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # CONTENT SECURITY POLICY
 # ------------------------------------------------------------------------------
@@ -179,6 +201,8 @@ else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Indexes with included columns (the stage track's) serve PostgreSQL; SQLite builds them without.
+SILENCED_SYSTEM_CHECKS = ["models.W040"]
 
 # AUTHENTICATION AND SESSIONS
 # ------------------------------------------------------------------------------
@@ -214,12 +238,28 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
+# Administrators (staff) must log in with a code from an authenticator app as well as their
+# password (django-otp); for everyone else it is optional (their account page).
+TWO_FACTOR_REQUIRED_FOR_ADMINS = env.bool("TWO_FACTOR_REQUIRED_FOR_ADMINS", default=True)
+# https://django-otp-official.readthedocs.io/en/stable/overview.html#totp-devices
+OTP_TOTP_ISSUER = "Extradition Tracker"
+# Password reset emails asked for per hour, per email address and per client address.
+PASSWORD_RESET_LIMIT = env.int("PASSWORD_RESET_LIMIT", default=5)
+# A reset link works for this long (Django's default is three days).
+PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT_MINUTES", default=60) * 60
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# CACHE
+# ------------------------------------------------------------------------------
+# https://django-environ.readthedocs.io/en/latest/types.html#environ-env-cache-url
+# Throttles (password reset) count here: with several web processes, give them one shared cache,
+# e.g. CACHE_URL=redis://host:6379/1. The default is per process, enough for one runserver.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # STATIC FILES
 # ------------------------------------------------------------------------------
@@ -279,6 +319,11 @@ ALERTS_MAX_ATTEMPTS = env.int("ALERTS_MAX_ATTEMPTS", default=6)
 # Seconds before the first retry; doubled after each failure, up to ALERTS_RETRY_BACKOFF_MAX.
 ALERTS_RETRY_BACKOFF = env.float("ALERTS_RETRY_BACKOFF", default=30.0)
 ALERTS_RETRY_BACKOFF_MAX = env.float("ALERTS_RETRY_BACKOFF_MAX", default=1800.0)
+# While the mail server cannot be reached at all, emails wait (retried at ALERTS_RETRY_BACKOFF_MAX)
+# and go out when it is back; only after this many hours from when they were written are they failed.
+ALERTS_OUTAGE_GIVE_UP_HOURS = env.int("ALERTS_OUTAGE_GIVE_UP_HOURS", default=72)
+# /healthz and the admin pages report the outbox as stuck when an email has waited longer than this.
+ALERTS_OUTBOX_MAX_AGE_MINUTES = env.int("ALERTS_OUTBOX_MAX_AGE_MINUTES", default=30)
 # Seconds a pending email may wait past its due time before the sweep queues it again.
 ALERTS_SWEEP_AFTER = env.int("ALERTS_SWEEP_AFTER", default=120)
 # How many of the case's latest events an alert email lists.
@@ -356,9 +401,27 @@ CELERY_BEAT_SCHEDULE = {
 
 # LOGGING
 # ------------------------------------------------------------------------------
-# The security log (logins, lockouts, refusals, role changes) is JSON, one event a line, so that
-# a log collector can index it; LOG_FORMAT=json makes every other log line JSON too.
+# The security log (logins, lockouts, refusals, role changes, passwords, two-factor, private
+# addresses) is JSON, one event a line, so that a log collector can index it; LOG_FORMAT=json makes
+# every other log line JSON too. It always goes to stderr; besides, to a file rotated at midnight
+# (SECURITY_LOG_FILE, keeping SECURITY_LOG_RETENTION_DAYS days) and/or to syslog
+# (SECURITY_LOG_SYSLOG: a socket path such as /dev/log, or host:port for UDP).
 _json = {"()": "pythonjsonlogger.json.JsonFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+SECURITY_LOG_FILE = env.str("SECURITY_LOG_FILE", default="")
+SECURITY_LOG_RETENTION_DAYS = env.int("SECURITY_LOG_RETENTION_DAYS", default=90)
+SECURITY_LOG_SYSLOG = env.str("SECURITY_LOG_SYSLOG", default="")
+_security_handlers = {"security": {"class": "logging.StreamHandler", "formatter": "json"}}
+if SECURITY_LOG_FILE:
+    _security_handlers["security_file"] = {
+        "class": "logging.handlers.TimedRotatingFileHandler", "formatter": "json", "filename": SECURITY_LOG_FILE,
+        "when": "midnight", "backupCount": SECURITY_LOG_RETENTION_DAYS, "utc": True, "encoding": "utf-8",
+    }
+if SECURITY_LOG_SYSLOG:
+    _host, _, _port = SECURITY_LOG_SYSLOG.rpartition(":")
+    _security_handlers["security_syslog"] = {
+        "class": "logging.handlers.SysLogHandler", "formatter": "json", "facility": "auth",
+        "address": (_host, int(_port)) if _host and _port.isdigit() else SECURITY_LOG_SYSLOG,
+    }
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -368,10 +431,10 @@ LOGGING = {
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": env.str("LOG_FORMAT", default="plain")},
-        "security": {"class": "logging.StreamHandler", "formatter": "json"},
+        **_security_handlers,
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"security": {"handlers": ["security"], "level": "INFO", "propagate": False}},
+    "loggers": {"security": {"handlers": list(_security_handlers), "level": "INFO", "propagate": False}},
 }
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)

@@ -1,7 +1,7 @@
 from django import template
 from django.utils import timezone
 
-from ..selectors import case_deadlines_upcoming, case_follow_get
+from ..selectors import case_deadlines_upcoming, case_follow_get, outbox_health
 
 register = template.Library()
 
@@ -23,3 +23,12 @@ def case_alerts_panel(context, case):
         "can_add": authenticated and user.has_perm("alerts.add_deadline"),
         "can_change": authenticated and user.has_perm("alerts.change_deadline"),
     }
+
+
+@register.inclusion_tag("alerts/_outbox_warning.html", takes_context=True)
+def outbox_warning(context):
+    """A warning on every admin page while the outbox is stuck, for those who may see the outbox."""
+    user = context["request"].user
+    if not user.has_perm("alerts.view_alert"):
+        return {}
+    return {"health": outbox_health()}

@@ -1,9 +1,9 @@
-"""Load the demo matter (Tahawwur Rana, US → India) and the demo logins.
+"""Load the demo workspace (Tahawwur Rana, US → India, and the other public matters under
+cases/demo/matters/) and the demo logins.
 
-The demo (cases/demo/rana.json) is a version 2 export document, loaded through the import, so it
-is checked like any file and running the command again changes nothing (the import matches what
-is already there). The command lives here, not in ``cases``, because the domain imports nothing
-that builds on it."""
+Each demo file is a version 2 export document, loaded through the import, so it is checked like any
+file and running the command again changes nothing (the import matches what is already there).
+The command lives here, not in ``cases``, because the domain imports nothing that builds on it."""
 
 import secrets
 from pathlib import Path
@@ -16,32 +16,47 @@ from django.db import transaction
 from cases import roles
 from exchange.imports import document_read, import_document
 
-DEMO_FILE = Path(roles.__file__).resolve().parent / "demo" / "rana.json"
+DEMO_DIR = Path(roles.__file__).resolve().parent / "demo"
+DEMO_FILE = DEMO_DIR / "rana.json"
+# The demo's other matters, one export document each (several cases where they are linked).
+DEMO_MATTERS = DEMO_DIR / "matters"
 # (username, role, first name): the analyst logs events; the viewer shows what a read-only reader sees.
 DEMO_USERS = [("analyst", roles.ANALYST, "Demo Analyst"), ("viewer", roles.VIEWER, "Demo Viewer")]
 
 
+def demo_files() -> list[Path]:
+    return [DEMO_FILE, *sorted(DEMO_MATTERS.glob("*.json"))]
+
+
 class Command(BaseCommand):
-    help = "Load the demo case from cases/demo/rana.json (an export document) and print the demo logins."
+    help = "Load the demo matters from cases/demo/ (export documents) and print the demo logins."
 
     def add_arguments(self, parser):
-        parser.add_argument("--file", default=str(DEMO_FILE), help="The demo data file (an export document, JSON).")
+        parser.add_argument(
+            "--file", action="append", dest="files",
+            help="A demo data file (an export document, JSON), instead of the demo's own; may be repeated.",
+        )
 
-    def handle(self, *args, file, **options):
-        document, problems = document_read(Path(file).read_bytes(), format="json")
+    def handle(self, *args, files, **options):
+        paths = [Path(file) for file in files] if files else demo_files()
+        loaded = []
         with transaction.atomic():
             roles.roles_sync()
             logins = [self._demo_user(*spec) for spec in DEMO_USERS]
-            if document is not None:
-                titles = [case.get("title", "") for case in document.get("cases", []) if isinstance(case, dict)]
-                result = import_document(document, by=logins[0][0])
-                problems = result.problems
-            if problems:
-                # Raised inside the transaction: the demo users are not kept either.
-                raise CommandError("The demo file was refused:\n" + "\n".join(str(problem) for problem in problems))
-        if result.actions:
-            self.stdout.write(self.style.SUCCESS(f"Loaded demo case(s): {', '.join(titles)} ({result.summary()})"))
-        else:
+            for path in paths:
+                document, problems = document_read(path.read_bytes(), format="json")
+                if document is not None:
+                    result = import_document(document, by=logins[0][0])
+                    problems = result.problems
+                if problems:
+                    # Raised inside the transaction: nothing of the demo is kept, its users neither.
+                    raise CommandError(f"The demo file {path.name} was refused:\n" + "\n".join(str(problem) for problem in problems))
+                if result.actions:
+                    titles = [case.get("title", "") for case in document.get("cases", []) if isinstance(case, dict)]
+                    loaded.append(f"{', '.join(titles)} ({result.summary()})")
+        for line in loaded:
+            self.stdout.write(self.style.SUCCESS(f"Loaded demo case(s): {line}"))
+        if not loaded:
             self.stdout.write("Demo data already loaded; nothing changed.")
         for user, password in logins:
             self.stdout.write(self.style.SUCCESS(f"Demo login ({roles.ROLE_LABELS[roles.user_role(user)]}): {user.username} / {password}"))

@@ -416,6 +416,33 @@ class Command(BaseCommand):
         for name, path in admin:
             results.append(self._get_scenario(name, path, username="bench-admin"))
         results.append(self._mixed_load(load_users, load_seconds))
+        results.extend(self._analytics())
+        return results
+
+    def _analytics(self) -> list[Result]:
+        """Each analytics figure computed afresh (the page caches them; this is what a stage change
+        costs the next reader), over every matter and over one requested state, in this process
+        against the same database."""
+        from analytics import selectors as figures
+
+        everything, british = Case.objects.all(), Case.objects.filter(requested_state="GB")
+        computations = [
+            ("7a. analytics: time in each stage", lambda cases: figures.stage_durations(cases)),
+            ("7b. analytics: time to surrender (Kaplan–Meier, from arrest)", lambda cases: figures.time_to_surrender(cases)),
+            ("7c. analytics: how matters ended", lambda cases: figures.endings(cases)),
+            ("7d. analytics: longest-stuck open matters", lambda cases: figures.longest_stuck(cases)),
+            ("7e. analytics: stage changes per month", lambda cases: figures.stage_changes_per_month(cases)),
+        ]
+        results = []
+        for name, compute in computations:
+            for label, cases in (("all matters", everything), ("requested by the UK", british)):
+                result = Result(f"{name}, {label}")
+                compute(cases)  # warm: imports, the database's cache
+                for _ in range(max(3, min(self.samples, 7))):
+                    started = time.perf_counter()
+                    compute(cases)
+                    result.latencies.append(time.perf_counter() - started)
+                results.append(result)
         return results
 
     def _event_form(self, browser: Browser, case: Case, **fields) -> dict:
@@ -585,4 +612,7 @@ class Command(BaseCommand):
         checks.append(("Web worker under 150 MB resident", rss < 150))
         load = find("6.")
         checks.append((f"{load.name}: no request failed, no write lost", load.errors == 0))
+        for r in results:
+            if r.name.startswith("7"):
+                checks.append((f"{r.name}: median < 500 ms", r.median_ms < 500))
         return [f"- {'PASS' if ok else 'MISS'}: {text}" for text, ok in checks]

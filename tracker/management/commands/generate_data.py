@@ -7,11 +7,18 @@ services would keep is written here too: each event's date interval and its plac
 timeline, the case's latest event and stage date, and the alerts' marker that the event's
 followers have been told (history is not news: the sweep must not send it).
 
+Nothing is written that the services would refuse, so that the data exports and imports again
+(``exchange``): no date after today (the end of the generated history, or today if that is earlier),
+a case's first stage change not certainly before the day it was opened (the services date the
+stage a case is opened at from that day), every later one not certainly before the one it follows,
+and a closed case closed on a day by then past, with the timeline entry ``case_close`` writes.
+
 A project command rather than one of ``cases``: it fills the tables of every app (cases, people,
 followers, deadlines), and the domain imports nothing above it.
 """
 
 import datetime
+import itertools
 import random
 import time
 from itertools import islice
@@ -22,6 +29,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.db.models import OuterRef, Subquery
+from django.utils import timezone
 
 from alerts.models import CaseFanout, Deadline, EventFanout, Follow
 from cases import names, roles, search
@@ -81,7 +89,10 @@ CATEGORY_WEIGHTS = [
 MAX_STAGE_CHANGES = 25
 EPOCH = datetime.date(2012, 1, 1)
 HISTORY_END = datetime.date(2026, 10, 31)
-SPAN_DAYS = (HISTORY_END - EPOCH).days
+# Days from a case's opening to its closing, when it is closed.
+CLOSED_AFTER_DAYS = (30, 1500)
+# What case_close writes on the timeline (and the import looks for, to close the case there).
+CLOSING_SUMMARY = "Case closed: {outcome}."
 # When the generated history counts as announced to followers: after its last date, and long
 # before any real entry, so the alerts' sweep starts its search after the generated events.
 FANNED_OUT_AT = datetime.datetime.combine(HISTORY_END, datetime.time(23, 59), tzinfo=datetime.UTC)
@@ -107,6 +118,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, cases, events, big_cases, big_case_events, followers, seed, batch, **options):
         self.rng, self.batch = random.Random(seed), batch
+        # The services refuse a date after today (but for a scheduled hearing, which is not generated);
+        # run on or after HISTORY_END, the same seed gives the same data whatever the day.
+        self.end = min(HISTORY_END, timezone.localdate())
+        self.statement_numbers = itertools.count(1)
         started = time.monotonic()
         with transaction.atomic():
             self.authorities = self._authorities()
@@ -134,8 +149,13 @@ class Command(BaseCommand):
 
     # -- pieces --------------------------------------------------------------------------------------
 
-    def _date(self) -> tuple[datetime.date, str]:
-        day = EPOCH + datetime.timedelta(days=self.rng.randrange(SPAN_DAYS))
+    def _day(self, start: datetime.date = EPOCH) -> datetime.date:
+        """A day from ``start`` to the end of the generated history."""
+        return start + datetime.timedelta(days=self.rng.randrange((self.end - start).days + 1))
+
+    def _date(self, start: datetime.date = EPOCH) -> tuple[datetime.date, str]:
+        """A partial date (stored as the first day of its month or year) whose period holds a day from ``start`` on."""
+        day = self._day(start)
         precision = self.rng.choices(["day", "month", "year"], weights=[75, 20, 5])[0]
         if precision == "month":
             day = day.replace(day=1)
@@ -200,14 +220,17 @@ class Command(BaseCommand):
             name, full = self._name()
             stage = self.rng.choice(Stage.values)
             closed = self.rng.random() < 0.12
-            opened, _ = self._date()
+            opened = self._day()
             outcome = self.rng.choice(Outcome.values) if closed else ""
             rows.append(Case(
                 title=f"{name} ({requested} → {requesting})" + (" [famous]" if n < big else ""),
                 reference=f"gen-{n:06d}", requesting_state=requesting, requested_state=requested,
                 offences=self.rng.choice(OFFENCES), stage=stage, opened_on=opened, outcome=outcome,
+                # As case_create keeps it: the stage a case is opened at is entered on its opening day.
+                stage_entered_on=opened,
                 after_surrender=self.rng.choice(AfterSurrender.values) if outcome == Outcome.EXTRADITED else "",
-                closed_on=opened + datetime.timedelta(days=900) if closed else None,
+                closed_on=min(self.end, opened + datetime.timedelta(days=self.rng.randrange(*CLOSED_AFTER_DAYS)))
+                if closed else None,
                 legal_basis="" if self.rng.random() < 0.7 else f"Extradition Act, section {self.rng.randrange(1, 99)}",
                 search_text="",
             ))
@@ -260,13 +283,17 @@ class Command(BaseCommand):
             for part in _batched(rows, self.batch):
                 created = Event.objects.bulk_create(part)
                 for event in created:
+                    if event.category == StatusCategory.CASE_CLOSURE:
+                        continue  # case_close cites no source
                     for source in self.rng.sample(sources, self.rng.choice([1, 1, 2, 3])):
                         links.append(Event.sources.through(event_id=event.pk, source_id=source.pk))
                 self._mark_fanned_out(created[0].pk, created[-1].pk)
             Event.sources.through.objects.bulk_create(links, batch_size=self.batch)
             total += len(rows)
             Case.objects.bulk_update(
-                [case for case, _ in chunk], ["stage_entered_on", "stage_entered_precision", "stage_entered_approximate"],
+                [case for case, _ in chunk],
+                ["stage_entered_on", "stage_entered_precision", "stage_entered_approximate", "closed_on", "outcome",
+                 "after_surrender"],
                 batch_size=self.batch,
             )
         return total
@@ -281,29 +308,53 @@ class Command(BaseCommand):
             )
 
     def _case_events(self, case: Case, n: int) -> list[Event]:
-        """n events for one case, some of them stage changes forming a chain that ends at its stage
-        (a tenth of the events, but no more than a long real matter goes through), placed on the
-        timeline in date order as the services would place them."""
-        dated = sorted((self._date() for _ in range(n)), key=lambda d: d[0])
+        """n events for one case, placed on the timeline in date order as the services would place them.
+
+        Some are stage changes forming a chain that ends at the case's stage (a tenth of the events,
+        but no more than a long real matter goes through), dated from the case's opening day on; a
+        closed case's closing is one of them, on the day it closed."""
         changes = min(MAX_STAGE_CHANGES, max(1, n // 10)) if n else 0
-        change_at = set(self.rng.sample(range(n), changes)) if n else set()
+        closing = case.closed_on is not None and n > changes
+        if case.closed_on is not None and not closing:
+            # No event left to record the closing on, and case_close always records one: left open.
+            case.closed_on, case.outcome, case.after_surrender = None, "", ""
+        roles = ["change"] * changes + ["closing"] * closing + ["other"] * (n - changes - closing)
+        dated = []
+        for role in roles:
+            if role == "closing":
+                day, precision = case.closed_on, "day"
+            elif role == "change":
+                # A period holding a day from the opening on, so that it does not end before the day
+                # case_create dates the opening stage from (a month or year may start before it).
+                day, precision = self._date(start=case.opened_on)
+            else:
+                day, precision = self._date()
+            dated.append((day, precision, role))
+        # In the order of their first days, no stage change is certainly before the one it follows:
+        # its period ends no earlier than its first day, which is no earlier than that one's.
+        dated.sort(key=lambda d: d[0])
         chain = [case.stage]
         while len(chain) <= changes:
             chain.append(self.rng.choice([s for s in Stage.values if s != chain[-1]]))
         chain.reverse()  # chain[0] is where the case started, chain[-1] its current stage
         step, events = 0, []
-        for index, (day, precision) in enumerate(dated):
-            approximate = self.rng.random() < 0.05
+        for index, (day, precision, role) in enumerate(dated):
+            approximate = role != "closing" and self.rng.random() < 0.05
             bounds = partial_date_bounds(day, precision=precision, approximate=approximate)
             event = Event(case=case, occurred_on=day, date_precision=precision, date_approximate=approximate,
                           date_earliest=bounds.earliest, date_latest=bounds.latest, position=(index + 1) * POSITION_GAP,
                           confidence=self.rng.choice(Confidence.values),
                           note=self.rng.choice(NOTES) if self.rng.random() < 0.1 else "",
                           summary=f"The {self.rng.choice(VERBS)} the request for {case.title.split(' (')[0]}.")
-            if index in change_at:
+            if role == "change":
                 event.kind, event.from_stage, event.to_stage = Event.Kind.STAGE_CHANGE, chain[step], chain[step + 1]
                 step += 1
                 case.stage_entered_on, case.stage_entered_precision, case.stage_entered_approximate = day, precision, approximate
+            elif role == "closing":
+                # As case_close writes it.
+                event.kind, event.category, event.confidence, event.note = (
+                    Event.Kind.STATUS, StatusCategory.CASE_CLOSURE, Confidence.REPORTED, "")
+                event.summary = CLOSING_SUMMARY.format(outcome=Outcome(case.outcome).label.lower())
             else:
                 event.kind = self.rng.choices([k for k, _ in KIND_WEIGHTS], weights=[w for _, w in KIND_WEIGHTS])[0]
                 self._kind_fields(event, case)
@@ -347,12 +398,16 @@ class Command(BaseCommand):
             person = case.title.split(" (")[0]
             # Most government statements reach an analyst as reported speech, some with no known channel.
             reported = rng.random() < 0.4
+            # Numbered, so that no two say the same words: the import takes two statements of one
+            # government and body with the same words for one, and refuses it on one case twice.
+            number = next(self.statement_numbers)
             event.statement = Statement(
                 government=case.requesting_state, body="Ministry of External Affairs", speaker_title="Spokesperson",
                 channel="" if rng.random() < 0.2 else rng.choice(Statement.Channel.values),
                 reported_speech=reported,
-                quote="" if reported else f"We are pursuing the extradition of {person} with all seriousness.",
-                gist=f"The ministry said {rng.choice(GISTS)}." if reported else "",
+                quote="" if reported
+                else f"We are pursuing the extradition of {person} with all seriousness (no. {number}).",
+                gist=f"The ministry said {rng.choice(GISTS)} (no. {number})." if reported else "",
             )
 
     def _refresh_latest(self) -> None:
