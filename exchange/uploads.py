@@ -60,9 +60,10 @@ class LimitedUploadHandler(FileUploadHandler):
 
     Too large by the request's Content-Length: refused when the file starts, after the form's
     fields before it (so the CSRF token is still read: refusing the whole body unread would
-    show a CSRF failure instead of the reason). Within it (or with a Content-Length that lies):
-    refused by counting, at the first chunk that passes the limit. Either way the handlers after
-    it (memory, temporary file) have kept at most the limit."""
+    show a CSRF failure instead of the reason). Within it, framing allowed for: refused by
+    counting, at the first chunk that passes the limit (Django reads no more than the
+    Content-Length says, so counting is what makes the limit exact). Either way the handlers
+    after it (memory, temporary file) have kept at most the limit."""
 
     def __init__(self, request=None):
         super().__init__(request)
@@ -105,6 +106,7 @@ class LimitedUploadHandler(FileUploadHandler):
         # The rest of the body is never read; the parser closes (and so deletes) what the next
         # handlers kept of the file so far.
         raise StopUpload(connection_reset=True)
+
 
 # Rows of the preview's table kept in the status file: enough to read, not a copy of the file.
 ACTIONS_SHOWN = 500
