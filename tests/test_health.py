@@ -23,7 +23,9 @@ def test_an_unreachable_broker_is_a_503_naming_the_broker(client, settings):
     from tracker.celery import app
 
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(app.conf, "broker_url", "redis://127.0.0.1:1/0")
+        # A real connection, to an address where no broker listens.
+        connect = app.connection_for_write
+        patch.setattr(app, "connection_for_write", lambda url=None, **kwargs: connect("redis://127.0.0.1:1/0", **kwargs))
         response = client.get(reverse("healthz"))
     assert response.status_code == 503
     body = response.json()
