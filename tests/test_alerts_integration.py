@@ -14,6 +14,7 @@ from email import policy
 from unittest import mock
 
 import pytest
+from django.db import OperationalError as DatabaseLocked
 from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from celery.signals import task_postrun
@@ -33,8 +34,14 @@ WAIT = 20  # seconds: generous for a loaded CI machine, and never forever
 def wait_for(predicate, *, timeout=WAIT, message="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if predicate():
-            return
+        try:
+            if predicate():
+                return
+        except DatabaseLocked as error:
+            # SQLite's shared in-memory test database refuses a read at once while the worker
+            # writes the table ("database table is locked"): ask again, as a reader would.
+            if "locked" not in str(error):
+                raise
         time.sleep(0.05)
     raise AssertionError(f"Timed out after {timeout}s waiting for {message}.")
 
