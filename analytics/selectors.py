@@ -1,6 +1,8 @@
 """
 The figures across matters, each from the stage-change events of the matters chosen (a FilterSet's
-queryset of cases), in a fixed number of queries whatever the number of matters.
+queryset of cases), in a fixed number of queries whatever the number of matters. What comes back is
+already counted (how many stays of each length, how many matters surrendered after so many days), so
+the rows read grow with the spread of the lengths, not with the number of matters.
 
 A matter's *stays*: from the day it was opened in the stage its first stage change left, then from
 each stage change to the next, and from the last one to the day it was closed, or to today while it
@@ -8,11 +10,12 @@ is open (that stay is still running: it counts as censored, never as finished). 
 case's stage changes is the timeline's (position), read with a window function in SQL.
 """
 
+import bisect
 import datetime
-import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery, Window
 from django.db.models.functions import Lead, RowNumber
 from django.utils import timezone
@@ -28,19 +31,6 @@ STAGE_LABELS = dict(Stage.choices)
 STAGE_ORDER = {value: index for index, value in enumerate(Stage.values)}
 
 
-@dataclass(frozen=True)
-class Stay:
-    case_id: int
-    stage: str
-    start: datetime.date
-    end: datetime.date
-    finished: bool
-
-    @property
-    def days(self) -> int:
-        return (self.end - self.start).days
-
-
 def _stage_changes(cases: QuerySet[Case]):
     """(case id, from stage, to stage, date, next change's date, its rank in the case) per stage change."""
     return (
@@ -54,23 +44,51 @@ def _stage_changes(cases: QuerySet[Case]):
     )
 
 
-def matter_stays(cases: QuerySet[Case], *, today: datetime.date | None = None) -> list[Stay]:
-    today = today or timezone.localdate()
-    matters = {pk: (opened_on, closed_on) for pk, opened_on, closed_on in cases.values_list("pk", "opened_on", "closed_on")}
-    stays = []
-    for case_id, from_stage, to_stage, on, next_on, rank in _stage_changes(cases):
-        opened_on, closed_on = matters[case_id]
-        if rank == 1 and from_stage and from_stage not in TERMINAL_STAGES and opened_on and opened_on <= on:
-            stays.append(Stay(case_id, from_stage, opened_on, on, True))
-        if to_stage in TERMINAL_STAGES:
-            continue
-        if next_on is not None:
-            stays.append(Stay(case_id, to_stage, on, max(next_on, on), True))
-        elif closed_on is not None:
-            stays.append(Stay(case_id, to_stage, on, max(closed_on, on), True))
-        else:
-            stays.append(Stay(case_id, to_stage, on, max(today, on), False))
-    return stays
+def _sql(queryset) -> tuple[str, tuple]:
+    sql, params = queryset.query.sql_with_params()
+    return sql, tuple(params)
+
+
+def _days(end: str, start: str) -> str:
+    """Whole days from one date column to another, in the database's own terms."""
+    if connection.vendor == "postgresql":
+        return f"({end} - {start})"
+    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
+
+
+def _later(first: str, second: str) -> str:
+    return f"GREATEST({first}, {second})" if connection.vendor == "postgresql" else f"MAX({first}, {second})"
+
+
+def _stays_histogram(cases: QuerySet[Case]) -> list[tuple[str, bool, int, int]]:
+    """(stage, finished, days, how many stays) over every stay of the matters chosen, counted in
+    the database: one row per distinct length, however many matters there are. A running stay's
+    length is not needed (only how many there are), so they are all counted at 0 days."""
+    changes, change_params = _sql(_stage_changes(cases).order_by())
+    case_table = Case._meta.db_table
+    terminal = ", ".join(["%s"] * len(TERMINAL_STAGES))
+    ended = "COALESCE(c.next_on, k.closed_on)"
+    sql = f"""
+        WITH changes (case_id, from_stage, to_stage, occurred_on, next_on, rank) AS ({changes})
+        SELECT stage, finished, days, COUNT(*) FROM (
+            SELECT c.from_stage AS stage, 1 AS finished, {_days("c.occurred_on", "k.opened_on")} AS days
+            FROM changes c JOIN {case_table} k ON k.id = c.case_id
+            WHERE c.rank = 1 AND c.from_stage <> '' AND c.from_stage NOT IN ({terminal})
+              AND k.opened_on IS NOT NULL AND k.opened_on <= c.occurred_on
+            UNION ALL
+            SELECT c.to_stage,
+                   CASE WHEN {ended} IS NULL THEN 0 ELSE 1 END,
+                   CASE WHEN {ended} IS NULL THEN 0
+                        ELSE {_days(_later(ended, "c.occurred_on"), "c.occurred_on")} END
+            FROM changes c JOIN {case_table} k ON k.id = c.case_id
+            WHERE c.to_stage NOT IN ({terminal})
+        ) stays
+        GROUP BY stage, finished, days
+    """
+    params = change_params + tuple(TERMINAL_STAGES) + tuple(TERMINAL_STAGES)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [(stage, bool(finished), days, number) for stage, finished, days, number in cursor.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -86,28 +104,42 @@ class StageDuration:
     maximum: int | None = None
 
 
-def _quartiles(values: list[int]) -> tuple[float, float, float]:
-    if len(values) == 1:
-        return values[0], values[0], values[0]
-    q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
-    return q1, median, q3
+def _quartiles(lengths: list[tuple[int, int]]) -> tuple[float, float, float]:
+    """The quartiles of a sorted histogram of (value, how many), as ``statistics.quantiles(values,
+    n=4, method="inclusive")`` gives them over the values written out (one value: itself three times)."""
+    cumulative, total = [], 0
+    for _, number in lengths:
+        total += number
+        cumulative.append(total)
+
+    def value(index: int) -> int:
+        return lengths[bisect.bisect_right(cumulative, index)][0]
+
+    if total == 1:
+        return lengths[0][0], lengths[0][0], lengths[0][0]
+    quartiles = []
+    for i in range(1, 4):
+        j, delta = divmod(i * (total - 1), 4)
+        quartiles.append((value(j) * (4 - delta) + value(j + 1) * delta) / 4)
+    return tuple(quartiles)
 
 
-def stage_durations(cases: QuerySet[Case], *, today: datetime.date | None = None) -> list[StageDuration]:
+def stage_durations(cases: QuerySet[Case]) -> list[StageDuration]:
     """Days spent in each stage, over finished stays (running ones are counted beside them: a
     median of unfinished stays would understate how long a stage takes)."""
     finished, running = defaultdict(list), Counter()
-    for stay in matter_stays(cases, today=today):
-        if stay.finished:
-            finished[stay.stage].append(stay.days)
+    for stage, done, days, number in _stays_histogram(cases):
+        if done:
+            finished[stage].append((days, number))
         else:
-            running[stay.stage] += 1
+            running[stage] += number
     rows = []
     for stage in sorted(set(finished) | set(running), key=STAGE_ORDER.get):
-        values = sorted(finished[stage])
-        if values:
-            q1, median, q3 = _quartiles(values)
-            rows.append(StageDuration(stage, STAGE_LABELS[stage], len(values), running[stage], values[0], q1, median, q3, values[-1]))
+        lengths = sorted(finished[stage])
+        if lengths:
+            q1, median, q3 = _quartiles(lengths)
+            stays = sum(number for _, number in lengths)
+            rows.append(StageDuration(stage, STAGE_LABELS[stage], stays, running[stage], lengths[0][0], q1, median, q3, lengths[-1][0]))
         else:
             rows.append(StageDuration(stage, STAGE_LABELS[stage], 0, running[stage]))
     return rows
@@ -141,47 +173,65 @@ SURVIVAL_STARTS = {"arrest": "From arrest", "request": "From request"}
 ARREST_CHANGES = [Event.CustodyChange.ARRESTED, Event.CustodyChange.PROVISIONALLY_ARRESTED]
 
 
-def _clock_dates(cases: QuerySet[Case], start: str):
-    """(start, surrender, closed on) per matter, each the earliest of its kind, in one grouped query:
-    the start is the arrest (the first arrest recorded as a custody change or a stage change) or
-    the request (the day the matter was opened)."""
-    live = Q(events__deleted_at__isnull=True)
-    surrendered = Min("events__occurred_on", filter=live & (
-        Q(events__kind=Event.Kind.STAGE_CHANGE, events__to_stage=Stage.SURRENDERED)
-        | Q(events__kind=Event.Kind.CUSTODY, events__custody_change=Event.CustodyChange.SURRENDERED)
-    ))
-    if start == "request":
-        began = F("opened_on")
-    else:
-        began = Min("events__occurred_on", filter=live & (
-            Q(events__kind=Event.Kind.CUSTODY, events__custody_change__in=ARREST_CHANGES)
-            | Q(events__kind=Event.Kind.STAGE_CHANGE, events__to_stage=Stage.ARREST)
-        ))
-    return cases.order_by().annotate(began=began, surrendered=surrendered).values_list("began", "surrendered", "closed_on")
+def _clock_lengths(cases: QuerySet[Case], start: str, today: datetime.date) -> list[tuple[int, bool, int]]:
+    """(days, surrendered, how many matters) from the start of each matter's clock to its surrender,
+    or to its closing day or today when it has none (censored), counted in the database.
+
+    The start is the first arrest (recorded as a custody change or a stage change) or the request
+    (the day the matter was opened); the surrender is the first recorded as either. A matter with no
+    start is left out, and so is one whose surrender is recorded before its start."""
+    surrendered = Q(kind=Event.Kind.STAGE_CHANGE, to_stage=Stage.SURRENDERED) | Q(
+        kind=Event.Kind.CUSTODY, custody_change=Event.CustodyChange.SURRENDERED
+    )
+    arrested = Q(kind=Event.Kind.CUSTODY, custody_change__in=ARREST_CHANGES) | Q(kind=Event.Kind.STAGE_CHANGE, to_stage=Stage.ARREST)
+    clocks, clock_params = _sql(
+        Event.objects.filter(case__in=cases.values("pk"), kind__in=[Event.Kind.STAGE_CHANGE, Event.Kind.CUSTODY])
+        .filter(surrendered | arrested).order_by().values("case_id")
+        .annotate(arrested_on=Min("occurred_on", filter=arrested), surrendered_on=Min("occurred_on", filter=surrendered))
+        .values_list("case_id", "arrested_on", "surrendered_on")
+    )
+    chosen, chosen_params = _sql(cases.order_by().values_list("pk", "opened_on", "closed_on"))
+    began = "m.opened_on" if start == "request" else "c.arrested_on"
+    censored_at = _later(_days("COALESCE(m.closed_on, %s)", began), "0")
+    sql = f"""
+        WITH clocks (case_id, arrested_on, surrendered_on) AS ({clocks}),
+             matters (id, opened_on, closed_on) AS ({chosen})
+        SELECT days, surrendered, COUNT(*) FROM (
+            SELECT CASE WHEN c.surrendered_on IS NULL THEN {censored_at}
+                        ELSE {_days("c.surrendered_on", began)} END AS days,
+                   CASE WHEN c.surrendered_on IS NULL THEN 0 ELSE 1 END AS surrendered
+            FROM matters m LEFT JOIN clocks c ON c.case_id = m.id
+            WHERE {began} IS NOT NULL AND (c.surrendered_on IS NULL OR c.surrendered_on >= {began})
+        ) lengths
+        GROUP BY days, surrendered
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, clock_params + chosen_params + (today,))
+        return [(days, bool(done), number) for days, done, number in cursor.fetchall()]
 
 
 def time_to_surrender(cases: QuerySet[Case], *, start: str = "arrest", today: datetime.date | None = None) -> SurvivalCurve:
     """Time from arrest (or request) to surrender, as a Kaplan–Meier curve (SciPy's ``stats.ecdf``
     on right-censored data): a matter still open counts as censored at today, and one that ended
     without extradition as censored at its closing day; neither is taken for a surrender."""
+    import numpy
     from scipy import stats
 
-    today = today or timezone.localdate()
-    observed, censored = [], []
-    for began, ended, closed_on in _clock_dates(cases, start):
-        if began is None:
-            continue
-        if ended is not None and ended >= began:
-            observed.append((ended - began).days)
-        elif ended is None:
-            censored.append(max(((closed_on or today) - began).days, 0))
+    lengths = _clock_lengths(cases, start, today or timezone.localdate())
+    observed = [(days, number) for days, done, number in lengths if done]
+    censored = [(days, number) for days, done, number in lengths if not done]
+    surrendered, still_waiting = sum(n for _, n in observed), sum(n for _, n in censored)
     if not observed:
-        return SurvivalCurve(start, len(observed) + len(censored), 0, len(censored), [], None)
-    result = stats.ecdf(stats.CensoredData(uncensored=observed, right=censored))
+        return SurvivalCurve(start, surrendered + still_waiting, 0, still_waiting, [], None)
+
+    def written_out(pairs):
+        return numpy.repeat([days for days, _ in pairs], [number for _, number in pairs]) if pairs else []
+
+    result = stats.ecdf(stats.CensoredData(uncensored=written_out(observed), right=written_out(censored)))
     times, shares = result.sf.quantiles, result.sf.probabilities
     steps = [(int(time), float(share)) for time, share in zip(times, shares, strict=True)]
     below = [time for time, share in steps if share <= 0.5]
-    return SurvivalCurve(start, len(observed) + len(censored), len(observed), len(censored), steps, below[0] if below else None)
+    return SurvivalCurve(start, surrendered + still_waiting, surrendered, still_waiting, steps, below[0] if below else None)
 
 
 @dataclass(frozen=True)

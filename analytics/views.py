@@ -24,7 +24,7 @@ def _figures(cases, form_data, query: str) -> dict:
         return cached_figure(name, query, function)
 
     return {
-        "stages": compute("stages", lambda: selectors.stage_durations(cases, today=today)),
+        "stages": compute("stages", lambda: selectors.stage_durations(cases)),
         "surrender": compute("surrender", lambda: [
             selectors.time_to_surrender(cases, start="arrest", today=today),
             selectors.time_to_surrender(cases, start="request", today=today),

@@ -51,7 +51,7 @@ def matters(db):
 
 
 def test_days_in_each_stage_over_finished_stays_with_running_ones_counted_apart(matters):
-    rows = {row.stage: row for row in selectors.stage_durations(Case.objects.all(), today=TODAY)}
+    rows = {row.stage: row for row in selectors.stage_durations(Case.objects.all())}
     arrest = rows[Stage.ARREST]
     # a: 1 Mar–1 Jun 2020 (92), b: 1 Feb–1 Dec 2021 (303), c: 1 Jan–1 May 2019 (120), d: 1 Feb–12 May 2022 (100).
     assert (arrest.finished, arrest.running, arrest.minimum, arrest.maximum) == (4, 0, 92, 303)
@@ -107,6 +107,91 @@ def test_a_stage_change_known_only_to_the_year_is_counted_apart(matters):
     rows, year_only = selectors.stage_changes_per_month(Case.objects.all())
     # Ten stage changes by month (a: 3, b: 2, c: 3, d: 2), and this one apart.
     assert year_only == 1 and sum(row.changes for row in rows) == 10
+
+
+# Counted in the database, as computed by hand -----------------------------------------------------
+
+
+def _stays_by_hand(today):
+    """Every stay of every matter, walked in Python over each case's stage changes in timeline order."""
+    finished, running = {}, {}
+    for case in Case.objects.all():
+        changes = list(case.events.filter(kind="stage_change").order_by("position", "id"))
+        for index, change in enumerate(changes):
+            if index == 0 and change.from_stage and change.from_stage != Stage.CLOSED and case.opened_on <= change.occurred_on:
+                finished.setdefault(change.from_stage, []).append((change.occurred_on - case.opened_on).days)
+            if change.to_stage == Stage.CLOSED:
+                continue
+            end = changes[index + 1].occurred_on if index + 1 < len(changes) else case.closed_on
+            if end is None:
+                running[change.to_stage] = running.get(change.to_stage, 0) + 1
+            else:
+                finished.setdefault(change.to_stage, []).append((max(end, change.occurred_on) - change.occurred_on).days)
+    return finished, running
+
+
+def _random_matters(seed, count=40):
+    import random
+
+    rng = random.Random(seed)
+    path = [Stage.ARREST, Stage.HEARING, Stage.APPEAL, Stage.EXECUTIVE_ORDER, Stage.SURRENDERED]
+    for number in range(count):
+        on = D(2015, 1, 1) + datetime.timedelta(days=rng.randrange(2000))
+        moves = []
+        for stage in path[: rng.randrange(len(path) + 1)]:
+            # Some moves on the same day as the one before (a stay of 0 days), some back to a stage.
+            if moves and moves[-1][1] == stage:
+                continue
+            on += datetime.timedelta(days=rng.choice([0, 1, 30, 200, 700]))
+            moves.append((on, stage))
+            if rng.random() < 0.15 and stage not in (Stage.HEARING, Stage.SURRENDERED):
+                on += datetime.timedelta(days=rng.randrange(90))
+                moves.append((on, Stage.HEARING))
+        surrendered = bool(moves) and moves[-1][1] == Stage.SURRENDERED
+        outcome = Outcome.EXTRADITED if surrendered else (Outcome.REFUSED if rng.random() < 0.3 else None)
+        _matter(f"r{number}", rng.choice(["GB", "US"]), D(2014, 6, 1), moves, outcome=outcome,
+                closed=(on + datetime.timedelta(days=rng.randrange(60))) if outcome else None)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_stage_durations_counted_in_the_database_agree_with_every_stay_walked_by_hand(db, seed):
+    import statistics
+
+    _random_matters(seed)
+    finished, running = _stays_by_hand(TODAY)
+    rows = {row.stage: row for row in selectors.stage_durations(Case.objects.all())}
+    assert set(rows) == set(finished) | set(running)
+    for stage, row in rows.items():
+        values = sorted(finished.get(stage, []))
+        assert (row.finished, row.running) == (len(values), running.get(stage, 0))
+        if len(values) > 1:
+            expected = statistics.quantiles(values, n=4, method="inclusive")
+            assert (row.minimum, row.q1, row.median, row.q3, row.maximum) == (values[0], *expected, values[-1])
+        elif values:
+            assert row.minimum == row.median == row.maximum == values[0]
+
+
+@pytest.mark.parametrize("start", ["arrest", "request"])
+def test_time_to_surrender_counted_in_the_database_agrees_with_scipy_on_every_matter(db, start):
+    from scipy import stats
+
+    _random_matters(7)
+    observed, censored = [], []
+    for case in Case.objects.all():
+        changes = case.events.filter(kind="stage_change")
+        arrests = sorted(event.occurred_on for event in changes if event.to_stage == Stage.ARREST)
+        surrenders = sorted(event.occurred_on for event in changes if event.to_stage == Stage.SURRENDERED)
+        began = case.opened_on if start == "request" else (arrests[0] if arrests else None)
+        if began is None:
+            continue
+        if surrenders:
+            observed.append((surrenders[0] - began).days)
+        else:
+            censored.append(max(((case.closed_on or TODAY) - began).days, 0))
+    curve = selectors.time_to_surrender(Case.objects.all(), start=start, today=TODAY)
+    assert (curve.surrendered, curve.censored) == (len(observed), len(censored))
+    expected = stats.ecdf(stats.CensoredData(uncensored=observed, right=censored)).sf
+    assert curve.steps == [(int(t), pytest.approx(float(p))) for t, p in zip(expected.quantiles, expected.probabilities, strict=True)]
 
 
 # The page ----------------------------------------------------------------------------------------
