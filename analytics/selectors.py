@@ -1,13 +1,14 @@
 """
-The figures across matters, each from the stage-change events of the matters chosen (a FilterSet's
-queryset of cases), in a fixed number of queries whatever the number of matters. What comes back is
-already counted (how many stays of each length, how many matters surrendered after so many days), so
-the rows read grow with the spread of the lengths, not with the number of matters.
+The figures across matters, each over the matters chosen (a FilterSet's queryset of cases), in a
+fixed number of queries whatever the number of matters. What comes back is already counted (how
+many stays of each length, how many matters surrendered after so many days), so the rows read grow
+with the spread of the lengths, not with the number of matters.
 
-A matter's *stays*: from the day it was opened in the stage its first stage change left, then from
-each stage change to the next, and from the last one to the day it was closed, or to today while it
-is open (that stay is still running: it counts as censored, never as finished). The ordering over a
-case's stage changes is the timeline's (position), read with a window function in SQL.
+The stays and the milestones they count are kept with each case's record (``models``, ``services``):
+a figure reads those narrow rows and walks no timeline. A matter's *stays*: from the day it was
+opened in the stage its first stage change left, then from each stage change to the next, and from
+the last one to the day it was closed (while it is open that stay is still running: it counts as
+censored, never as finished).
 """
 
 import bisect
@@ -16,14 +17,14 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import F, Min, OuterRef, Q, QuerySet, Subquery, Window
-from django.db.models.functions import Lead, RowNumber
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from cases.models import Case, Event, Outcome, Stage
 
-# Stays in these stages are not waiting for anything: they end the matter.
-TERMINAL_STAGES = {Stage.CLOSED}
+from .models import Milestones, Stay
+from .services import days_between, later_of, sql_of
+
 # Stages that say how the extradition ended rather than where it stands: a matter "ended at" the
 # stage it was in before reaching one of these, and is not "stuck" in one.
 END_STAGES = {Stage.REFUSED, Stage.SURRENDERED, Stage.AFTER_SURRENDER, Stage.INACTIVE, Stage.CLOSED}
@@ -31,64 +32,13 @@ STAGE_LABELS = dict(Stage.choices)
 STAGE_ORDER = {value: index for index, value in enumerate(Stage.values)}
 
 
-def _stage_changes(cases: QuerySet[Case]):
-    """(case id, from stage, to stage, date, next change's date, its rank in the case) per stage change."""
-    return (
-        Event.objects.filter(kind=Event.Kind.STAGE_CHANGE, case__in=cases.values("pk"))
-        .annotate(
-            next_on=Window(Lead("occurred_on"), partition_by=[F("case_id")], order_by=[F("position").asc(), F("id").asc()]),
-            rank=Window(RowNumber(), partition_by=[F("case_id")], order_by=[F("position").asc(), F("id").asc()]),
-        )
-        .order_by("case_id", "position", "id")
-        .values_list("case_id", "from_stage", "to_stage", "occurred_on", "next_on", "rank")
-    )
-
-
-def _sql(queryset) -> tuple[str, tuple]:
-    sql, params = queryset.query.sql_with_params()
-    return sql, tuple(params)
-
-
-def _days(end: str, start: str) -> str:
-    """Whole days from one date column to another, in the database's own terms."""
-    if connection.vendor == "postgresql":
-        return f"({end} - {start})"
-    return f"CAST(julianday({end}) - julianday({start}) AS INTEGER)"
-
-
-def _later(first: str, second: str) -> str:
-    return f"GREATEST({first}, {second})" if connection.vendor == "postgresql" else f"MAX({first}, {second})"
-
-
 def _stays_histogram(cases: QuerySet[Case]) -> list[tuple[str, bool, int, int]]:
-    """(stage, finished, days, how many stays) over every stay of the matters chosen, counted in
-    the database: one row per distinct length, however many matters there are. A running stay's
-    length is not needed (only how many there are), so they are all counted at 0 days."""
-    changes, change_params = _sql(_stage_changes(cases).order_by())
-    case_table = Case._meta.db_table
-    terminal = ", ".join(["%s"] * len(TERMINAL_STAGES))
-    ended = "COALESCE(c.next_on, k.closed_on)"
-    sql = f"""
-        WITH changes (case_id, from_stage, to_stage, occurred_on, next_on, rank) AS ({changes})
-        SELECT stage, finished, days, COUNT(*) FROM (
-            SELECT c.from_stage AS stage, 1 AS finished, {_days("c.occurred_on", "k.opened_on")} AS days
-            FROM changes c JOIN {case_table} k ON k.id = c.case_id
-            WHERE c.rank = 1 AND c.from_stage <> '' AND c.from_stage NOT IN ({terminal})
-              AND k.opened_on IS NOT NULL AND k.opened_on <= c.occurred_on
-            UNION ALL
-            SELECT c.to_stage,
-                   CASE WHEN {ended} IS NULL THEN 0 ELSE 1 END,
-                   CASE WHEN {ended} IS NULL THEN 0
-                        ELSE {_days(_later(ended, "c.occurred_on"), "c.occurred_on")} END
-            FROM changes c JOIN {case_table} k ON k.id = c.case_id
-            WHERE c.to_stage NOT IN ({terminal})
-        ) stays
-        GROUP BY stage, finished, days
-    """
-    params = change_params + tuple(TERMINAL_STAGES) + tuple(TERMINAL_STAGES)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [(stage, bool(finished), days, number) for stage, finished, days, number in cursor.fetchall()]
+    """(stage, finished, days, how many stays) over every stay of the matters chosen: one row per
+    distinct length, however many matters there are (running stays are all at 0 days)."""
+    return list(
+        Stay.objects.filter(case__in=cases.values("pk")).order_by().values("stage", "finished", "days")
+        .annotate(number=Count("*")).values_list("stage", "finished", "days", "number")
+    )
 
 
 @dataclass(frozen=True)
@@ -170,7 +120,6 @@ class SurvivalCurve:
 
 
 SURVIVAL_STARTS = {"arrest": "From arrest", "request": "From request"}
-ARREST_CHANGES = [Event.CustodyChange.ARRESTED, Event.CustodyChange.PROVISIONALLY_ARRESTED]
 
 
 def _clock_lengths(cases: QuerySet[Case], start: str, today: datetime.date) -> list[tuple[int, bool, int]]:
@@ -180,33 +129,22 @@ def _clock_lengths(cases: QuerySet[Case], start: str, today: datetime.date) -> l
     The start is the first arrest (recorded as a custody change or a stage change) or the request
     (the day the matter was opened); the surrender is the first recorded as either. A matter with no
     start is left out, and so is one whose surrender is recorded before its start."""
-    surrendered = Q(kind=Event.Kind.STAGE_CHANGE, to_stage=Stage.SURRENDERED) | Q(
-        kind=Event.Kind.CUSTODY, custody_change=Event.CustodyChange.SURRENDERED
-    )
-    arrested = Q(kind=Event.Kind.CUSTODY, custody_change__in=ARREST_CHANGES) | Q(kind=Event.Kind.STAGE_CHANGE, to_stage=Stage.ARREST)
-    clocks, clock_params = _sql(
-        Event.objects.filter(case__in=cases.values("pk"), kind__in=[Event.Kind.STAGE_CHANGE, Event.Kind.CUSTODY])
-        .filter(surrendered | arrested).order_by().values("case_id")
-        .annotate(arrested_on=Min("occurred_on", filter=arrested), surrendered_on=Min("occurred_on", filter=surrendered))
-        .values_list("case_id", "arrested_on", "surrendered_on")
-    )
-    chosen, chosen_params = _sql(cases.order_by().values_list("pk", "opened_on", "closed_on"))
-    began = "m.opened_on" if start == "request" else "c.arrested_on"
-    censored_at = _later(_days("COALESCE(m.closed_on, %s)", began), "0")
+    chosen, chosen_params = sql_of(cases.order_by().values_list("pk", "opened_on", "closed_on"))
+    began = "m.opened_on" if start == "request" else "c.first_arrested_on"
+    censored_at = later_of(days_between("COALESCE(m.closed_on, %s)", began), "0")
     sql = f"""
-        WITH clocks (case_id, arrested_on, surrendered_on) AS ({clocks}),
-             matters (id, opened_on, closed_on) AS ({chosen})
+        WITH matters (id, opened_on, closed_on) AS ({chosen})
         SELECT days, surrendered, COUNT(*) FROM (
-            SELECT CASE WHEN c.surrendered_on IS NULL THEN {censored_at}
-                        ELSE {_days("c.surrendered_on", began)} END AS days,
-                   CASE WHEN c.surrendered_on IS NULL THEN 0 ELSE 1 END AS surrendered
-            FROM matters m LEFT JOIN clocks c ON c.case_id = m.id
-            WHERE {began} IS NOT NULL AND (c.surrendered_on IS NULL OR c.surrendered_on >= {began})
+            SELECT CASE WHEN c.first_surrendered_on IS NULL THEN {censored_at}
+                        ELSE {days_between("c.first_surrendered_on", began)} END AS days,
+                   CASE WHEN c.first_surrendered_on IS NULL THEN 0 ELSE 1 END AS surrendered
+            FROM matters m LEFT JOIN {Milestones._meta.db_table} c ON c.case_id = m.id
+            WHERE {began} IS NOT NULL AND (c.first_surrendered_on IS NULL OR c.first_surrendered_on >= {began})
         ) lengths
         GROUP BY days, surrendered
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, clock_params + chosen_params + (today,))
+        cursor.execute(sql, chosen_params + (today,))
         return [(days, bool(done), number) for days, done, number in cursor.fetchall()]
 
 

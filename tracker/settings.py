@@ -397,6 +397,8 @@ CELERY_BEAT_SCHEDULE = {
     "alerts-daily-digest": {"task": "alerts.tasks.digests_send", "schedule": crontab(minute=0, hour=ALERTS_DIGEST_HOUR)},
     # Every open case's statutory clocks again, before the reminders of the day are written.
     "clocks-recompute": {"task": "clocks.tasks.clocks_recompute_all", "schedule": crontab(minute=30, hour=2)},
+    # What the figures across matters read of each case, rebuilt from every record.
+    "analytics-derive": {"task": "analytics.tasks.matters_derive_all", "schedule": crontab(minute=0, hour=3)},
 }
 
 # LOGGING

@@ -429,6 +429,8 @@ class Command(BaseCommand):
         computations = [
             ("7a. analytics: time in each stage", lambda cases: figures.stage_durations(cases)),
             ("7b. analytics: time to surrender (Kaplan–Meier, from arrest)", lambda cases: figures.time_to_surrender(cases)),
+            ("7b. analytics: time to surrender (Kaplan–Meier, from request)",
+             lambda cases: figures.time_to_surrender(cases, start="request")),
             ("7c. analytics: how matters ended", lambda cases: figures.endings(cases)),
             ("7d. analytics: longest-stuck open matters", lambda cases: figures.longest_stuck(cases)),
             ("7e. analytics: stage changes per month", lambda cases: figures.stage_changes_per_month(cases)),

@@ -32,6 +32,7 @@ from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from alerts.models import CaseFanout, Deadline, EventFanout, Follow
+from analytics import services as analytics
 from cases import names, roles, search
 from cases.dates import partial_date_bounds
 from cases.models import (
@@ -135,6 +136,8 @@ class Command(BaseCommand):
             names.name_index_rebuild(batch=self.batch)
             # Every case's search words and text, as the services would have kept them.
             search.search_vector_refresh_all()
+            # What the figures across matters read of each case.
+            analytics.matters_derive_all()
             self._followers_and_deadlines(case_rows[0], followers, case_rows)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
