@@ -5,6 +5,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export DEBUG ?= true
+# `make run PORT=8101` or `PORT=8101 make run` serves on another port; links in emails and feeds
+# (SITE_URL) follow it unless the environment sets SITE_URL itself.
+PORT ?= 8000
+SITE_URL ?= http://127.0.0.1:$(PORT)
 
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
 BENCH_ARGS ?=
@@ -38,14 +42,16 @@ $(VENV)/.installed-test: $(VENV)/bin/python requirements.txt requirements-model.
 	$(PY) -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
 	@touch $@ $(VENV)/.installed-app
 
-# Web server on 127.0.0.1:8000, a Celery worker and beat; Ctrl-C stops all of them.
+# Web server on 127.0.0.1:$(PORT), a Celery worker and beat; Ctrl-C stops all of them.
+# SITE_URL is exported to all three, so the worker's emails link to the port being served.
+run: export SITE_URL := $(SITE_URL)
 run: $(VENV)/.installed-app
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	@echo "Open http://127.0.0.1:8000/ and log in with the demo login above. Ctrl-C stops everything."
+	@echo "Open http://127.0.0.1:$(PORT)/ and log in with the demo login above. Links in emails and feeds use SITE_URL=$(SITE_URL). Ctrl-C stops everything."
 	@trap 'kill $$(jobs -p) 2>/dev/null; wait' EXIT INT TERM; \
 	$(VENV)/bin/celery -A tracker worker --beat --loglevel INFO --concurrency 2 & \
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite. PYTEST_ARGS passes options through, e.g. make test PYTEST_ARGS="-k timeline".
 test: $(VENV)/.installed-test

@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
+from tracker.absolute_urls import absolute_url
+
 
 def private_key_new() -> str:
     return secrets.token_urlsafe(32)
@@ -63,4 +65,4 @@ class PrivateAddress(models.Model):
         return reverse("exchange:following_feed", args=[self.key])
 
     def url(self) -> str:
-        return settings.SITE_URL + self.get_absolute_url()
+        return absolute_url(self.get_absolute_url())

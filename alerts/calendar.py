@@ -7,10 +7,10 @@ event whose UID stays the same when it is edited, so calendar apps update it in 
 
 import datetime
 from collections.abc import Iterable
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.utils import timezone
+
+from tracker.absolute_urls import absolute_url, site_hostname
 
 from .models import Deadline
 
@@ -37,7 +37,7 @@ def _fold(line: str) -> list[str]:
 
 def deadlines_ical(*, deadlines: Iterable[Deadline], name: str = "Extradition Tracker: deadlines") -> str:
     """The iCalendar text for the given deadlines (with their cases loaded)."""
-    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    domain = site_hostname()
     stamp_text = f"{timezone.now().astimezone(datetime.UTC):%Y%m%dT%H%M%SZ}"
     lines = [
         "BEGIN:VCALENDAR",
@@ -48,7 +48,7 @@ def deadlines_ical(*, deadlines: Iterable[Deadline], name: str = "Extradition Tr
         f"X-WR-CALNAME:{_escape(name)}",
     ]
     for deadline in deadlines:
-        url = settings.SITE_URL + deadline.get_absolute_url()
+        url = absolute_url(deadline.get_absolute_url())
         done = " (done)" if deadline.is_done else ""
         description = f"{deadline.get_kind_display()} on {deadline.case.title}.{done}"
         if deadline.notes:

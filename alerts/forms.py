@@ -1,6 +1,14 @@
 from django import forms
 
-from .models import Deadline, Follow, SavedSearch
+from cases.fields import DayDateField
+
+from .models import Deadline, Follow, SavedSearch, scope_choice_label
+
+
+def _scope_choices_spelled_out(form: forms.ModelForm) -> None:
+    # Each scope names every kind it sends and every kind it leaves out, from the same table the
+    # fan-out uses; the model's short labels ("Stage changes only") stay for lists and the admin.
+    form.fields["scope"].choices = [(value, scope_choice_label(value)) for value, _ in Follow.Scope.choices]
 
 
 class FollowPreferencesForm(forms.ModelForm):
@@ -9,12 +17,17 @@ class FollowPreferencesForm(forms.ModelForm):
         fields = ["delivery", "scope"]
         widgets = {"delivery": forms.RadioSelect, "scope": forms.RadioSelect}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _scope_choices_spelled_out(self)
+
 
 class DeadlineForm(forms.ModelForm):
     class Meta:
         model = Deadline
         fields = ["kind", "title", "due_on", "reminder_days", "notes"]
-        widgets = {"due_on": forms.DateInput(attrs={"type": "date"}), "notes": forms.Textarea(attrs={"rows": 3})}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"due_on": DayDateField}
 
 
 class SavedSearchForm(forms.ModelForm):
@@ -28,3 +41,7 @@ class SavedSearchForm(forms.ModelForm):
             "delivery": forms.RadioSelect,
             "scope": forms.RadioSelect,
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _scope_choices_spelled_out(self)

@@ -15,7 +15,6 @@ marker (``CaseFanout``) and sweep.
 """
 
 import datetime
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -26,6 +25,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from cases.models import Case, Event, StatusCategory
+from tracker.absolute_urls import site_hostname
 
 
 def default_reminder_days() -> str:
@@ -52,6 +52,36 @@ def event_label(event: Event) -> str:
     if event.kind == Event.Kind.STATUS and event.category and event.category != StatusCategory.OTHER:
         return f"{label} ({event.get_category_display()})"
     return label
+
+
+# The order in which sentences name event kinds: stage changes first, as following promises them first.
+_KINDS_IN_SENTENCES = [Event.Kind.STAGE_CHANGE, *(kind for kind in Event.Kind if kind != Event.Kind.STAGE_CHANGE)]
+
+
+def event_kinds_text(kinds, *, conjunction: str = "and") -> str:
+    """'stage changes, court rulings and government statements': event kinds as a sentence names them
+    (every kind's label takes a plain plural)."""
+    names = [f"{kind.label[:1].lower()}{kind.label[1:]}s" for kind in _KINDS_IN_SENTENCES if kind in kinds]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} {conjunction} {names[-1]}"
+
+
+def scope_choice_label(scope: str) -> str:
+    """A scope as a choice on a form: exactly which event kinds it alerts about and which it leaves out,
+    read from ``Follow.SCOPE_KINDS`` so the words cannot drift from what is sent."""
+    sent = Follow.SCOPE_KINDS[scope]
+    left_out = set(Event.Kind.values) - sent
+    text = event_kinds_text(sent)
+    if not left_out:
+        return f"Everything: {text}"
+    text = text[:1].upper() + text[1:] + (" only" if len(sent) == 1 else "")
+    return f"{text}; not {event_kinds_text(left_out, conjunction='or')}"
+
+
+def scope_left_out_text(scope: str) -> str:
+    """The event kinds a scope sends no alert about, as a sentence names them ('' for none)."""
+    return event_kinds_text(set(Event.Kind.values) - Follow.SCOPE_KINDS[scope])
 
 
 class Follow(models.Model):
@@ -106,6 +136,24 @@ class Follow(models.Model):
     @classmethod
     def scopes_for_kind(cls, kind: str) -> list[str]:
         return [scope for scope, kinds in cls.SCOPE_KINDS.items() if kind in kinds]
+
+    @property
+    def left_out_text(self) -> str:
+        """'status updates, hearings, filings and custody changes': what this follow is never alerted about."""
+        return scope_left_out_text(self.scope)
+
+    @property
+    def sent_text(self) -> str:
+        """What this follow sends and how, as one sentence, read from its delivery and scope (the follow
+        button shows it for an unsaved ``Follow()``, that is for the defaults)."""
+        kinds = event_kinds_text(self.SCOPE_KINDS[self.scope])
+        events = f"every event recorded on it ({kinds})" if self.scope == self.Scope.ALL else f"its {kinds}"
+        if self.delivery == self.Delivery.INSTANT:
+            each = f"every event recorded on it ({kinds})" if self.scope == self.Scope.ALL else f"each of its {kinds}"
+            return f"An email for {each}, and reminders before its deadlines."
+        if self.delivery == self.Delivery.DIGEST:
+            return f"One daily digest email of {events}, and of reminders before its deadlines."
+        return f"No email: {events}, and reminders before its deadlines, are listed only on your notifications page."
 
 
 class SavedSearch(models.Model):
@@ -436,8 +484,7 @@ class Alert(models.Model):
     @property
     def message_id(self) -> str:
         """The same for every attempt, so a mail client drops a copy sent twice."""
-        domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-        return f"<alert-{self.pk}@{domain}>"
+        return f"<alert-{self.pk}@{site_hostname()}>"
 
 
 class AlertAttempt(models.Model):
@@ -466,3 +513,24 @@ class AlertAttempt(models.Model):
 
     def __str__(self):
         return f"{self.get_outcome_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class HomeVisit(models.Model):
+    """When a user last looked at their home page, so that it can show what changed since. A visit
+    within ``HomeVisit.SAME_VISIT`` of the one before is the same visit: a reload keeps the list."""
+
+    SAME_VISIT = datetime.timedelta(minutes=30)
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name="user"
+    )
+    seen_at = models.DateTimeField("seen at", help_text="The latest look at the home page.")
+    previous_seen_at = models.DateTimeField(
+        "visit before", null=True, blank=True, help_text="The look before this visit: what changed is counted from it."
+    )
+
+    class Meta:
+        verbose_name = "home page visit"
+
+    def __str__(self):
+        return f"{self.user} at {self.seen_at:%Y-%m-%d %H:%M}"

@@ -16,6 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from cases.models import Authority, Case, Event, Stage, Statement, StatusCategory
+from tracker.absolute_urls import absolute_url
 
 from .models import Alert, Deadline, SavedSearch, event_label
 from .selectors import digest_items
@@ -52,10 +53,6 @@ TEMPLATE_FOR_KIND = {
     Alert.Kind.OVERDUE: "deadline",
     Alert.Kind.DIGEST: "digest",
 }
-
-
-def absolute_url(path: str) -> str:
-    return settings.SITE_URL + path
 
 
 def stage_label(stage: str) -> str:
@@ -182,7 +179,6 @@ class AlertRenderer:
         context = {
             "alert": alert,
             "recipient": alert.recipient,
-            "site_url": settings.SITE_URL,
             "unsubscribe_url": self.unsubscribe_url(alert=alert),
             "following_url": self._following_url,
             "notifications_url": self._notifications_url,
@@ -214,6 +210,7 @@ class AlertRenderer:
         elif alert.kind == Alert.Kind.CASE:
             context.update(
                 saved_search=alert.saved_search,
+                saved_search_url=absolute_url(alert.saved_search.case_list_url) if alert.saved_search_id else "",
                 latest_events=self.latest_events(alert.case_id),
                 people=list(alert.case.parties.select_related("person").order_by("role", "person__name")),
                 why=f"the new case matches your saved search “{alert.saved_search.name}”"

@@ -16,9 +16,9 @@ from django.http import QueryDict
 from django.utils import timezone
 
 from cases.filters import CaseFilter
-from cases.models import Authority, Case
+from cases.models import Authority, Case, Event
 
-from .models import Alert, Deadline, Follow, SavedSearch
+from .models import Alert, Deadline, Follow, SavedSearch, scope_left_out_text
 
 # Saved filters checked against a case per SQL query (each one an EXISTS of its own).
 MATCH_CHUNK = 100
@@ -27,6 +27,30 @@ MATCH_CHUNK = 100
 def user_follows(*, user: AbstractBaseUser) -> QuerySet[Follow]:
     """The cases a user follows, with each case's header fields, by case title."""
     return Follow.objects.filter(user=user).select_related("case").order_by("case__title")
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Event kinds one of a user's follows or saved searches sends nothing about."""
+
+    name: str  # the case's title, or "your saved search “…”"
+    kinds: str  # "status updates, hearings, filings and custody changes"
+    change_url: str  # where to change it
+
+
+def user_preferences_left_out(*, user: AbstractBaseUser) -> list[LeftOut]:
+    """What the user's follows and saved searches leave out, cases by title then searches by name, in
+    two queries: so the notifications page can say why an event written on a case brought nothing."""
+    rows = [
+        LeftOut(name=follow.case.title, kinds=follow.left_out_text, change_url=follow.get_absolute_url())
+        for follow in user_follows(user=user).exclude(scope=Follow.Scope.ALL)
+    ]
+    rows += [
+        LeftOut(name=f"your saved search “{search.name}”", kinds=scope_left_out_text(search.scope),
+                change_url=search.get_absolute_url())
+        for search in SavedSearch.objects.filter(user=user).exclude(scope=Follow.Scope.ALL).order_by("name", "pk")
+    ]
+    return rows
 
 
 def case_follow_get(*, user: AbstractBaseUser, case: Case) -> Follow | None:
@@ -217,3 +241,52 @@ def outbox_health(*, now: datetime.datetime | None = None) -> OutboxHealth:
         oldest_pending_at=Min("created_at", filter=pending),
     )
     return OutboxHealth(checked_at=now, **figures)
+
+
+# How far ahead the home page looks for deadlines, hearings and time limits.
+HOME_DUE_DAYS = 14
+# How far back it looks on a first visit.
+HOME_FIRST_VISIT_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Briefing:
+    """The top of a user's home page: what changed on the cases they follow since their last visit,
+    what falls due on them soon (deadlines, hearings and the time limits their clocks keep), and
+    which of their saved searches matched something new."""
+
+    since: datetime.datetime
+    follows: int
+    changes: list[Event]
+    more_changes: int
+    due: list[Deadline]
+    searches: list[tuple[SavedSearch, int]]
+
+
+def home_briefing(
+    *, user: AbstractBaseUser, since: datetime.datetime | None, today: datetime.date | None = None, limit: int = 12
+) -> Briefing:
+    today = today or timezone.localdate()
+    since = since or timezone.now() - datetime.timedelta(days=HOME_FIRST_VISIT_DAYS)
+    followed = Follow.objects.filter(user=user).values("case_id")
+    changed = (
+        Event.objects.filter(case__in=followed, case__deleted_at__isnull=True, recorded_at__gt=since)
+        .exclude(recorded_by=user)
+        .select_related("case")
+        .order_by("-recorded_at", "-id")
+    )
+    changes = list(changed[: limit + 1])
+    due = list(
+        Deadline.objects.open().filter(case__in=followed, case__deleted_at__isnull=True,
+                                       due_on__lte=today + datetime.timedelta(days=HOME_DUE_DAYS))
+        .select_related("case").order_by("due_on", "id")[:limit]
+    )
+    matches = dict(
+        Alert.objects.filter(recipient=user, saved_search__isnull=False, created_at__gt=since)
+        .values("saved_search").annotate(n=Count("id")).values_list("saved_search", "n")
+    )
+    searches = [(search, matches[search.pk]) for search in SavedSearch.objects.filter(pk__in=matches).order_by("name")]
+    return Briefing(
+        since=since, follows=Follow.objects.filter(user=user).count(), changes=changes[:limit],
+        more_changes=max(changed.count() - limit, 0) if len(changes) > limit else 0, due=due, searches=searches,
+    )

@@ -41,7 +41,17 @@ from cases.filters import CaseFilter
 from cases.models import Case, Event
 
 from . import selectors
-from .models import MAX_REMINDER_DAYS, Alert, AlertAttempt, CaseFanout, Deadline, EventFanout, Follow, SavedSearch
+from .models import (
+    MAX_REMINDER_DAYS,
+    Alert,
+    AlertAttempt,
+    CaseFanout,
+    Deadline,
+    EventFanout,
+    Follow,
+    HomeVisit,
+    SavedSearch,
+)
 
 # Tries at marking a sent email's row before giving up (SQLite only refuses at once; see _alert_mark_sent).
 MARK_SENT_TRIES = 100
@@ -931,3 +941,20 @@ def event_alerts_deliver(*, event_id: int) -> DeliveryResult:
     ids = list(Alert.objects.pending_email().filter(event_id=event_id).order_by("id").values_list("id", flat=True))
     return alerts_deliver(alert_ids=ids)
 
+
+
+def home_visit_record(*, user: AbstractBaseUser, now: datetime.datetime | None = None) -> datetime.datetime | None:
+    """Note a look at the home page; returns when the visit before this one was (None: the first).
+
+    A look soon after the last one belongs to the same visit, so a reload shows the same changes."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        visit = HomeVisit.objects.select_for_update().filter(user=user).first()
+        if visit is None:
+            HomeVisit.objects.create(user=user, seen_at=now)
+            return None
+        if now - visit.seen_at > HomeVisit.SAME_VISIT:
+            visit.previous_seen_at = visit.seen_at
+        visit.seen_at = now
+        visit.save(update_fields=["seen_at", "previous_seen_at"])
+        return visit.previous_seen_at

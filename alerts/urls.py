@@ -5,6 +5,7 @@ from . import views
 app_name = "alerts"
 
 urlpatterns = [
+    path("briefing/", views.home_briefing, name="home_briefing"),
     path("following/", views.following, name="following"),
     path("notifications/", views.notifications, name="notifications"),
     path("cases/<slug:reference>/follow/", views.case_follow, name="case_follow"),

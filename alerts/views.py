@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
@@ -31,6 +32,17 @@ def _back(request, fallback):
     return redirect(fallback)
 
 
+@permission_required("cases.view_case", raise_exception=True)
+def home_briefing(request):
+    """What changed and what is due on the cases the user follows: loaded into the top of the home
+    page (the case list, which belongs to ``cases`` and knows nothing of follows), or a page of its
+    own without JavaScript. Each look counts as the user's visit."""
+    since = services.home_visit_record(user=request.user)
+    context = {"briefing": selectors.home_briefing(user=request.user, since=since), "today": timezone.localdate()}
+    template = "alerts/_home_briefing.html" if request.htmx else "alerts/home_briefing.html"
+    return render(request, template, context)
+
+
 @login_required
 def following(request):
     return render(
@@ -47,7 +59,9 @@ def following(request):
 @login_required
 def notifications(request):
     page = Paginator(selectors.user_alerts(user=request.user), 50).get_page(request.GET.get("page"))
-    return render(request, "alerts/notifications.html", {"page": page, "alerts": page.object_list})
+    return render(request, "alerts/notifications.html", {
+        "page": page, "alerts": page.object_list, "left_out": selectors.user_preferences_left_out(user=request.user),
+    })
 
 
 # Following means being sent what is logged on the case: only for those who may read it.
@@ -56,8 +70,8 @@ def notifications(request):
 @require_POST
 def case_follow(request, reference):
     case = get_object_or_404(Case, reference=reference)
-    services.case_follow(user=request.user, case=case)
-    messages.success(request, f"You follow {case}. Choose how you hear of it under “Following”.")
+    follow = services.case_follow(user=request.user, case=case)
+    messages.success(request, f"You follow {case}. {follow.sent_text} Change this under “Following”.")
     return _back(request, case)
 
 

@@ -10,6 +10,8 @@ from django.utils.translation import get_language
 from django_countries import countries
 
 from . import names, search
+from .dates import partial_date_bounds
+from .fields import PartialDateField
 from .forms import RULING_DECISION_GROUPS, GroupedSelect
 from .models import (
     AfterSurrender,
@@ -53,6 +55,30 @@ def decision_choices() -> list:
 
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class PartialDateRangeField(django_filters.fields.RangeField):
+    """Two dates typed as analysts write them (as in every form), a partial one standing for its whole
+    period: from "2024" to "Mar 2025" is from 1 January 2024 to 31 March 2025."""
+
+    widget = django_filters.widgets.DateRangeWidget
+
+    def __init__(self, *args, **kwargs):
+        super().__init__((PartialDateField(required=False), PartialDateField(required=False)), *args, **kwargs)
+
+    def compress(self, data_list):
+        if not data_list or not any(data_list):
+            return None
+        start, stop = data_list
+
+        def bounds(reading):
+            return partial_date_bounds(reading.value, precision=reading.precision, approximate=reading.approximate)
+
+        return slice(bounds(start).earliest if start else None, bounds(stop).latest if stop else None)
+
+
+class PartialDateFromToRangeFilter(django_filters.RangeFilter):
+    field_class = PartialDateRangeField
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -122,10 +148,10 @@ class CaseFilter(django_filters.FilterSet):
     related = django_filters.ChoiceFilter(
         label="Has related matters", choices=YES_NO, method="filter_related", empty_label="Either"
     )
-    last_event = django_filters.DateFromToRangeFilter(
+    last_event = PartialDateFromToRangeFilter(
         label="Last event between",
         field_name="last_activity_on",
-        widget=django_filters.widgets.DateRangeWidget(attrs={"type": "date"}),
+        help_text="E.g. 2024 and Mar 2025: a month or a year stands for all of it.",
     )
     sort = django_filters.ChoiceFilter(
         label="Sort by",

@@ -5,6 +5,7 @@ future) live in the services, whose errors the views attach to these forms.
 """
 
 import re
+from dataclasses import dataclass
 
 from django import forms
 from django.db.models import Q
@@ -14,7 +15,8 @@ from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from . import names
-from .dates import DatePrecision, partial_date_parse, partial_date_text
+from .dates import partial_date_display
+from .fields import DayDateField, PartialDateField
 from .models import (
     AfterSurrender,
     Authority,
@@ -32,6 +34,7 @@ from .models import (
     Statement,
     StatusCategory,
     Treaty,
+    stage_move_is_back,
 )
 from .services import EVENT_KIND_FIELDS
 from .widgets import use_fast_selects
@@ -68,16 +71,28 @@ def _suggesting(kwargs: dict, *, datalist: str, url_name: str, help_text: str) -
     kwargs.setdefault("help_text", help_text)
 
 
+@dataclass(frozen=True)
+class NewPerson:
+    """A name typed into a person field that is nobody on file yet: the person is added with the record."""
+
+    name: str
+
+
 class PersonLookupField(forms.CharField):
-    """A person typed by name (or any recorded spelling), with suggestions as one types.
+    """A person typed by name (or any recorded spelling), with suggestions as one types; a name that
+    is nobody on file is a new person, added with the record (``NewPerson``). When the name is close
+    to someone's, the form asks first (``NewPersonMixin``): a misspelling must not become a second
+    record of the same person.
 
     A list of every person on file would not scale to a desk's tens of thousands of people."""
 
     _ID = re.compile(r"^#(\d{1,18})\b")
+    # Set by the form when the analyst confirmed that the name typed is a new person.
+    confirmed_new = False
 
     def __init__(self, *args, **kwargs):
         _suggesting(kwargs, datalist="people-suggestions", url_name="cases:person_suggest",
-                    help_text="Type a name or spelling and pick from the suggestions.")
+                    help_text="Type a name or spelling and pick from the suggestions; a name not on file is added as a new person.")
         super().__init__(*args, **kwargs)
 
     def prepare_value(self, value):
@@ -101,18 +116,17 @@ class PersonLookupField(forms.CharField):
         if len(people) == 1:
             return people[0]
         if not people:
+            if self.confirmed_new:
+                return NewPerson(" ".join(text.split()))
             closest = names.people_matching(text).first()
             suggestion = names.name_suggestion(text) or (closest.name if closest else None)
             if suggestion:
                 raise forms.ValidationError(
                     "No one called “%(name)s” is on file. Did you mean %(suggestion)s? "
-                    "Otherwise, add them as a new person.",
-                    params={"name": text, "suggestion": suggestion},
+                    "If not, tick “Add “%(name)s” as a new person”.",
+                    code="maybe_new", params={"name": text, "suggestion": suggestion},
                 )
-            raise forms.ValidationError(
-                "No one called “%(name)s” is on file: check the spelling, or add them as a new person.",
-                params={"name": text},
-            )
+            return NewPerson(" ".join(text.split()))
         raise forms.ValidationError(
             "Several people are called “%(name)s”: %(choices)s. Type the number (e.g. #%(first)s) to choose one.",
             params={"name": text, "choices": "; ".join(f"#{p.pk} {p.name}" for p in people), "first": people[0].pk},
@@ -148,10 +162,46 @@ class CaseLookupField(forms.CharField):
         )
 
 
-class VersionedForm(forms.Form):
+class NewPersonMixin(forms.Form):
+    """Asks, beside a person field, whether a name close to someone on file is a new person: the
+    box appears once the name has been refused as a likely misspelling, and a ticked box is read
+    on the next save."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            return
+        for name, field in list(self.fields.items()):
+            if isinstance(field, PersonLookupField) and self.data.get(self.add_prefix(f"{name}_is_new")):
+                field.confirmed_new = True
+                self._new_person_box(name)
+
+    def _new_person_box(self, name: str) -> None:
+        typed = " ".join(str(self.data.get(self.add_prefix(name), "")).split())
+        self.fields[f"{name}_is_new"] = forms.BooleanField(label=f"Add “{typed}” as a new person", required=False)
+        order = []
+        for key in self.fields:
+            if key != f"{name}_is_new":
+                order.append(key)
+            if key == name:
+                order.append(f"{name}_is_new")
+        self.order_fields(order)
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, field in list(self.fields.items()):
+            if isinstance(field, PersonLookupField) and self.has_error(name, "maybe_new") and f"{name}_is_new" not in self.fields:
+                self._new_person_box(name)
+        return cleaned
+
+
+class VersionedForm(NewPersonMixin, forms.Form):
     """Carries the version of the record the editor started from, to catch a concurrent edit.
 
-    Every editing form derives from it, so it is also where long selects get the fast widget."""
+    Every editing form derives from it, so it is also where long selects get the fast widget and
+    required fields are marked (their labels get the class, the stylesheet the word)."""
+
+    required_css_class = "required"
 
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -161,34 +211,25 @@ class VersionedForm(forms.Form):
 
 
 class PartialDateMixin(forms.Form):
-    """A date as analysts know it: "2025-01-21", "2025-04" or "2025", with the precision beside it."""
+    """A date as analysts know it, in one field: "21 Apr 2025", "April 2025", "2025", "c. 2019".
 
-    date = forms.CharField(
-        label="Date",
-        max_length=10,
-        help_text="YYYY-MM-DD, or YYYY-MM when only the month is known, or YYYY for the year.",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "placeholder": "2025-01-21", "autocomplete": "off"}),
-    )
-    date_precision = forms.ChoiceField(label="Date known to", choices=DatePrecision.choices, initial=DatePrecision.DAY)
-    date_approximate = forms.BooleanField(label="Approximate date", required=False)
-    reported_on = forms.DateField(
-        label="Reported on",
-        required=False,
-        help_text="When the news reported it, if later.",
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
+    How exactly it is known and whether it is approximate are read from the words, so they cannot
+    disagree with the date; clean() hands them on as occurred_on, date_precision, date_approximate."""
+
+    date = PartialDateField(label="Date")
+    reported_on = DayDateField(label="Reported on", required=False, help_text="When the news reported it, if later.")
 
     def initial_date_from(self, event: Event):
-        self.initial["date"] = partial_date_text(event.occurred_on, precision=event.date_precision)
+        self.initial["date"] = partial_date_display(
+            event.occurred_on, precision=event.date_precision, approximate=event.date_approximate
+        )
 
     def clean(self):
         cleaned = super().clean()
-        text, precision = cleaned.get("date"), cleaned.get("date_precision")
-        if text and precision:
-            try:
-                cleaned["occurred_on"] = partial_date_parse(text, precision=precision)
-            except forms.ValidationError as error:
-                self.add_error("date", error)
+        if reading := cleaned.get("date"):
+            cleaned["occurred_on"] = reading.value
+            cleaned["date_precision"] = reading.precision
+            cleaned["date_approximate"] = reading.approximate
         return cleaned
 
 
@@ -196,7 +237,7 @@ class SourceForm(forms.Form):
     url = forms.URLField(label="Address", required=False, max_length=500, assume_scheme="https")
     title = forms.CharField(label="Title", required=False, max_length=300)
     publisher = forms.CharField(label="Publisher", required=False, max_length=200)
-    published_on = forms.DateField(label="Published on", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    published_on = DayDateField(label="Published on", required=False)
 
     def clean(self):
         cleaned = super().clean()
@@ -271,8 +312,6 @@ class EventForm(PartialDateMixin, VersionedForm):
     # Fields shown together in a fieldset, each group under its legend (see _form_fields.html).
     FIELD_GROUPS = {
         "date": ("When", "group-date"),
-        "date_precision": ("When", "group-date"),
-        "date_approximate": ("When", "group-date"),
         "reported_on": ("When", "group-date"),
         "authority": ("Who acted", "group-authority"),
         "new_authority_name": ("Who acted", "group-authority"),
@@ -280,6 +319,25 @@ class EventForm(PartialDateMixin, VersionedForm):
         "new_authority_country": ("Who acted", "group-authority"),
         "new_authority_level": ("Who acted", "group-authority"),
     }
+
+    # Country lists that start with the case's own two states: they are nearly always the answer.
+    STATES_FIRST = ("new_authority_country", "government")
+
+    def __init__(self, *args, case: Case | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.case = case
+        if case is None:
+            return
+        states = [str(case.requesting_state), str(case.requested_state)]
+        for name in self.STATES_FIRST:
+            if name in self.fields:
+                choices = list(self.fields[name].choices)
+                labels = dict(choices)
+                self.fields[name].choices = (
+                    [(value, label) for value, label in choices if value == ""]
+                    + [(code, labels[code]) for code in dict.fromkeys(states) if code in labels]
+                    + [(value, label) for value, label in choices if value != "" and value not in states]
+                )
 
     def field_groups(self) -> list[tuple[str, str, list]]:
         """The visible fields in order, as (legend, css class, fields); a field in no group has no legend."""
@@ -448,7 +506,7 @@ def _kind_field_rank(name: str) -> int:
     return _KIND_FIELD_ORDER.index(name) if name in _KIND_FIELD_ORDER else len(_KIND_FIELD_ORDER)
 
 
-_DATE_FIELDS = ["date", "date_precision", "date_approximate", "reported_on"]
+_DATE_FIELDS = ["date", "reported_on"]
 _RECORD_FIELDS = ["summary", "note", "confidence"]
 
 
@@ -467,10 +525,6 @@ def event_form_class(kind: str) -> type[EventForm]:
         order = [*AuthorityChoiceMixin.AUTHORITY_FIELDS, *kind_fields, *_DATE_FIELDS, *_RECORD_FIELDS]
     else:
         order = [*kind_fields, *_DATE_FIELDS, "summary", *AuthorityChoiceMixin.AUTHORITY_FIELDS, "note", "confidence"]
-    if "official" in kind_fields:
-        # Named like a speaker: picked from the people on file, or created with the event.
-        attrs["new_official"] = forms.CharField(label="…or an official not listed yet", required=False, max_length=200)
-        order.insert(order.index("official") + 1, "new_official")
     attrs["field_order"] = order
     return type(f"{Event.Kind(kind).name.title().replace('_', '')}EventForm", (EventFormWithAuthority,), attrs)
 
@@ -487,8 +541,6 @@ class EventFormWithAuthority(AuthorityChoiceMixin, EventForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("official") and (cleaned.get("new_official") or "").strip():
-            self.add_error("new_official", "Choose a listed official or name a new one, not both.")
         return cleaned
 
 
@@ -496,7 +548,6 @@ class StatementEventForm(AuthorityChoiceMixin, EventForm):
     government = LazyTypedChoiceField(label="Government", choices=[("", "—")] + list(countries))
     body = forms.CharField(label="Body", max_length=200, help_text="Ministry or department.")
     speaker = PersonLookupField(label="Speaker", required=False)
-    new_speaker = forms.CharField(label="…or a speaker not listed yet", required=False, max_length=200)
     speaker_title = forms.CharField(label="Speaker's title", required=False, max_length=200)
     channel = forms.ChoiceField(
         label="Channel", choices=[("", "Unknown")] + Statement.Channel.choices, required=False,
@@ -532,13 +583,12 @@ class StatementEventForm(AuthorityChoiceMixin, EventForm):
 
     statement_fields = ("government", "body", "speaker_title", "channel", "reported_speech", "quote", "gist")
     field_order = [
-        "government", "body", "speaker", "new_speaker", "speaker_title", "channel", "reported_speech", "quote", "gist",
+        "government", "body", "speaker", "speaker_title", "channel", "reported_speech", "quote", "gist",
         *_DATE_FIELDS, "summary", "also_cases", *AuthorityChoiceMixin.AUTHORITY_FIELDS, "note", "confidence",
     ]
 
     def __init__(self, *args, case: Case | None = None, editing: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.case = case
+        super().__init__(*args, case=case, **kwargs)
         if editing:
             del self.fields["also_cases"]
 
@@ -554,8 +604,6 @@ class StatementEventForm(AuthorityChoiceMixin, EventForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("speaker") and cleaned.get("new_speaker"):
-            self.add_error("new_speaker", "Choose a listed speaker or name a new one, not both.")
         quote, gist = (cleaned.get("quote") or "").strip(), (cleaned.get("gist") or "").strip()
         cleaned["quote"], cleaned["gist"] = quote, gist
         if "quote" in self.errors or "gist" in self.errors:
@@ -573,12 +621,35 @@ class StatementEventForm(AuthorityChoiceMixin, EventForm):
 
 
 class StageChangeForm(AuthorityChoiceMixin, EventForm):
-    to_stage = forms.ChoiceField(label="New stage", choices=Stage.choices)
+    """A move of the case to another stage. Nothing is chosen for the analyst (a hurried Save must
+    not move the case anywhere), the current stage is said, and a move back along the usual path
+    is made only once confirmed."""
+
+    to_stage = forms.ChoiceField(
+        label="New stage", choices=Stage.choices, error_messages={"required": "Choose the stage the case has moved to."}
+    )
     summary = _limit(
         forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), help_text="Why the stage changed."),
         SUMMARY_MAX,
     )
-    field_order = ["to_stage", "summary", *_DATE_FIELDS, *AuthorityChoiceMixin.AUTHORITY_FIELDS, "note", "confidence"]
+    field_order = ["to_stage", "confirm_back", "summary", *_DATE_FIELDS, *AuthorityChoiceMixin.AUTHORITY_FIELDS, "note", "confidence"]
+
+    def __init__(self, *args, case: Case | None = None, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        if case is None:
+            return
+        current = case.get_stage_display()
+        field = self.fields["to_stage"]
+        field.choices = [("", "Choose the new stage…")] + [(value, label) for value, label in Stage.choices if value != case.stage]
+        field.help_text = f"Now: “{current}”."
+        moving_to = self.data.get(self.add_prefix("to_stage")) if self.is_bound else None
+        if moving_to in Stage.values and stage_move_is_back(case.stage, moving_to):
+            # Asked only for a move back: the analyst sees the question once the move is known.
+            self.fields["confirm_back"] = forms.BooleanField(
+                label=f"Yes, move the case back from “{current}” to “{Stage(moving_to).label}”",
+                error_messages={"required": f"“{Stage(moving_to).label}” comes before “{current}”: tick the box to confirm the move back."},
+            )
+            self.order_fields(self.field_order)
 
 
 class CaseForm(VersionedForm, forms.ModelForm):
@@ -592,8 +663,8 @@ class CaseForm(VersionedForm, forms.ModelForm):
             "offences": forms.Textarea(attrs={"rows": 2}),
             "legal_basis": forms.Textarea(attrs={"rows": 2}),
             "summary": forms.Textarea(attrs={"rows": 4}),
-            "opened_on": forms.DateInput(attrs={"type": "date"}),
         }
+        field_classes = {"opened_on": DayDateField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -625,13 +696,6 @@ class CaseForm(VersionedForm, forms.ModelForm):
 class CaseCreateForm(CaseForm):
     stage = forms.ChoiceField(label="Stage reached", choices=Stage.choices, initial=Stage.REQUEST_MADE)
     person_sought = PersonLookupField(label="Person sought", required=False)
-    new_person_sought = forms.CharField(label="…or a person not listed yet", required=False, max_length=200)
-
-    def clean(self):
-        cleaned = super().clean()
-        if cleaned.get("person_sought") and cleaned.get("new_person_sought"):
-            self.add_error("new_person_sought", "Choose a listed person or name a new one, not both.")
-        return cleaned
 
 
 class AfterSurrenderMixin(forms.Form):
@@ -653,7 +717,7 @@ class AfterSurrenderMixin(forms.Form):
 
 class CaseCloseForm(AfterSurrenderMixin, forms.Form):
     outcome = forms.ChoiceField(label="Outcome", choices=Outcome.choices)
-    closed_on = forms.DateField(label="Closed on", widget=forms.DateInput(attrs={"type": "date"}))
+    closed_on = DayDateField(label="Closed on")
     note = _limit(forms.CharField(label="Note", required=False, widget=forms.Textarea(attrs={"rows": 2})), SUMMARY_MAX)
     field_order = ["outcome", "after_surrender", "closed_on", "note"]
 
@@ -672,20 +736,13 @@ class CaseOutcomeForm(AfterSurrenderMixin, forms.Form):
 
 class CaseReopenForm(forms.Form):
     reason = _limit(forms.CharField(label="Why reopen", widget=forms.Textarea(attrs={"rows": 2})), SUMMARY_MAX)
-    on = forms.DateField(label="Reopened on", widget=forms.DateInput(attrs={"type": "date"}))
+    on = DayDateField(label="Reopened on")
 
 
-class CasePartyForm(forms.Form):
-    person = PersonLookupField(label="Person", required=False)
-    new_person = forms.CharField(label="…or a person not listed yet", required=False, max_length=200)
+class CasePartyForm(NewPersonMixin, forms.Form):
+    person = PersonLookupField(label="Person")
     role = forms.ChoiceField(label="Role", choices=CaseParty.Role.choices)
     note = forms.CharField(label="Note", required=False, max_length=300)
-
-    def clean(self):
-        cleaned = super().clean()
-        if bool(cleaned.get("person")) == bool(cleaned.get("new_person")):
-            raise forms.ValidationError("Choose a listed person or name a new one.")
-        return cleaned
 
 
 class PersonForm(VersionedForm, forms.ModelForm):
@@ -729,9 +786,8 @@ class TreatyForm(forms.ModelForm):
         fields = ["name", "countries", "signed_on", "in_force_on", "url"]
         widgets = {
             "name": forms.Textarea(attrs={"rows": 2}),
-            "signed_on": forms.DateInput(attrs={"type": "date"}),
-            "in_force_on": forms.DateInput(attrs={"type": "date"}),
         }
+        field_classes = {"signed_on": DayDateField, "in_force_on": DayDateField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -70,6 +70,34 @@ class Stage(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
+# How far along the usual path a stage is, for telling a move forwards from a move back (which the
+# stage form asks to confirm) and for drawing the path still ahead. Committal, the executive decision
+# and the appeal share a step: their order differs by forum (an appeal before or after the decision).
+# Refused, stayed, inactive and closed are on no path: a move to or from them is never "back".
+TYPICAL_PATH = {
+    Stage.BEFORE_REQUEST: 0, Stage.REQUEST_MADE: 1, Stage.ARREST: 2, Stage.HEARING: 3,
+    Stage.COMMITTED: 4, Stage.EXECUTIVE_ORDER: 4, Stage.APPEAL: 4,
+    Stage.SURRENDER_PENDING: 5, Stage.SURRENDERED: 6, Stage.AFTER_SURRENDER: 7,
+}
+
+
+def stage_move_is_back(from_stage: str, to_stage: str) -> bool:
+    """Whether moving between these stages goes back along the usual path (an appeal that sends a
+    case back to a hearing, a mistaken click on an early stage)."""
+    if from_stage not in TYPICAL_PATH or to_stage not in TYPICAL_PATH:
+        return False
+    return TYPICAL_PATH[to_stage] < TYPICAL_PATH[from_stage]
+
+
+def stages_ahead(stage: str) -> list[str]:
+    """The stages a matter usually still goes through after this one (none from a stage off the path)."""
+    if stage not in TYPICAL_PATH:
+        return []
+    # Of the shared step, the decision that usually follows committal; an appeal only when brought.
+    ahead = [other for other, step in TYPICAL_PATH.items() if step > TYPICAL_PATH[stage] and other != Stage.APPEAL]
+    return [Stage.EXECUTIVE_ORDER, *ahead] if stage == Stage.COMMITTED else ahead
+
+
 class Outcome(models.TextChoices):
     """How the extradition itself ended; what happened to the person afterwards is AfterSurrender."""
 
@@ -465,6 +493,14 @@ class Case(SoftDeletable):
     def get_absolute_url(self):
         return reverse("cases:case_detail", args=[self.reference])
 
+    # The one way the app writes a matter's direction: the way the person would go, as titles do
+    # ("Tahawwur Rana (US → India)").
+    ROUTE_LABEL = "Requested state → requesting state"
+
+    @property
+    def route_display(self) -> str:
+        return f"{self.requested_state.name} → {self.requesting_state.name}"
+
     @property
     def is_open(self) -> bool:
         return self.closed_on is None
@@ -482,6 +518,25 @@ class Case(SoftDeletable):
             if party.role == CaseParty.Role.PERSON_SOUGHT:
                 return party.person
         return None
+
+
+class CaseCheck(models.Model):
+    """An analyst looked for news of the case and found nothing to record. The record is then known
+    to be current on that day, however old its latest entry: "as of" on the case page says both."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="checks", verbose_name="case")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name="checked by"
+    )
+    checked_at = models.DateTimeField("checked at")
+
+    class Meta:
+        verbose_name = "check for news"
+        verbose_name_plural = "checks for news"
+        indexes = [models.Index(fields=["case", "-checked_at"], name="case_check_latest")]
+
+    def __str__(self):
+        return f"{self.case} checked at {self.checked_at:%Y-%m-%d %H:%M}"
 
 
 class CaseParty(models.Model):

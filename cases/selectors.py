@@ -5,17 +5,21 @@ events a case has.
 
 import datetime
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Case as SqlCase
-from django.db.models import F, Prefetch, Q, QuerySet, Value, When
+from django.db.models import CharField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Concat
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.formats import date_format
+from simple_history import utils
 
 from . import search
 from .dates import DatePrecision, partial_date_bounds, partial_date_display
-from .models import Case, CaseParty, CaseRelation, Event, Stage
+from .models import Case, CaseCheck, CaseParty, CaseRelation, Event, Stage
 from .names import people_matching
 from .search import case_search
 
@@ -196,6 +200,47 @@ def case_picture_events(*, case: Case) -> list[Event]:
     )
 
 
+@dataclass(frozen=True)
+class AsOf:
+    """How current a case's record is: the date of its latest entry, and when someone last looked
+    for news of it (a check that found nothing new, or the recording of an entry), and who."""
+
+    latest_entry: Event | None
+    checked_at: datetime.datetime | None
+    checked_by: str
+    found_nothing: bool
+
+
+def _latest(rows: QuerySet, at: str, by: str) -> dict:
+    rows = rows.filter(case=OuterRef("pk")).order_by(f"-{at}")
+    name = Concat(f"{by}__first_name", Value(" "), f"{by}__last_name", output_field=CharField())
+    return {
+        "at": Subquery(rows.values(at)[:1]),
+        "name": Subquery(rows.annotate(name=name).values("name")[:1]),
+        "username": Subquery(rows.values(f"{by}__username")[:1]),
+    }
+
+
+def cases_with_as_of(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """The cases with what ``case_as_of`` reads, in the same query (the case page's budget)."""
+    check = _latest(CaseCheck.objects.all(), "checked_at", "checked_by")
+    record = _latest(Event.objects.all(), "recorded_at", "recorded_by")
+    return cases.annotate(
+        **{f"as_of_check_{key}": value for key, value in check.items()},
+        **{f"as_of_record_{key}": value for key, value in record.items()},
+    )
+
+
+def case_as_of(*, case: Case) -> AsOf:
+    """From a case read by ``cases_with_as_of``."""
+    recorded_at, checked_at = case.as_of_record_at, case.as_of_check_at
+    source = "record" if recorded_at and (checked_at is None or recorded_at > checked_at) else "check" if checked_at else None
+    if source is None:
+        return AsOf(case.last_event, None, "", False)
+    name = (getattr(case, f"as_of_{source}_name") or "").strip() or getattr(case, f"as_of_{source}_username") or ""
+    return AsOf(case.last_event, recorded_at if source == "record" else checked_at, name, source == "check")
+
+
 def case_stage_track(*, case: Case, events: list[Event] | None = None) -> list[StageSpan]:
     """Every stage the case has been at, oldest first, with the dates it entered and left each.
 
@@ -264,21 +309,95 @@ class HistoryChange:
         return {"+": "Created", "~": "Changed", "-": "Deleted"}[self.record.history_type]
 
 
-def history_changes(*, history) -> list[HistoryChange]:
-    """Every version of a record, newest first, each with its field-by-field differences.
+# Columns a save moves by itself, or that are derived from others: they say nothing about what an
+# editor changed, so the history pages never list them (most are not recorded at all).
+HISTORY_BOOKKEEPING_FIELDS = frozenset({
+    "version", "updated_at", "created_at", "recorded_at", "search_vector", "search_text",
+    "position", "date_earliest", "date_latest", "last_event", "last_activity_on",
+})
 
-    Versions are compared in memory, so a record with many edits costs one query."""
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field of one version: its label and its value before and after, as the pages show them."""
+
+    label: str
+    old: str
+    new: str
+
+
+def _history_value(field, value, names: dict) -> str:
+    """A recorded value as a reader knows it: a choice's label, a related row's name, a date in words."""
+    if field.many_to_many:
+        key = utils.get_m2m_reverse_field_name(field)
+        return "; ".join(names.get((field.related_model, row[key]), f"#{row[key]}") for row in value or [])
+    if value is None or value == "":
+        return ""
+    if field.is_relation:
+        return names.get((field.related_model, value), f"#{value} (no longer exists)")
+    if field.flatchoices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if isinstance(value, datetime.datetime):
+        return date_format(timezone.localtime(value), "j M Y, H:i")
+    if isinstance(value, datetime.date):
+        return date_format(value, "j M Y")
+    return str(value)
+
+
+def history_changes(*, history) -> list[HistoryChange]:
+    """Every version of a record, newest first, each with the fields it changed, old → new (also
+    those no form edits: the stage, the deletion mark). Bookkeeping fields (``HISTORY_BOOKKEEPING_FIELDS``) are left out. Versions are compared in
+    memory, and the names of related rows are read in one query per related model, so the cost does
+    not grow with the number of versions (except for many-to-many fields, which simple-history reads
+    per version)."""
     records = list(history.select_related("history_user").order_by("history_date", "history_id"))
-    result, previous = [], None
+    if not records:
+        return []
+    opts = records[0].instance_type._meta
+    deltas, previous = [], None
     for record in records:
         changes = []
         if previous is not None:
-            changes = [
-                (record.instance._meta.get_field(c.field).verbose_name, c.old, c.new)
-                for c in record.diff_against(previous, foreign_keys_are_objs=False).changes
+            delta = record.diff_against(previous, excluded_fields=HISTORY_BOOKKEEPING_FIELDS, foreign_keys_are_objs=False)
+            changes = [(opts.get_field(c.field), c.old, c.new) for c in delta.changes]
+            # simple-history compares only the editable fields; the stage, its dates and the deletion
+            # mark are set by services, never by a form, and matter most, so they are compared here.
+            changes += [
+                (field, getattr(previous, field.attname), getattr(record, field.attname))
+                for field in previous.tracked_fields
+                if not field.editable and not field.primary_key and field.name not in HISTORY_BOOKKEEPING_FIELDS
+                and getattr(previous, field.attname) != getattr(record, field.attname)
             ]
-        result.append(HistoryChange(record=record, changes=changes))
+            changes.sort(key=lambda change: change[0].name)
+        deltas.append((record, changes))
         previous = record
+
+    wanted = defaultdict(set)
+    for _record, changes in deltas:
+        for field, old, new in changes:
+            if field.many_to_many:
+                key = utils.get_m2m_reverse_field_name(field)
+                wanted[field.related_model].update(row[key] for row in [*(old or []), *(new or [])])
+            elif field.is_relation:
+                wanted[field.related_model].update(value for value in (old, new) if value is not None)
+    names = {
+        (model, obj.pk): str(obj)
+        for model, pks in wanted.items()
+        # The base manager, so a related row since soft-deleted still shows its name.
+        for obj in model._base_manager.filter(pk__in=pks)
+    }
+
+    result = [
+        HistoryChange(record=record, changes=[
+            FieldChange(
+                label=str(field.verbose_name), old=_history_value(field, old, names), new=_history_value(field, new, names)
+            )
+            for field, old, new in changes
+        ])
+        for record, changes in deltas
+    ]
     return list(reversed(result))
 
 

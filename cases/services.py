@@ -18,6 +18,7 @@ from django.utils import timezone
 from . import search
 from .dates import DatePrecision, partial_date_bounds, partial_date_display
 from .models import (
+    CaseCheck,
     ExecutiveDecision,
     RulingDecision,
     Authority,
@@ -901,3 +902,8 @@ def treaty_get_or_create(*, name: str, by: AbstractBaseUser | None = None, **fie
     """The treaty with this name, created on first mention."""
     existing = Treaty.objects.filter(name=name.strip()).first()
     return existing or treaty_create(name=name, by=by, **fields)
+
+
+def case_mark_checked(*, case: Case, by: AbstractBaseUser | None) -> CaseCheck:
+    """Record that an analyst looked for news of the case and found nothing new to log."""
+    return CaseCheck.objects.create(case=case, checked_by=by, checked_at=timezone.now())

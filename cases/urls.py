@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/<slug:reference>/", views.case_detail, name="case_detail"),
     path("cases/<slug:reference>/edit/", views.case_edit, name="case_edit"),
     path("cases/<slug:reference>/stage/", views.case_stage_change, name="case_stage_change"),
+    path("cases/<slug:reference>/checked/", views.case_checked, name="case_checked"),
     path("cases/<slug:reference>/close/", views.case_close, name="case_close"),
     path("cases/<slug:reference>/outcome/", views.case_outcome, name="case_outcome"),
     path("cases/<slug:reference>/related/add/", views.case_relation_add, name="case_relation_add"),
@@ -35,4 +36,5 @@ urlpatterns = [
     path("treaties/<int:pk>/", views.treaty_detail, name="treaty_detail"),
     path("treaties/<int:pk>/edit/", views.treaty_edit, name="treaty_edit"),
     path("search/", views.header_search, name="search"),
+    path("dates/reading/", views.date_reading, name="date_reading"),
 ]

@@ -19,7 +19,9 @@ from django_htmx.http import HttpResponseClientRedirect
 from . import names, search, selectors, services
 from .picture import case_picture
 from .filters import CaseFilter, stage_counts
+from .fields import date_reading_context
 from .forms import (
+    NewPerson,
     CaseCloseForm,
     CaseCreateForm,
     CaseForm,
@@ -36,7 +38,7 @@ from .forms import (
     TreatyForm,
     event_form_class,
 )
-from .models import Case, CaseParty, CaseRelation, Event, Person, Stage, StatusCategory, Treaty
+from .models import Case, CaseParty, CaseRelation, Event, Person, Stage, StatusCategory, Treaty, stages_ahead
 
 CASES_PER_PAGE = 25
 PEOPLE_PER_PAGE = 50
@@ -96,6 +98,8 @@ def case_list(request):
         "stage_counts": [(value, label, counts.get(value, 0)) for value, label in Stage.choices],
         "total": sum(counts.values()),
         "query": query.urlencode(),
+        # The home page: the list as it opens, with what changed and what is due above it.
+        "home": not request.GET,
     }
     template = "cases/_case_results.html" if request.htmx and not request.htmx.boosted else "cases/case_list.html"
     return render(request, template, context)
@@ -127,7 +131,18 @@ def _case_or_404(reference) -> Case:
     linked = Exists(CaseRelation.objects.filter(case=OuterRef("pk"))) | Exists(
         CaseRelation.objects.filter(related_case=OuterRef("pk"))
     )
-    return get_object_or_404(selectors.case_with_parties().annotate(has_related=linked), reference=reference)
+    return get_object_or_404(
+        selectors.cases_with_as_of(selectors.case_with_parties()).annotate(has_related=linked), reference=reference
+    )
+
+
+def _showing_only(kinds: list[str], categories: list[str]) -> str:
+    """The timeline's filter in words: "Court ruling, Government statement; status updates about health"."""
+    said = ", ".join(label for value, label in Event.Kind.choices if value in kinds)
+    if categories:
+        about = ", ".join(label.lower() for value, label in StatusCategory.choices if value in categories)
+        said = f"{said}; status updates about {about}" if said else f"status updates about {about}"
+    return said
 
 
 def _case_page_context(request, case: Case) -> dict:
@@ -142,6 +157,8 @@ def _case_page_context(request, case: Case) -> dict:
     return {
         "case": case,
         "stage_track": stage_track,
+        "stages_ahead": [] if case.closed_on else [Stage(stage).label for stage in stages_ahead(case.stage)],
+        "as_of": selectors.case_as_of(case=case),
         "picture": case_picture(case=case, events=events, stage_track=stage_track),
         "related_matters": selectors.case_related_matters(case=case) if getattr(case, "has_related", True) else [],
         "timeline": timeline,
@@ -150,6 +167,7 @@ def _case_page_context(request, case: Case) -> dict:
         "categories": StatusCategory.choices,
         "selected_categories": categories,
         "newest_first": newest_first,
+        "showing_only": _showing_only(kinds, categories),
         "timeline_query": "&".join(
             [f"kind={k}" for k in kinds] + [f"category={c}" for c in categories] + ([] if newest_first else ["order=oldest"])
         ),
@@ -167,12 +185,24 @@ def case_detail(request, reference):
     return render(request, "cases/case_detail.html", context)
 
 
+@require_POST
+@permission_required("cases.add_event", raise_exception=True)
+def case_checked(request, reference):
+    """An analyst looked for news of the case and found nothing new: the page says so from now on."""
+    case = _case_or_404(reference)
+    services.case_mark_checked(case=case, by=request.user)
+    return _case_updated(request, case, message="Marked as checked today: nothing new.")
+
+
 def _case_updated(request, case: Case, *, message: str, anchor: str = "", error: bool = False):
     """After a write on the case page (or a refused one, with ``error``): swap the live part in
     place (htmx) or go back to the page."""
     if request.htmx:
         case = _case_or_404(case.reference)
         context = _case_page_context(request, case) | {"message": message, "message_level": "error" if error else "success"}
+        if anchor.startswith("#event-") and not error:
+            # The entry just saved takes the focus, so a keyboard or screen reader user lands on it.
+            context["focus_event_id"] = int(anchor.removeprefix("#event-"))
         response = render(request, "cases/_case_updated.html", context)
         response["HX-Retarget"] = "#case-live"
         response["HX-Reswap"] = "outerHTML"
@@ -200,11 +230,7 @@ def case_create(request):
                     stage=data["stage"],
                     **{k: data[k] for k in CaseForm.Meta.fields},
                 )
-                person = data["person_sought"] or (
-                    services.person_create(name=data["new_person_sought"], by=request.user)
-                    if data["new_person_sought"]
-                    else None
-                )
+                person = _person_from(data["person_sought"], by=request.user)
                 if person:
                     services.case_add_party(case=case, person=person, role=CaseParty.Role.PERSON_SOUGHT, by=request.user)
         except ValidationError as error:
@@ -253,7 +279,7 @@ def _with_version(data, version: int):
 @permission_required("cases.change_case", raise_exception=True)
 def case_stage_change(request, reference):
     case = _case_or_404(reference)
-    form = StageChangeForm(request.POST or None, initial={"to_stage": ""})
+    form = StageChangeForm(request.POST or None, case=case)
     sources = SourceFormSet(request.POST or None, prefix="sources")
     if request.method == "POST" and form.is_valid() and sources.is_valid():
         data = form.cleaned_data
@@ -283,7 +309,7 @@ def case_stage_change(request, reference):
         "case": case,
         "form": form,
         "sources": sources,
-        "title": "Change the stage",
+        "title": f"Change the stage (now “{case.get_stage_display()}”)",
         "action": reverse("cases:case_stage_change", args=[case.reference]),
     }
     return _form_response(request, "cases/event_form.html", context)
@@ -415,7 +441,7 @@ def case_party_add(request, reference):
         data = form.cleaned_data
         try:
             with transaction.atomic():
-                person = data["person"] or services.person_create(name=data["new_person"], by=request.user)
+                person = _person_from(data["person"], by=request.user)
                 services.case_add_party(case=case, person=person, role=data["role"], note=data["note"], by=request.user)
         except ValidationError as error:
             _attach_errors(form, error)
@@ -447,7 +473,7 @@ def event_create(request, reference, kind):
         raise Http404("No such kind of event.")
     case = _case_or_404(reference)
     form_class = event_form_class(kind)
-    form_kwargs = {"case": case} if form_class is StatementEventForm else {}
+    form_kwargs = {"case": case}
     form = form_class(request.POST or None, **form_kwargs)
     sources = SourceFormSet(request.POST or None, prefix="sources")
     if request.method == "POST" and form.is_valid() and sources.is_valid():
@@ -480,18 +506,19 @@ def _authority_from(form):
     return services.authority_get_or_create(**new) if new else form.cleaned_data.get("authority")
 
 
+def _person_from(value, *, by):
+    """The person a lookup field chose, or the new person it named, added now (in the record's transaction)."""
+    if isinstance(value, NewPerson):
+        return services.person_create(name=value.name, by=by)
+    return value
+
+
 def _official_from(form, *, by):
-    data = form.cleaned_data
-    if (data.get("new_official") or "").strip():
-        return services.person_create(name=data["new_official"].strip(), by=by)
-    return data.get("official")
+    return _person_from(form.cleaned_data.get("official"), by=by)
 
 
 def _speaker_from(form, *, by):
-    data = form.cleaned_data
-    if data.get("new_speaker"):
-        return services.person_create(name=data["new_speaker"], by=by)
-    return data.get("speaker")
+    return _person_from(form.cleaned_data.get("speaker"), by=by)
 
 
 def _event_create_from(form, *, case, kind, sources, by) -> Event:
@@ -546,12 +573,12 @@ def event_edit(request, pk):
     event = get_object_or_404(Event.objects.select_related("case", "statement", "authority"), pk=pk)
     case = event.case
     form_class = event_form_class(event.kind)
-    form_kwargs = {"case": case, "editing": True} if form_class is StatementEventForm else {}
+    form_kwargs = {"case": case, "editing": True} if form_class is StatementEventForm else {"case": case}
     form = form_class(request.POST or None, initial=_event_form_initial(event), **form_kwargs)
     form.initial_date_from(event)
     if event.kind == Event.Kind.STAGE_CHANGE:
         # The move itself is the audit trail: only its reason, reporting and sources can be corrected.
-        for name in ("to_stage", "date", "date_precision", "date_approximate"):
+        for name in ("to_stage", "date"):
             form.fields[name].disabled = True
     sources = SourceFormSet(request.POST or None, prefix="sources", initial=_source_initial(event))
     current = None
@@ -805,3 +832,13 @@ def header_search(request):
     )
     template = "cases/_search_suggestions.html" if suggesting else "cases/search.html"
     return render(request, template, {"found": found, "header_query": found.text})
+
+
+@permission_required("cases.view_case", raise_exception=True)
+def date_reading(request):
+    """How a date field reads what was typed, in words, for the paragraph under it (htmx).
+
+    ``field`` names the input whose value is sent; ``day`` asks for an exact day, as the field does."""
+    text = request.GET.get(request.GET.get("field", "date"), "")[:200].replace("\x00", "")
+    context = date_reading_context(text, require_day=request.GET.get("day") == "1")
+    return render(request, "cases/_date_reading.html", context)

@@ -1,5 +1,7 @@
 from django import forms
 
+from cases.fields import DayDateField
+
 from .models import Clock
 
 
@@ -10,9 +12,9 @@ class ClockOverrideForm(forms.ModelForm):
         model = Clock
         fields = ["not_applicable", "corrected_due_on", "override_reason"]
         widgets = {
-            "corrected_due_on": forms.DateInput(attrs={"type": "date"}),
             "override_reason": forms.Textarea(attrs={"rows": 3}),
         }
+        field_classes = {"corrected_due_on": DayDateField}
         labels = {"not_applicable": "This rule does not apply to this matter"}
         help_texts = {
             "corrected_due_on": "Leave empty to keep the computed last day.",

@@ -7,12 +7,11 @@ may read, until the user revokes it.
 """
 
 import datetime
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from accounts.models import PrivateAddress
@@ -20,8 +19,19 @@ from accounts.services import private_address_reader
 from alerts.models import Follow
 from cases.models import Case, Event
 from cases.selectors import case_timeline
+from tracker.absolute_urls import absolute_url, site_hostname
 
 FEED_ENTRIES = 50
+
+
+def feed_address_of(user) -> PrivateAddress | None:
+    """The user's newest private feed address that still works, if they have one."""
+    return user.private_addresses.active().filter(purpose=PrivateAddress.Purpose.FEED).order_by("-created_at").first()
+
+
+def case_feed_private_url(*, case: Case, address: PrivateAddress) -> str:
+    """The case's feed at a private address: what a feed reader, which cannot log in, is given."""
+    return absolute_url(reverse("exchange:case_feed_private", args=[address.key, case.reference]))
 
 
 def feed_user(token: str):
@@ -47,12 +57,18 @@ class PlainTextAtomFeed(Atom1Feed):
 def entry_id(event: Event) -> str:
     """An entry's id as a tag: URI (RFC 4151), unique to this installation and the same in every
     version of the feed: its host, the day the event was recorded, its number."""
-    host = urlsplit(settings.SITE_URL).hostname or "localhost"
-    return f"tag:{host},{event.recorded_at:%Y-%m-%d}:event/{event.pk}"
+    return f"tag:{site_hostname()},{event.recorded_at:%Y-%m-%d}:event/{event.pk}"
 
 
 class _TimelineFeed(Feed):
     feed_type = PlainTextAtomFeed
+
+    def get_feed(self, obj, request):
+        # Django completes relative links with the request's host; every link here is already
+        # absolute (from SITE_URL), and so is the feed's own address, like every link the app gives out.
+        feed = super().get_feed(obj, request)
+        feed.feed["feed_url"] = absolute_url(request.path)
+        return feed
 
     def item_title(self, event: Event) -> str:
         return f"{event.date_display} · {event.get_kind_display()}: {event.case.title}"
@@ -80,7 +96,7 @@ class _TimelineFeed(Feed):
         return "\n\n".join(parts)
 
     def item_link(self, event: Event) -> str:
-        return event.get_absolute_url()
+        return absolute_url(event.get_absolute_url())
 
     def item_guid(self, event: Event) -> str:
         return entry_id(event)
@@ -110,7 +126,7 @@ class CaseTimelineFeed(_TimelineFeed):
         return f"Stage: {case.get_stage_display()}. {case.summary}"
 
     def link(self, case: Case) -> str:
-        return case.get_absolute_url()
+        return absolute_url(case.get_absolute_url())
 
     def items(self, case: Case):
         return case_timeline(case=case).select_related("case")[:FEED_ENTRIES]
@@ -126,7 +142,7 @@ class FollowingFeed(_TimelineFeed):
         return feed_user(token)
 
     def link(self, user) -> str:
-        return "/alerts/following/"
+        return absolute_url(reverse("alerts:following"))
 
     def items(self, user):
         cases = Follow.objects.filter(user=user).values("case_id")

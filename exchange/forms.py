@@ -1,10 +1,10 @@
 """Forms for importing a file and for confirming the events drafted from an article."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django_countries import countries
 
-from cases.dates import DatePrecision, partial_date_parse
+from cases.dates import DatePrecision
+from cases.fields import DayDateField, PartialDateField
 from cases.models import Authority, Confidence, Event, ExecutiveDecision, RulingDecision, StatusCategory, Statement
 
 from .drafting.drafts import DEADLINE
@@ -24,9 +24,8 @@ class ArticleForm(forms.Form):
         label="Text of the article", widget=forms.Textarea(attrs={"rows": 14}), max_length=ARTICLE_MAX,
         help_text="Paste the report as published; headlines and captions may stay.",
     )
-    published_on = forms.DateField(
-        label="Published on", widget=forms.DateInput(attrs={"type": "date"}),
-        help_text="Dates such as “on Friday” or “last month” are read against this day.",
+    published_on = DayDateField(
+        label="Published on", help_text="Dates such as “on Friday” or “last month” are read against this day.",
     )
     title = forms.CharField(max_length=300, help_text="The headline, as the source of the events.")
     publisher = forms.CharField(max_length=200, required=False)
@@ -42,7 +41,7 @@ DECISION_CHOICES = [
     ("Court rulings", RulingDecision.choices),
     ("Executive decisions", [(v, label) for v, label in ExecutiveDecision.choices if v != ExecutiveDecision.OTHER]),
 ]
-COMMON_FIELDS = ("record", "date", "date_precision", "date_approximate", "summary", "confidence")
+COMMON_FIELDS = ("record", "date", "summary", "confidence")
 # The fields each kind of draft shows: nothing else is asked.
 KIND_FIELDS = {
     Event.Kind.RULING: ("authority_name", "authority_country", "authority_level", "decision", "decision_detail"),
@@ -62,9 +61,7 @@ class DraftForm(forms.Form):
     record = forms.BooleanField(required=False, label="Record this event")
     add_source = forms.BooleanField(required=False, label="Add this article as a further source of the recorded event")
     kind = forms.ChoiceField(choices=DRAFT_KINDS, widget=forms.HiddenInput)
-    date = forms.CharField(max_length=10, required=False, help_text="YYYY-MM-DD, YYYY-MM or YYYY, matching the precision.")
-    date_precision = forms.ChoiceField(choices=DatePrecision.choices, label="Date known to")
-    date_approximate = forms.BooleanField(required=False, label="Approximate date")
+    date = PartialDateField(label="Date", required=False)
     summary = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     confidence = forms.ChoiceField(choices=Confidence.choices, initial=Confidence.REPORTED)
     authority_name = forms.CharField(label="Court or authority", max_length=200, required=False)
@@ -107,7 +104,7 @@ class DraftForm(forms.Form):
         kind = self["kind"].value()
         names = [n for n in COMMON_FIELDS if n != "record"] + list(KIND_FIELDS.get(kind, ()))
         if kind == DEADLINE:
-            names = [n for n in names if n not in ("date_precision", "date_approximate", "confidence")]
+            names = [n for n in names if n != "confidence"]
         return [self[name] for name in names]
 
     def evidence_parts(self) -> tuple[str, str, str]:
@@ -123,15 +120,15 @@ class DraftForm(forms.Form):
         if not data.get("record"):
             return data
         kind = data.get("kind")
-        if kind == DEADLINE:
-            data["date_precision"] = DatePrecision.DAY
-        if not data.get("date"):
-            self.add_error("date", "The report gives no date for this event: enter the date (YYYY, YYYY-MM or YYYY-MM-DD) or untick it.")
-        elif data.get("date_precision"):
-            try:
-                data["occurred_on"] = partial_date_parse(data["date"], precision=data["date_precision"])
-            except ValidationError as error:
-                self.add_error("date", error)
+        reading = data.get("date")
+        if reading is None:
+            if "date" not in self.errors:
+                self.add_error("date", "The report gives no date for this event: enter the date (e.g. 21 Apr 2025, April 2025, 2025) or untick it.")
+        elif kind == DEADLINE and reading.precision != DatePrecision.DAY:
+            self.add_error("date", "A deadline falls on a day: give the day too, e.g. 21 Apr 2025.")
+        else:
+            data["occurred_on"] = reading.value
+            data["date_precision"], data["date_approximate"] = reading.precision, reading.approximate
         speech = "gist" if data.get("reported_speech") else "quote"
         needed = {
             Event.Kind.RULING: ("authority_name", "authority_country", "decision"),

@@ -67,7 +67,13 @@ def schema_v2(request):
 
 
 def _import_page(request, context: dict, status: int = 200):
-    context = {"form": ImportForm(), "max_mb": imports.max_bytes() // (1024 * 1024)} | context
+    context = {
+        "form": ImportForm(),
+        "max_mb": imports.max_bytes() // (1024 * 1024),
+        # The layout is described on the page from the code that writes it, so it cannot drift.
+        "csv_case_columns": exports.CSV_CASE_COLUMNS,
+        "csv_event_columns": exports.CSV_EVENT_COLUMNS,
+    } | context
     return render(request, "exchange/import.html", context, status=status)
 
 
@@ -200,9 +206,11 @@ def feeds(request):
 
     if request.method == "POST":
         # A new token replaces the old one, which stops working at once.
-        Token.objects.filter(user=request.user).delete()
+        replaced, _ = Token.objects.filter(user=request.user).delete()
         Token.objects.create(user=request.user)
-        messages.success(request, "A new API token was made; the old one no longer works.")
+        messages.success(
+            request, "A new API token was made; the old one no longer works." if replaced else "Your API token was made."
+        )
         return redirect("exchange:feeds")
     api_token = Token.objects.filter(user=request.user).first()
     return render(request, "exchange/feeds.html", {

@@ -6,6 +6,7 @@ import os
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
 import datetime
+import io
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -24,6 +25,16 @@ def analyst(db):
 @pytest.fixture
 def case(db):
     return CaseFactory(stage_entered_on=datetime.date(2024, 8, 15))
+
+
+@pytest.fixture
+def analyst_client(client, db):
+    """The test client, logged in as an analyst ("ana")."""
+    from cases import roles
+    from tests.factories import user_in_role
+
+    client.force_login(user_in_role(roles.ANALYST, "ana"))
+    return client
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -184,3 +195,64 @@ def page(new_page):
 def test_results_dir():
     TEST_RESULTS_DIR.mkdir(exist_ok=True)
     return TEST_RESULTS_DIR
+
+
+# Demo data and logins, as `make run` loads them --------------------------------------------------
+
+TESTS_DIR = Path(__file__).resolve().parent
+DEMO_DIR = TESTS_DIR.parent / "cases" / "demo"
+
+# The demo as it first was: the Rana case on 31 January 2025, three events. The browser stories log
+# what happened next, so they start from it rather than from today's demo.
+FIRST_DEMO = TESTS_DIR / "data" / "rana-2025-01-31-v2.json"
+
+
+def _load_demo(*args) -> dict:
+    """Load a demo as `make run` does and return the logins it prints: {"Analyst": (user, password), ...}."""
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("load_demo", *args, stdout=out)
+    logins = dict(
+        (role, (username, password))
+        for role, username, password in re.findall(r"^Demo login \((\w+)\): (\S+) / (\S+)$", out.getvalue(), re.M)
+    )
+    assert {"Analyst", "Viewer"} <= set(logins), f"load_demo did not print both demo logins:\n{out.getvalue()}"
+    return logins
+
+
+@pytest.fixture
+def demo_logins(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return _load_demo("--file", str(FIRST_DEMO))
+
+
+@pytest.fixture
+def current_demo_logins(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    return _load_demo()
+
+
+@pytest.fixture
+def workspace_logins(settings, tmp_path):
+    """Rana and the four UK matters of one demo file: refused, settled, withdrawn, linked, censored."""
+    settings.VAR_DIR = tmp_path
+    return _load_demo("--file", str(DEMO_DIR / "rana.json"),
+                      "--file", str(DEMO_DIR / "matters" / "assange-mckinnon-pinochet.json"))
+
+
+@pytest.fixture
+def axe_violations():
+    """axe-core's report of a page as it is now, empty when it finds nothing: axe_violations(page).
+
+    axe is injected as a script, which the app's CSP rightly refuses: open the page with
+    new_page(bypass_csp=True)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def report(page) -> str:
+        results = axe.run(page)
+        return "" if results.violations_count == 0 else results.generate_report()
+
+    return report

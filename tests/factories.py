@@ -36,6 +36,14 @@ def user_in_role(role: str, username: str):
     return user
 
 
+def event_form_data(**fields) -> dict:
+    """What an event form posts: its fields, and an empty set of source rows."""
+    return {
+        "sources-TOTAL_FORMS": "0", "sources-INITIAL_FORMS": "0", "sources-MIN_NUM_FORMS": "0",
+        "sources-MAX_NUM_FORMS": "10", "confidence": "reported",
+    } | fields
+
+
 class TreatyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Treaty

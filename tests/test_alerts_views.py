@@ -296,3 +296,85 @@ def test_the_calendar_of_a_user_who_lost_their_role_is_not_found(client, viewer)
     assert client.get(url).status_code == 200
     viewer.groups.clear()
     assert client.get(url).status_code == 404
+
+
+# What following sends, said from the preference fields ---------------------------------------
+
+
+def _alerts_panel(user, case):
+    request = RequestFactory().get(case.get_absolute_url())
+    request.user = user
+    return Template("{% load alerts %}{% case_alerts_panel case %}").render(Context({"case": case, "request": request}))
+
+
+def test_the_follow_button_says_what_the_default_preferences_send_and_leave_out(viewer, case):
+    html = _alerts_panel(viewer, case)
+    assert "Get an email when its stage changes" not in html
+    assert (
+        "Following it sends an email for each of its stage changes, court rulings, executive decisions and "
+        "government statements, and reminders before its deadlines." in html
+    )
+    assert "Left out unless you change its preferences: status updates, hearings, filings and custody changes." in html
+
+
+def test_the_follow_button_wording_follows_the_scope_table_not_fixed_prose(viewer, case, monkeypatch):
+    kinds = Follow.SCOPE_KINDS | {Follow.Scope.MAJOR: Follow.SCOPE_KINDS[Follow.Scope.MAJOR] | {"status"}}
+    monkeypatch.setattr(Follow, "SCOPE_KINDS", kinds)
+    html = _alerts_panel(viewer, case)
+    assert "government statements and status updates, and reminders" in html
+    assert "left out unless you change its preferences: hearings, filings and custody changes." in html.lower()
+
+
+def test_a_followers_panel_says_what_their_own_preferences_send(viewer, case):
+    FollowFactory(user=viewer, case=case, delivery=Follow.Delivery.DIGEST, scope=Follow.Scope.STAGES)
+    html = _alerts_panel(viewer, case)
+    assert "You follow this case. One daily digest email of its stage changes, and of reminders before its deadlines." in html
+    assert "Left out: court rulings, executive decisions, government statements, status updates, hearings, filings and custody changes." in html
+
+
+def test_a_follow_of_everything_leaves_nothing_out(viewer, case):
+    FollowFactory(user=viewer, case=case, delivery=Follow.Delivery.NONE, scope=Follow.Scope.ALL)
+    html = _alerts_panel(viewer, case)
+    assert "No email: every event recorded on it (stage changes, court rulings" in html
+    assert "are listed only on your notifications page." in html and "Left out" not in html
+
+
+def test_following_says_what_will_be_sent(client, viewer, case):
+    client.force_login(viewer)
+    response = client.post(reverse("alerts:case_follow", args=[case.reference]), follow=True)
+    assert "An email for each of its stage changes, court rulings, executive decisions and government statements" in response.content.decode()
+
+
+def test_follow_preferences_name_what_each_scope_sends_and_leaves_out(client, viewer, case):
+    follow = FollowFactory(user=viewer, case=case)
+    client.force_login(viewer)
+    content = client.get(reverse("alerts:follow_edit", args=[follow.pk])).content.decode()
+    assert "Now: An email for each of its stage changes, court rulings, executive decisions and government statements" in content
+    assert "Left out: status updates, hearings, filings and custody changes." in content
+    assert "Stage changes only; not court rulings, executive decisions, government statements, status updates, hearings, filings or custody changes" in content
+    assert "Stage changes, court rulings, executive decisions and government statements; not status updates, hearings, filings or custody changes" in content
+    assert "Everything: stage changes, court rulings, executive decisions, government statements, status updates, hearings, filings and custody changes" in content
+
+
+def test_the_notifications_page_says_what_the_preferences_leave_out(client, viewer):
+    from tests.factories import EventFactory, SavedSearchFactory
+
+    rana = FollowFactory(user=viewer, case=CaseFactory(title="Rana"), scope=Follow.Scope.MAJOR)
+    FollowFactory(user=viewer, case=CaseFactory(title="Salem"), scope=Follow.Scope.ALL)
+    search = SavedSearchFactory(user=viewer, name="Interpol", scope=Follow.Scope.STAGES)
+    EventFactory(case=rana.case, kind="status", summary="Red notice issued")  # brings no alert: left out
+    client.force_login(viewer)
+    content = client.get(reverse("alerts:notifications")).content.decode()
+    assert "No notifications yet." in content and "Your preferences leave out" in content
+    assert (
+        f'Status updates, hearings, filings and custody changes on Rana. <a href="{rana.get_absolute_url()}">Change preferences</a>'
+        in content
+    )
+    assert f"on your saved search “Interpol”. <a href=\"{search.get_absolute_url()}\">Change preferences</a>" in content
+    assert "on Salem" not in content
+
+
+def test_the_notifications_page_says_nothing_is_left_out_when_nothing_is(client, viewer):
+    FollowFactory(user=viewer, scope=Follow.Scope.ALL)
+    client.force_login(viewer)
+    assert "Your preferences leave out" not in client.get(reverse("alerts:notifications")).content.decode()

@@ -9,12 +9,10 @@ Content Security Policy violations included.
 """
 
 import datetime
-import io
 import re
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 from playwright.sync_api import Locator, Page, expect
 
 from cases.models import Case, Event, Stage
@@ -24,35 +22,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 RANA = "Tahawwur Rana (US → India)"
 RANA_REFERENCE = "rana-us-india"
-
-
-# The demo as it first was: the Rana case on 31 January 2025, three events. The stories below log
-# what happened next, so they start from it rather than from today's demo.
-FIRST_DEMO = Path(__file__).resolve().parent / "data" / "rana-2025-01-31-v2.json"
-
-
-def _load_demo(*args) -> dict:
-    """Load a demo as `make run` does and return the logins it prints: {"Analyst": (user, password), ...}."""
-    out = io.StringIO()
-    call_command("load_demo", *args, stdout=out)
-    logins = dict(
-        (role, (username, password))
-        for role, username, password in re.findall(r"^Demo login \((\w+)\): (\S+) / (\S+)$", out.getvalue(), re.M)
-    )
-    assert {"Analyst", "Viewer"} <= set(logins), f"load_demo did not print both demo logins:\n{out.getvalue()}"
-    return logins
-
-
-@pytest.fixture
-def demo_logins(settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    return _load_demo("--file", str(FIRST_DEMO))
-
-
-@pytest.fixture
-def current_demo_logins(settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    return _load_demo()
 
 
 @pytest.fixture
@@ -76,6 +45,18 @@ def log_in(page: Page, username: str, password: str) -> None:
 def field(scope: Page | Locator, label: str) -> Locator:
     """A form field by its label, which Django writes with a colon after it."""
     return scope.get_by_label(re.compile(rf"^{re.escape(label)}:?$"))
+
+
+def open_log_form(page: Page, kind: str) -> None:
+    """The case page's primary action: "Log what happened", then the kind of entry."""
+    page.locator(".log-picker summary").click()
+    page.locator(".log-picker").get_by_role("link", name=kind).click()
+
+
+def open_more_actions(page: Page, action: str) -> None:
+    """One of the case's other actions, in the "More actions" menu."""
+    page.locator(".more-actions summary").click()
+    page.locator(".more-actions").get_by_role("link", name=action).click()
 
 
 def timeline_dates(page: Page) -> list[str]:
@@ -112,30 +93,31 @@ def test_analyst_finds_the_rana_case_logs_a_ruling_and_moves_its_stage(
     # Set on this page's window: a full reload would lose it, an htmx swap keeps it.
     page.evaluate("window.noFullReload = true")
 
-    # A court ruling with a month-only date, first written as a full day by mistake.
-    page.locator(".log-actions").get_by_role("link", name="Court ruling").click()
+    # A court ruling with a month-only date, first written as a day that does not exist.
+    open_log_form(page, "Court ruling")
     panel = page.locator("#form-panel")
     expect(panel.get_by_role("heading", name="Add a court ruling")).to_be_visible()
     field(panel, "Court").select_option(label="Supreme Court of the United States")
     field(panel, "Decision").select_option(label="Stay denied")
-    field(panel, "Date").fill("2025-03-06")
-    field(panel, "Date known to").select_option(label="Month only")
+    field(panel, "Date").fill("31 Feb 2025")
     summary = "Justice Kagan denied Rana's emergency application for a stay of his extradition."
     field(panel, "Summary").fill(summary)
     source_url = "https://www.supremecourt.gov/search.aspx?filename=/docket/docketfiles/html/public/24a852.html"
     panel.locator("#id_sources-0-url").fill(source_url)
     panel.get_by_role("button", name="Save").click()
 
-    expect(panel).to_contain_text("was written as a full day: write it as YYYY-MM")
+    # The refusal is in the error summary (the reading under the field said so already, as typed).
+    expect(panel.locator(".error-summary")).to_contain_text("February 2025 has 28 days")
     # What the analyst typed is all still there.
-    expect(field(panel, "Date")).to_have_value("2025-03-06")
-    expect(field(panel, "Date known to")).to_have_value("month")
+    expect(field(panel, "Date")).to_have_value("31 Feb 2025")
     expect(field(panel, "Summary")).to_have_value(summary)
     expect(field(panel, "Decision")).to_have_value("stay_denied")
     expect(panel.locator("#id_sources-0-url")).to_have_value(source_url)
     assert not Event.objects.filter(summary=summary).exists()
 
-    field(panel, "Date").fill("2025-03")
+    field(panel, "Date").fill("March 2025")
+    # Read back in words before saving.
+    expect(panel.locator("#id_date-reading")).to_have_text("Read as: March 2025 (month only)")
     panel.get_by_role("button", name="Save").click()
     expect(page.locator("#messages")).to_contain_text("Court ruling added to the timeline.")
     ruling = Event.objects.get(summary=summary)
@@ -152,7 +134,7 @@ def test_analyst_finds_the_rana_case_logs_a_ruling_and_moves_its_stage(
     page.screenshot(path=test_results_dir / "rana-case.png", full_page=True)
 
     # The stage moves on.
-    page.locator(".log-actions").get_by_role("link", name="Change stage").click()
+    page.locator(".case-actions").get_by_role("link", name="Change stage").click()
     expect(panel.get_by_role("heading", name="Change the stage")).to_be_visible()
     field(panel, "New stage").select_option(label="Surrendered")
     field(panel, "Reason").fill("Extradited to India after the Supreme Court refused a stay.")
@@ -169,14 +151,18 @@ def test_analyst_finds_the_rana_case_logs_a_ruling_and_moves_its_stage(
     assert page.evaluate("window.noFullReload") is True, "changing the stage reloaded the whole page"
     assert Case.objects.get(reference=RANA_REFERENCE).stage == Stage.SURRENDERED
 
-    # Moving it to the stage it is already at is refused, next to the field.
-    page.locator(".log-actions").get_by_role("link", name="Change stage").click()
-    field(panel, "New stage").select_option(label="Surrendered")
-    field(panel, "Reason").fill("Recorded twice by mistake.")
+    # The current stage is not offered, nothing is chosen, and a move back is made only once confirmed.
+    page.locator(".case-actions").get_by_role("link", name="Change stage").click()
+    expect(panel).to_contain_text("Now: “Surrendered”.")
+    expect(field(panel, "New stage")).to_have_value("")
+    expect(field(panel, "New stage").locator("option", has_text="Surrendered")).to_have_count(0)
+    field(panel, "New stage").select_option(label="Extradition hearing")
+    field(panel, "Reason").fill("Recorded by mistake.")
     field(panel, "Date").fill("2025-04-11")
     panel.get_by_role("button", name="Save").click()
-    expect(panel).to_contain_text("The case is already at “Surrendered”; choose a different stage.")
-    expect(field(panel, "New stage")).to_have_value("surrendered")
+    expect(panel.locator(".error-summary")).to_be_focused()
+    expect(panel.locator(".error-summary")).to_contain_text("tick the box to confirm the move back")
+    assert Case.objects.get(reference=RANA_REFERENCE).stage == Stage.SURRENDERED
     assert Case.objects.get(reference=RANA_REFERENCE).events.filter(kind=Event.Kind.STAGE_CHANGE).count() == 2
 
     browser_console.assert_clean()
@@ -191,7 +177,7 @@ def test_viewer_sees_the_case_without_edit_controls(new_page, demo_logins, brows
     page.get_by_role("link", name=RANA).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(RANA)
     expect(page.locator("#timeline-list > li.entry")).to_have_count(3)
-    expect(page.locator(".log-actions")).to_have_count(0)
+    expect(page.locator(".log-picker")).to_have_count(0)
     timeline = page.locator("#timeline-list")
     expect(timeline.get_by_role("link", name="Edit", exact=True)).to_have_count(0)
     expect(timeline.get_by_role("button", name="Delete")).to_have_count(0)
@@ -207,7 +193,7 @@ def test_status_update_without_javascript(new_page, demo_logins, browser_console
     page = new_page(java_script_enabled=False)
     log_in(page, *demo_logins["Analyst"])
     page.goto(f"/cases/{RANA_REFERENCE}/")
-    page.locator(".log-actions").get_by_role("link", name="Status update").click()
+    open_log_form(page, "Status update")
     # Without htmx the button is a plain link to the full-page form.
     expect(page).to_have_url(re.compile(rf"/cases/{RANA_REFERENCE}/events/new/status/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Add a status update")
@@ -257,7 +243,7 @@ def test_analyst_records_the_second_generation_record(
     messages = page.locator("#messages")
 
     # A statement that reached the analyst as reported speech: no quote, no known channel.
-    page.locator(".log-actions").get_by_role("link", name="Government statement").click()
+    open_log_form(page, "Government statement")
     expect(panel.get_by_role("heading", name="Add a government statement")).to_be_visible()
     field(panel, "Government").select_option(label="India")
     field(panel, "Body").fill("Ministry of External Affairs")
@@ -278,15 +264,14 @@ def test_analyst_records_the_second_generation_record(
     assert "“" not in statement.inner_text() and "”" not in statement.inner_text()
 
     # An executive decision, by a government body and an official both named for the first time.
-    page.locator(".log-actions").get_by_role("link", name="Executive decision").click()
+    open_log_form(page, "Executive decision")
     expect(panel.get_by_role("heading", name="Add an executive decision")).to_be_visible()
     field(panel, "…or one not listed yet").fill("US Department of State")
     field(panel, "Its country").select_option(label="United States of America")
-    field(panel, "…or an official not listed yet").fill("Test Secretary")
+    field(panel, "Official").fill("Test Secretary")
     field(panel, "Decision").select_option(label="Surrender authorised")
     field(panel, "Decision detail").fill("surrender warrant signed")
-    field(panel, "Date").fill("2025-02")
-    field(panel, "Date known to").select_option(label="Month only")
+    field(panel, "Date").fill("Feb 2025")
     decision_summary = "The Secretary of State authorised Rana's surrender to India."
     field(panel, "Summary").fill(decision_summary)
     field(panel, "Analyst's note").fill("Day not reported; month from the ministry's statement.")
@@ -313,7 +298,7 @@ def test_analyst_records_the_second_generation_record(
     assert timeline_dates(page) == dates
 
     # A related matter, shown on both cases.
-    page.locator(".log-actions").get_by_role("link", name="Link a related matter").click()
+    open_more_actions(page, "Link a related matter")
     field(panel, "Related case").press_sequentially("co-acc")
     field(panel, "Related case").fill(co_accused_case.reference)
     field(panel, "Relation").select_option(label="Co-accused's case")
@@ -329,11 +314,10 @@ def test_analyst_records_the_second_generation_record(
     expect(page.locator("#related")).to_contain_text(RANA)
 
     # A stage change known only to the month shows as "Aug 2018", never as a day.
-    page.locator(".log-actions").get_by_role("link", name="Change stage").click()
+    page.locator(".case-actions").get_by_role("link", name="Change stage").click()
     field(panel, "New stage").select_option(label="Surrendered")
     field(panel, "Reason").fill("Surrendered to India; the month is all the reports give.")
     field(panel, "Date").fill("2018-08")
-    field(panel, "Date known to").select_option(label="Month only")
     panel.get_by_role("button", name="Save").click()
     expect(messages).to_contain_text("Stage changed to “Surrendered”.")
     current_span = page.locator(".stage-track li.current")
@@ -342,28 +326,27 @@ def test_analyst_records_the_second_generation_record(
     expect(page.locator(".stage-now .stage-since")).to_have_text("since Aug 2018")
 
     # Convicted after surrender: the court's ruling, then the outcome.
-    page.locator(".log-actions").get_by_role("link", name="Court ruling").click()
+    open_log_form(page, "Court ruling")
     field(panel, "…or one not listed yet").fill("Special NIA Court, Mumbai")
     field(panel, "Its country").select_option(label="India")
     field(panel, "Its level").select_option(label="Court in the requesting state")
     field(panel, "Decision").select_option(label="Convicted")
     field(panel, "Decision detail").fill("on all counts")
-    field(panel, "Date").fill("2019-05-10")
-    field(panel, "Date known to").select_option(label="Exact day")
+    field(panel, "Date").fill("10 May 2019")
     conviction_summary = "The trial court convicted the co-accused."
     field(panel, "Summary").fill(conviction_summary)
     panel.get_by_role("button", name="Save").click()
     expect(messages).to_contain_text("Court ruling added to the timeline.")
     expect(entry_of(page, conviction_summary).locator(".decision")).to_have_text("Convicted — on all counts")
 
-    page.locator(".log-actions").get_by_role("link", name="Record the outcome").click()
+    open_more_actions(page, "Record the outcome")
     field(panel, "Extradition outcome").select_option(label="Extradited")
     field(panel, "After surrender").select_option(label="Convicted")
     panel.get_by_role("button", name="Save").click()
     expect(messages).to_contain_text("Outcome recorded.")
     expect(page.locator(".stage-now .badge")).to_have_text("Extradited: convicted")
 
-    page.locator(".log-actions").get_by_role("link", name="Close the case").click()
+    open_more_actions(page, "Close the case")
     field(panel, "Outcome").select_option(label="Extradited")
     field(panel, "After surrender").select_option(label="Convicted")
     field(panel, "Closed on").fill("2025-06-01")
@@ -513,7 +496,7 @@ def test_drafting_from_the_seed_article_offers_sources_not_duplicates(page, curr
     log_in(page, *current_demo_logins["Analyst"])
     before = Case.objects.get(reference=RANA_REFERENCE).events.count()
     page.goto(f"/cases/{RANA_REFERENCE}/")
-    page.get_by_role("link", name="Draft events from an article").click()
+    open_more_actions(page, "Draft events from an article")
     field(page, "Text of the article").fill(ARTICLE)
     field(page, "Published on").fill("2025-01-31")
     field(page, "Title").fill("India working with US to expedite Rana's extradition")
@@ -577,32 +560,15 @@ def test_an_analyst_turns_on_two_factor_login_then_logs_in_with_a_code(
 
 # Analytics and the picture of a case ---------------------------------------------------------------
 
-MATTERS_DIR = Path(__file__).resolve().parent.parent / "cases" / "demo" / "matters"
-
-
-def _axe_violations(page: Page) -> str:
-    """axe-core's report of the page as it is now; empty when it finds nothing."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return "" if results.violations_count == 0 else results.generate_report()
-
-
-@pytest.fixture
-def workspace_logins(settings, tmp_path):
-    """Rana and the four UK matters of one demo file: refused, settled, withdrawn, linked, censored."""
-    settings.VAR_DIR = tmp_path
-    return _load_demo("--file", str(Path(__file__).resolve().parent.parent / "cases" / "demo" / "rana.json"),
-                      "--file", str(MATTERS_DIR / "assange-mckinnon-pinochet.json"))
-
-
-def test_analytics_page_and_case_picture_at_both_widths(new_page, workspace_logins, browser_console, test_results_dir):
+def test_analytics_page_and_case_picture_at_both_widths(
+    new_page, workspace_logins, axe_violations, browser_console, test_results_dir
+):
     for width in (1366, 390):
-        _analytics_and_picture_at(new_page, workspace_logins, test_results_dir, width)
+        _analytics_and_picture_at(new_page, workspace_logins, axe_violations, test_results_dir, width)
     browser_console.assert_clean()
 
 
-def _analytics_and_picture_at(new_page, workspace_logins, test_results_dir, width):
+def _analytics_and_picture_at(new_page, workspace_logins, axe_violations, test_results_dir, width):
     # axe-core is injected as a script, which the app's CSP rightly refuses: this context lets it in.
     page = new_page(viewport={"width": width, "height": 900}, bypass_csp=True)
     log_in(page, *workspace_logins["Viewer"])
@@ -617,7 +583,7 @@ def _analytics_and_picture_at(new_page, workspace_logins, test_results_dir, widt
     expect(page.get_by_role("img", name="Share of matters not yet surrendered")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=test_results_dir / f"analytics-{width}.png", full_page=True)
-    assert _axe_violations(page) == ""
+    assert axe_violations(page) == ""
 
     with page.expect_download() as download:
         page.locator("#endings").get_by_role("link", name="Download these numbers (CSV)").click()
@@ -637,4 +603,4 @@ def _analytics_and_picture_at(new_page, workspace_logins, test_results_dir, widt
     first_mark.click()
     assert page.url.endswith(target)
     expect(page.locator(target)).to_be_visible()
-    assert _axe_violations(page) == ""
+    assert axe_violations(page) == ""

@@ -89,3 +89,113 @@ def test_bounds_at_the_edges_of_the_calendar_do_not_overflow():
     bounds = partial_date_bounds(datetime.date(9999, 12, 1), precision=DatePrecision.MONTH, approximate=True)
     assert bounds.latest == datetime.date(9999, 12, 31)
     assert partial_date_bounds(datetime.date(1, 1, 1), precision=DatePrecision.DAY, approximate=True).earliest == datetime.date(1, 1, 1)
+
+
+# Reading a date as analysts write it (partial_date_read).
+
+from cases.dates import month_number, partial_date_read, partial_date_words  # noqa: E402
+
+DAY, MONTH, YEAR = DatePrecision.DAY, DatePrecision.MONTH, DatePrecision.YEAR
+
+
+@pytest.mark.parametrize(
+    "text, value, precision, approximate",
+    [
+        ("21 Apr 2025", datetime.date(2025, 4, 21), DAY, False),
+        ("21 April 2025", datetime.date(2025, 4, 21), DAY, False),
+        ("April 21, 2025", datetime.date(2025, 4, 21), DAY, False),
+        ("21st of April, 2025", datetime.date(2025, 4, 21), DAY, False),
+        ("sept. 3 2019", datetime.date(2019, 9, 3), DAY, False),
+        ("Apr 2025", datetime.date(2025, 4, 1), MONTH, False),
+        ("April 2025", datetime.date(2025, 4, 1), MONTH, False),
+        ("May, 2019", datetime.date(2019, 5, 1), MONTH, False),
+        ("2025-04-21", datetime.date(2025, 4, 21), DAY, False),
+        ("2025-04", datetime.date(2025, 4, 1), MONTH, False),
+        ("2025", datetime.date(2025, 1, 1), YEAR, False),
+        ("21/04/2025", datetime.date(2025, 4, 21), DAY, False),
+        ("03/04/2025", datetime.date(2025, 4, 3), DAY, False),  # day first: 3 April, not 4 March
+        ("21.04.2025", datetime.date(2025, 4, 21), DAY, False),
+        ("04/2025", datetime.date(2025, 4, 1), MONTH, False),
+        ("29 Feb 2024", datetime.date(2024, 2, 29), DAY, False),
+        ("c. 2019", datetime.date(2019, 1, 1), YEAR, True),
+        ("c.2019", datetime.date(2019, 1, 1), YEAR, True),
+        ("circa 2019", datetime.date(2019, 1, 1), YEAR, True),
+        ("about April 2019", datetime.date(2019, 4, 1), MONTH, True),
+        ("around 2019", datetime.date(2019, 1, 1), YEAR, True),
+        ("c. 21 Jan 2025", datetime.date(2025, 1, 21), DAY, True),
+        ("early 2019", datetime.date(2019, 1, 1), YEAR, True),
+        ("mid-April 2019", datetime.date(2019, 4, 1), MONTH, True),
+        ("  late   2019 ", datetime.date(2019, 1, 1), YEAR, True),
+    ],
+)
+def test_read_gives_the_first_day_the_precision_written_and_whether_approximate(text, value, precision, approximate):
+    reading = partial_date_read(text)
+    assert (reading.value, reading.precision, reading.approximate) == (value, precision, approximate)
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("31 Feb 2025", "February 2025 has 28 days"),
+        ("2025-02-30", "February 2025 has 28 days"),
+        ("2025-13", "there is no month 13"),
+        ("04/21/2025", "read day first"),
+        ("hello", "21 Apr 2025, April 2025, 2025 or c. 2019"),
+        ("21/04/25", "21 Apr 2025, April 2025, 2025 or c. 2019"),
+        ("2019–2020", "21 Apr 2025, April 2025, 2025 or c. 2019"),
+        ("early 21 April 2025", "21 Apr 2025, April 2025, 2025 or c. 2019"),
+        ("Mayo 2019", "21 Apr 2025, April 2025, 2025 or c. 2019"),
+        ("", "21 Apr 2025, April 2025, 2025 or c. 2019"),
+    ],
+)
+def test_read_refuses_impossible_and_unreadable_dates_with_examples(text, message):
+    with pytest.raises(ValidationError) as error:
+        partial_date_read(text)
+    assert message in error.value.messages[0]
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [("2025", "Give the day too"), ("April 2025", "Give the day too"), ("c. 21 Apr 2025", "cannot be approximate")],
+)
+def test_read_requiring_a_day_refuses_less(text, message):
+    with pytest.raises(ValidationError) as error:
+        partial_date_read(text, require_day=True)
+    assert error.value.code == "day_required" and message in error.value.messages[0]
+
+
+def test_read_requiring_a_day_takes_any_way_of_writing_one():
+    assert partial_date_read("April 21, 2025", require_day=True).value == datetime.date(2025, 4, 21)
+
+
+@pytest.mark.parametrize(
+    "value, precision, approximate",
+    [
+        (datetime.date(2025, 1, 21), DAY, False),
+        (datetime.date(2025, 4, 1), MONTH, False),
+        (datetime.date(2019, 1, 1), YEAR, True),
+        (datetime.date(2019, 9, 3), DAY, True),
+    ],
+)
+def test_the_date_as_displayed_reads_back_the_same(value, precision, approximate):
+    shown = partial_date_display(value, precision=precision, approximate=approximate)
+    reading = partial_date_read(shown)
+    assert (reading.value, reading.precision, reading.approximate) == (value, precision, approximate)
+    assert reading.text == shown
+
+
+@pytest.mark.parametrize(
+    "value, precision, approximate, words",
+    [
+        (datetime.date(2025, 4, 21), DAY, False, "21 April 2025 (exact day)"),
+        (datetime.date(2025, 4, 1), MONTH, False, "April 2025 (month only)"),
+        (datetime.date(2019, 1, 1), YEAR, True, "about 2019 (year only, approximate)"),
+    ],
+)
+def test_words_say_the_date_and_how_exactly_it_is_known(value, precision, approximate, words):
+    assert partial_date_words(value, precision=precision, approximate=approximate) == words
+
+
+@pytest.mark.parametrize("name, number", [("January", 1), ("may", 5), ("Sept.", 9), ("Sep", 9), ("Dec", 12)])
+def test_month_number_reads_names_and_abbreviations(name, number):
+    assert month_number(name) == number

@@ -200,7 +200,7 @@ def test_drafting_the_seed_article_on_the_demo_shows_what_is_already_recorded_an
 def test_a_bad_draft_is_shown_again_with_its_error(analyst, demo):
     url = reverse("exchange:article_draft", args=[demo.reference])
     data = _article(step="confirm", **{"drafts-TOTAL_FORMS": "1", "drafts-INITIAL_FORMS": "1", "drafts-0-record": "on",
-                                        "drafts-0-kind": "ruling", "drafts-0-date": "2025-01", "drafts-0-date_precision": "day",
+                                        "drafts-0-kind": "ruling", "drafts-0-date": "31 Feb 2025",
                                         "drafts-0-summary": "x", "drafts-0-confidence": "reported"})
     response = analyst.post(url, data)
     assert response.status_code == 400
@@ -247,9 +247,14 @@ def test_the_feeds_page_shows_the_private_address_and_makes_an_api_token(viewer)
     address = PrivateAddressFactory(user=viewer.user)
     response = viewer.get(reverse("exchange:feeds"))
     assert address.url() in response.content.decode()
-    viewer.post(reverse("exchange:feeds"))
+    first = viewer.post(reverse("exchange:feeds"), follow=True)
     from rest_framework.authtoken.models import Token
 
+    assert Token.objects.filter(user=viewer.user).count() == 1
+    # The first token replaces nothing, and its message says so; a second one does.
+    assert "Your API token was made." in first.content.decode() and "old one" not in first.content.decode()
+    second = viewer.post(reverse("exchange:feeds"), follow=True)
+    assert "the old one no longer works" in second.content.decode()
     assert Token.objects.filter(user=viewer.user).count() == 1
 
 
@@ -398,3 +403,79 @@ def test_logged_in_pages_and_the_token_page_are_not_stored_by_caches(viewer):
     assert viewer.get("/")["Cache-Control"] == "no-store, private"
     # A public page (the file format, which holds no data) is left to caches.
     assert "no-store" not in Client().get("/exchange/schema/v2.json").get("Cache-Control", "")
+
+
+# The case's private feed address, for the case page ------------------------------------------
+
+
+def _render_case_feed_link(user, case):
+    from django.template import Context, Template
+    from django.test import RequestFactory
+
+    request = RequestFactory().get(case.get_absolute_url())
+    request.user = user
+    template = Template('{% include "exchange/_case_feed_link.html" %}')
+    return template.render(Context({"case": case, "request": request, "csrf_token": "token"}))
+
+
+def test_the_case_feed_link_gives_the_users_private_case_feed_to_copy(settings):
+    settings.SITE_URL = "https://tracker.example.org"
+    user = _user_in(roles.VIEWER, "reader")
+    case = CaseFactory(reference="rana")
+    address = PrivateAddressFactory(user=user)
+    html = _render_case_feed_link(user, case)
+    url = f"https://tracker.example.org/exchange/feeds/{address.key}/cases/rana.atom"
+    assert url == "https://tracker.example.org" + reverse("exchange:case_feed_private", args=[address.key, "rana"])
+    assert f'readonly value="{url}"' in html
+    assert f'<label for="case-feed-url-{case.pk}">' in html and f'id="case-feed-url-{case.pk}"' in html
+    assert f'data-copy="case-feed-url-{case.pk}" hidden>Copy</button>' in html
+    assert 'src="/static/js/copy.js" defer></script>' in html and "<script>" not in html
+
+
+def test_the_case_feed_link_uses_an_address_that_still_works(client):
+    from django.utils import timezone
+
+    user = _user_in(roles.VIEWER, "reader")
+    case = CaseFactory(reference="rana")
+    kept = PrivateAddressFactory(user=user)
+    PrivateAddressFactory(user=user, revoked_at=timezone.now())
+    PrivateAddressFactory(user=user, purpose="calendar")
+    html = _render_case_feed_link(user, case)
+    assert f"/exchange/feeds/{kept.key}/cases/rana.atom" in html and html.count("/exchange/feeds/") == 1
+    assert client.get(reverse("exchange:case_feed_private", args=[kept.key, "rana"])).status_code == 200
+
+
+def test_without_a_feed_address_the_case_feed_link_offers_to_make_one_and_come_back(client):
+    from accounts.models import PrivateAddress
+
+    user = _user_in(roles.VIEWER, "reader")
+    case = CaseFactory(reference="rana")
+    html = _render_case_feed_link(user, case)
+    assert "Make a private feed address" in html and 'name="purpose" value="feed"' in html
+    assert f'name="next" value="{case.get_absolute_url()}#case-feed"' in html
+    client.force_login(user)
+    response = client.post(reverse("accounts:private_addresses"), {"purpose": "feed", "next": f"{case.get_absolute_url()}#case-feed"})
+    assert response.status_code == 302 and response["Location"] == f"{case.get_absolute_url()}#case-feed"
+    address = PrivateAddress.objects.get(user=user)
+    assert f"/exchange/feeds/{address.key}/cases/rana.atom" in _render_case_feed_link(user, case)
+
+
+def test_the_case_feed_link_is_not_offered_to_who_may_not_read_cases():
+    from django.contrib.auth.models import AnonymousUser
+
+    case = CaseFactory(reference="rana")
+    assert _render_case_feed_link(AnonymousUser(), case).strip() == ""
+    no_role = UserFactory(username="norole")
+    PrivateAddressFactory(user=no_role)
+    assert "feeds/" not in _render_case_feed_link(no_role, case)
+
+
+def test_the_import_page_describes_the_file_layout_from_the_columns_written(client):
+    from cases import roles
+    from exchange.exports import CSV_COLUMNS
+    from tests.factories import user_in_role
+
+    client.force_login(user_in_role(roles.ANALYST, "importer"))
+    content = client.get(reverse("exchange:import_upload")).content.decode()
+    assert "README" not in content
+    assert all(f"<code>{column}</code>" in content for column in CSV_COLUMNS)

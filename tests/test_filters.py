@@ -150,3 +150,24 @@ def test_the_person_filter_suggests_the_recorded_name_for_a_misspelling(people_o
     misspelt = CaseFilter(QueryDict("person=Tahawur+Rana"), queryset=Case.objects.all())
     exact = CaseFilter(QueryDict("person=Tahawwur+Rana"), queryset=Case.objects.all())
     assert misspelt.person_suggestion == "Tahawwur Rana" and exact.person_suggestion is None
+
+
+@pytest.mark.parametrize(
+    ("after", "before", "expected"),
+    [
+        ("2024", "Mar 2025", {"in-march", "in-2024"}),  # a month or a year stands for all of it
+        ("April 2025", "", {"in-april"}),
+        ("", "31/12/2024", {"in-2024"}),
+        ("2025-03-31", "2025-03-31", {"in-march"}),
+    ],
+)
+def test_cases_by_last_event_between_dates_written_as_analysts_write_them(after, before, expected):
+    for reference, on in (("in-2024", datetime.date(2024, 6, 1)), ("in-march", datetime.date(2025, 3, 31)),
+                          ("in-april", datetime.date(2025, 4, 1))):
+        CaseFactory(reference=reference, last_activity_on=on)
+    assert _filtered(f"last_event_after={after}&last_event_before={before}") == expected
+
+
+def test_an_unreadable_last_event_date_is_a_form_error():
+    filterset = CaseFilter(QueryDict("last_event_after=31+Feb+2025"), queryset=Case.objects.all())
+    assert not filterset.is_valid() and "last_event" in filterset.errors

@@ -24,10 +24,19 @@ def test_person_lookup_asks_to_choose_between_namesakes_and_takes_a_number():
     assert field.clean(f"#{second.pk} Ravi Sharma") == second
 
 
-def test_person_lookup_says_when_no_one_has_the_name():
+def test_person_lookup_takes_a_name_no_one_has_for_a_new_person():
+    from cases.forms import NewPerson
+
+    assert PersonLookupField(required=False).clean("Nobody Known") == NewPerson("Nobody Known")
+
+
+def test_person_lookup_asks_about_a_name_close_to_someone_s():
+    from tests.factories import PersonFactory
+
+    PersonFactory(name="Nirav Deepak Modi")
     with pytest.raises(forms.ValidationError) as error:
-        PersonLookupField(required=False).clean("Nobody Known")
-    assert "No one called" in error.value.messages[0]
+        PersonLookupField(required=False).clean("Nirav Mody")
+    assert error.value.code == "maybe_new" and "Did you mean" in error.value.messages[0]
 
 
 def test_person_lookup_blank_is_no_one():
@@ -83,7 +92,7 @@ from tests.factories import AuthorityFactory, CaseFactory  # noqa: E402
 
 
 def _event_data(**fields):
-    return {"date": "2025-02-13", "date_precision": "day", "summary": "s", "confidence": "reported", **fields}
+    return {"date": "2025-02-13", "summary": "s", "confidence": "reported", **fields}
 
 
 def test_every_court_decision_is_offered_once_in_the_grouped_list():
@@ -165,3 +174,91 @@ def test_case_lookup_asks_for_the_reference_between_namesakes():
     with pytest.raises(forms.ValidationError) as error:
         CaseLookupField().clean("Same title")
     assert "a, b" in error.value.messages[0]
+
+
+# The single date field: one text input, read in words (cases/fields.py).
+
+import datetime  # noqa: E402
+
+from alerts.forms import DeadlineForm  # noqa: E402
+from cases import services  # noqa: E402
+from cases.dates import DatePrecision  # noqa: E402
+from cases.fields import DayDateField  # noqa: E402
+from tests.factories import EventFactory  # noqa: E402
+
+
+def _status_form(date: str):
+    return event_form_class(Event.Kind.STATUS)(_event_data(date=date, category="other"))
+
+
+def test_an_event_dated_april_2025_is_saved_known_to_the_month():
+    form = _status_form("April 2025")
+    assert form.is_valid(), form.errors
+    event = services.event_record(case=CaseFactory(), kind=Event.Kind.STATUS, by=None, **form.kind_values(),
+                                  **form.common_values())
+    assert (event.occurred_on, event.date_precision, event.date_approximate) == (
+        datetime.date(2025, 4, 1), DatePrecision.MONTH, False
+    )
+
+
+def test_an_event_dated_circa_2019_is_an_approximate_year():
+    form = _status_form("c. 2019")
+    assert form.is_valid(), form.errors
+    values = form.common_values()
+    assert (values["occurred_on"], values["date_precision"], values["date_approximate"]) == (
+        datetime.date(2019, 1, 1), DatePrecision.YEAR, True
+    )
+
+
+def test_an_event_form_has_one_date_input_and_no_precision_or_approximate_fields():
+    form = event_form_class(Event.Kind.STATUS)()
+    assert "date_precision" not in form.fields and "date_approximate" not in form.fields
+    html = str(form["date"])
+    assert 'type="text"' in html and "placeholder" not in html and 'aria-live="polite"' in html
+    assert "e.g. 21 apr 2025" in form.fields["date"].help_text.lower() and "day first" in form.fields["date"].help_text
+
+
+def test_an_impossible_event_date_is_refused_next_to_the_field():
+    form = _status_form("31 Feb 2025")
+    assert not form.is_valid() and "February 2025 has 28 days" in form.errors["date"][0]
+
+
+@pytest.mark.parametrize(
+    "occurred_on, precision, approximate, shown",
+    [(datetime.date(2025, 4, 1), "month", False, "Apr 2025"), (datetime.date(2019, 1, 1), "year", True, "c. 2019")],
+)
+def test_editing_an_event_shows_its_date_in_the_same_words(occurred_on, precision, approximate, shown):
+    event = EventFactory(case=CaseFactory(), occurred_on=occurred_on, date_precision=precision, date_approximate=approximate)
+    form = event_form_class(event.kind)()
+    form.initial_date_from(event)
+    assert form["date"].value() == shown
+    assert f'value="{shown}"' in str(form["date"]) and "Read as:" in str(form["date"])
+
+
+def test_a_day_required_field_refuses_a_year():
+    with pytest.raises(forms.ValidationError) as error:
+        DayDateField().clean("2025")
+    assert error.value.messages == ["Give the day too, e.g. 21 Apr 2025."]
+
+
+def test_a_day_required_field_reads_a_day_written_out():
+    assert DayDateField().clean("21 April 2025") == datetime.date(2025, 4, 21)
+
+
+def test_a_source_published_in_a_month_is_asked_for_the_day():
+    form = SourceForm({"title": "Report", "published_on": "April 2025"})
+    assert not form.is_valid() and "Give the day too" in form.errors["published_on"][0]
+
+
+def test_a_deadline_is_typed_in_words_and_shown_back_as_a_day():
+    form = DeadlineForm({"kind": "hearing", "title": "Hearing", "due_on": "April 21, 2025", "reminder_days": "7"})
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["due_on"] == datetime.date(2025, 4, 21)
+    assert 'type="date"' not in str(DeadlineForm()["due_on"])
+    assert 'value="21 Apr 2025"' in str(DeadlineForm(initial={"due_on": datetime.date(2025, 4, 21)})["due_on"])
+
+
+def test_a_reported_on_date_after_a_failed_save_is_shown_as_read():
+    form = event_form_class(Event.Kind.STATUS)(_event_data(date="31 Feb 2025", reported_on="21/04/2025", category="other"))
+    assert not form.is_valid()
+    assert "Read as: 21 April 2025 (exact day)" in str(form["reported_on"])

@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from cases import services
 from cases.models import CaseParty, Stage
-from tests.factories import CaseFactory, CasePartyFactory, EventFactory, PersonFactory, PersonNameFactory, ReaderFactory, UserFactory
+from tests.factories import CaseFactory, CasePartyFactory, PersonFactory, PersonNameFactory, ReaderFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

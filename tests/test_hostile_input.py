@@ -99,12 +99,12 @@ def _event_data(**fields):
 
 @HYPOTHESIS
 @given(
-    summary=hostile_text, date=hostile_text, precision=hostile_text, decision=hostile_text, authority=hostile_text,
+    summary=hostile_text, date=hostile_text, decision=hostile_text, authority=hostile_text,
     url=hostile_text, title=hostile_text, reported=hostile_text, docket=hostile_text,
 )
-def test_ruling_form_survives_anything(analyst_client, case, summary, date, precision, decision, authority, url, title, reported, docket):
+def test_ruling_form_survives_anything(analyst_client, case, summary, date, decision, authority, url, title, reported, docket):
     data = _event_data(
-        summary=summary, date=date, date_precision=precision, decision=decision, authority=authority, docket_number=docket,
+        summary=summary, date=date, decision=decision, authority=authority, docket_number=docket,
         confidence="reported", reported_on=reported, **{"sources-0-url": url, "sources-0-title": title},
     )
     _ok(analyst_client.post(reverse("cases:event_create", args=[case.reference, "ruling"]), data))
@@ -115,8 +115,8 @@ def test_ruling_form_survives_anything(analyst_client, case, summary, date, prec
 @given(quote=hostile_text, body=hostile_text, speaker=hostile_text, government=hostile_text, channel=hostile_text, also=hostile_text)
 def test_statement_form_survives_anything(analyst_client, case, quote, body, speaker, government, channel, also):
     data = _event_data(
-        summary="A statement", date="2025-01-31", date_precision="day", confidence="reported", quote=quote,
-        body=body, new_speaker=speaker, government=government, channel=channel, also_cases=also,
+        summary="A statement", date="2025-01-31", confidence="reported", quote=quote,
+        body=body, speaker=speaker, government=government, channel=channel, also_cases=also,
     )
     _ok(analyst_client.post(reverse("cases:event_create", args=[case.reference, "statement"]), data))
     _assert_escaped(analyst_client, case)
@@ -139,13 +139,13 @@ def test_second_generation_filters_survive_anything(analyst_client, case, status
 
 @HYPOTHESIS
 @given(
-    body=hostile_text, official=hostile_text, new_official=hostile_text, decision=hostile_text, detail=hostile_text,
+    body=hostile_text, official=hostile_text, official_is_new=hostile_text, decision=hostile_text, detail=hostile_text,
     note=hostile_text, confidence=hostile_text,
 )
-def test_executive_decision_form_survives_anything(analyst_client, case, body, official, new_official, decision, detail, note, confidence):
+def test_executive_decision_form_survives_anything(analyst_client, case, body, official, official_is_new, decision, detail, note, confidence):
     data = _event_data(
-        summary="A decision", date="2025-01", date_precision="month", new_authority_name=body, official=official,
-        new_official=new_official, decision=decision, decision_detail=detail, note=note, confidence=confidence,
+        summary="A decision", date="2025-01", new_authority_name=body, official=official,
+        official_is_new=official_is_new, decision=decision, decision_detail=detail, note=note, confidence=confidence,
     )
     _ok(analyst_client.post(reverse("cases:event_create", args=[case.reference, "executive_decision"]), data))
     _assert_escaped(analyst_client, case)
@@ -155,7 +155,7 @@ def test_executive_decision_form_survives_anything(analyst_client, case, body, o
 @given(gist=hostile_text, reported=hostile_text, channel=hostile_text, kind=hostile_text, level=hostile_text)
 def test_reported_speech_form_survives_anything(analyst_client, case, gist, reported, channel, kind, level):
     data = _event_data(
-        summary="Reported", date="2025-01-31", date_precision="day", confidence="reported", government="IN", body="MEA",
+        summary="Reported", date="2025-01-31", confidence="reported", government="IN", body="MEA",
         reported_speech=reported, gist=gist, channel=channel, new_authority_name=gist[:50], new_authority_kind=kind,
         new_authority_level=level,
     )
@@ -178,7 +178,7 @@ def test_related_matter_and_move_survive_anything(analyst_client, case, related,
 
 def test_stored_markup_is_shown_as_text(analyst_client, case):
     authority = AuthorityFactory()
-    data = _event_data(summary="<script>alert(1)</script>", date="2025-01", date_precision="month",
+    data = _event_data(summary="<script>alert(1)</script>", date="2025-01",
                        decision="affirmed", authority=authority.pk, confidence="reported")
     assert analyst_client.post(reverse("cases:event_create", args=[case.reference, "ruling"]), data).status_code == 302
     content = analyst_client.get(case.get_absolute_url()).content.decode()
@@ -188,7 +188,7 @@ def test_stored_markup_is_shown_as_text(analyst_client, case):
 @HYPOTHESIS
 @given(to_stage=hostile_text, reason=hostile_text, date=hostile_text)
 def test_stage_change_form_survives_anything(analyst_client, case, to_stage, reason, date):
-    data = _event_data(to_stage=to_stage, summary=reason, date=date, date_precision="day", confidence="reported")
+    data = _event_data(to_stage=to_stage, summary=reason, date=date, confidence="reported")
     _ok(analyst_client.post(reverse("cases:case_stage_change", args=[case.reference]), data))
     _assert_escaped(analyst_client, case)
 
@@ -197,7 +197,7 @@ def test_stage_change_form_survives_anything(analyst_client, case, to_stage, rea
 @given(title=hostile_text, reference=hostile_text, requesting=hostile_text, offences=hostile_text, person=hostile_text, opened=hostile_text)
 def test_case_form_survives_anything(analyst_client, title, reference, requesting, offences, person, opened):
     data = {"title": title, "reference": reference, "requesting_state": requesting, "requested_state": "US",
-            "offences": offences, "stage": "hearing", "new_person_sought": person, "opened_on": opened}
+            "offences": offences, "stage": "hearing", "person_sought": person, "opened_on": opened}
     _ok(analyst_client.post(reverse("cases:case_create"), data))
 
 

@@ -109,6 +109,8 @@ MATRIX: dict[str, Rule] = {
     "cases:person_detail": Rule(VIEWER, params="person"),
     "cases:person_history": Rule(VIEWER, params="person"),
     "cases:case_suggest": Rule(VIEWER),
+    # How a date field reads what was typed (htmx, as the analyst types).
+    "cases:date_reading": Rule(VIEWER),
     "cases:treaty_list": Rule(VIEWER),
     # The header's search box: its results page, and the suggestions htmx asks of the same URL.
     "cases:search": Rule(VIEWER),
@@ -118,6 +120,8 @@ MATRIX: dict[str, Rule] = {
     "cases:case_edit": Rule(ANALYST, FORM, params="case"),
     "cases:case_stage_change": Rule(ANALYST, FORM, params="case"),
     "cases:case_close": Rule(ANALYST, FORM, params="case"),
+    "cases:case_checked": Rule(ANALYST, ACTION, params="case"),
+    "alerts:home_briefing": Rule(VIEWER),
     "cases:case_party_add": Rule(ANALYST, FORM, params="case"),
     # Taking a person off a case is an edit of the case (the view asks for change_case); the row's
     # history keeps who removed whom.

@@ -12,7 +12,6 @@ from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -34,10 +33,8 @@ from cases.signals import case_created
 from tests.factories import (
     AuthorityFactory,
     CaseFactory,
-    CasePartyFactory,
     EventFactory,
     FollowFactory,
-    PersonFactory,
     ReaderFactory,
     SavedSearchFactory,
     UserFactory,

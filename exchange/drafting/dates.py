@@ -24,10 +24,9 @@ from dataclasses import dataclass
 
 from dateparser.date import DateDataParser
 
-from cases.dates import DatePrecision, partial_date_text
+# The month names are the ones the date field reads (cases.dates), so both read the same words.
+from cases.dates import MONTHS, MONTHS_SHORT, DatePrecision, month_number, partial_date_text
 
-MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-MONTHS_SHORT = "Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec"
 WEEKDAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
 _MONTH = rf"(?:{MONTHS}|(?:{MONTHS_SHORT})\.?)"
 _DAY = r"\d{1,2}(?:st|nd|rd|th)?"
@@ -103,11 +102,6 @@ def _month_day(text: str) -> tuple[int, int] | None:
     if data.date_obj is None:
         return None
     return data.date_obj.month, data.date_obj.day
-
-
-def _month_number(name: str) -> int:
-    name = name.strip(". ").lower()[:3]
-    return [m[:3].lower() for m in calendar.month_name[1:]].index(name) + 1
 
 
 def _nearest(month: int, day: int, *, published_on: datetime.date, future: bool) -> datetime.date | None:
@@ -226,13 +220,13 @@ def _resolve(name: str, match: re.Match, *, published_on: datetime.date, future:
         return mention(published_on + datetime.timedelta(days=offset), DatePrecision.DAY)
     if name == "month_of_year":
         offset = {"this": 0, "last": -1, "next": 1}[groups["which"]]
-        return mention(datetime.date(published_on.year + offset, _month_number(groups["month"]), 1), DatePrecision.MONTH)
+        return mention(datetime.date(published_on.year + offset, month_number(groups["month"]), 1), DatePrecision.MONTH)
     if name == "month_year":
-        month = _month_number(re.search(_MONTH, written).group(0))
+        month = month_number(re.search(_MONTH, written).group(0))
         return mention(datetime.date(int(groups["year"]), month, 1), DatePrecision.MONTH, approximate=bool(groups.get("part")))
     if name == "last_month_name":
         which = groups["which"].lower()
-        month = _month_number(groups["month"])
+        month = month_number(groups["month"])
         if which == "next":
             value = _month_nearest(month, published_on=published_on, future=True, strictly=True)
         elif which == "last":
@@ -245,7 +239,7 @@ def _resolve(name: str, match: re.Match, *, published_on: datetime.date, future:
     if name == "month_only":
         if groups.get("prep") == "on":
             return None  # "on May" is not English for a date; probably a name
-        month = _month_number(groups["month"])
+        month = month_number(groups["month"])
         ahead = future or groups.get("prep") in ("until", "till", "by")
         value = _month_nearest(month, published_on=published_on, future=ahead and future)
         return mention(value, DatePrecision.MONTH, approximate=bool(groups.get("part")))

@@ -2,7 +2,7 @@
 
 from dataclasses import asdict, dataclass, field
 
-from cases.dates import DatePrecision, partial_date_bounds, partial_date_parse
+from cases.dates import DatePrecision, partial_date_bounds, partial_date_display, partial_date_parse
 from cases.models import Case, Confidence, Person
 
 DEADLINE = "deadline"  # not an event: a dated item on the case (alerts.Deadline)
@@ -53,7 +53,12 @@ class Draft:
 
     def as_initial(self) -> dict:
         # Ticked: about the case, not yet on the timeline, and dated (an undated draft waits for the analyst's date).
-        return asdict(self) | {"also_told_in": " | ".join(self.also_told_in)[:5000],
+        # The date as analysts write it ("Apr 2025", "c. 2019"), in the review's one date field.
+        date = ""
+        if self.date:
+            value = partial_date_parse(self.date, precision=self.date_precision)
+            date = partial_date_display(value, precision=self.date_precision, approximate=self.date_approximate)
+        return asdict(self) | {"date": date, "also_told_in": " | ".join(self.also_told_in)[:5000],
                                "record": self.about_case and not self.recorded_event_id and bool(self.date),
                                "add_source": bool(self.recorded_event_id)}
 
