@@ -312,13 +312,18 @@ class EventForm(PartialDateMixin, VersionedForm):
     # Fields shown together in a fieldset, each group under its legend (see _form_fields.html).
     FIELD_GROUPS = {
         "date": ("When", "group-date"),
-        "reported_on": ("When", "group-date"),
         "authority": ("Who acted", "group-authority"),
-        "new_authority_name": ("Who acted", "group-authority"),
-        "new_authority_kind": ("Who acted", "group-authority"),
-        "new_authority_country": ("Who acted", "group-authority"),
-        "new_authority_level": ("Who acted", "group-authority"),
+        "new_authority_name": ("Not listed? Name it", "group-new-authority"),
+        "new_authority_kind": ("Not listed? Name it", "group-new-authority"),
+        "new_authority_country": ("Not listed? Name it", "group-new-authority"),
+        "new_authority_level": ("Not listed? Name it", "group-new-authority"),
+        "reported_on": ("More details", "group-more"),
+        "note": ("More details", "group-more"),
+        "confidence": ("More details", "group-more"),
     }
+    # Groups folded away until opened (or until one of their fields holds a value or an error), so
+    # that a form shows first what nearly every entry needs.
+    FOLDED_GROUPS = {"group-new-authority", "group-more"}
 
     # Country lists that start with the case's own two states: they are nearly always the answer.
     STATES_FIRST = ("new_authority_country", "government")
@@ -339,8 +344,9 @@ class EventForm(PartialDateMixin, VersionedForm):
                     + [(value, label) for value, label in choices if value != "" and value not in states]
                 )
 
-    def field_groups(self) -> list[tuple[str, str, list]]:
-        """The visible fields in order, as (legend, css class, fields); a field in no group has no legend."""
+    def field_groups(self) -> list[tuple[str, str, list, str]]:
+        """The visible fields in order, as (legend, css class, fields, folded); a field in no group
+        has no legend, and ``folded`` is "" (shown), "open" or "closed"."""
         groups = []
         for field in self.visible_fields():
             legend, css = self.FIELD_GROUPS.get(field.name, ("", ""))
@@ -348,7 +354,10 @@ class EventForm(PartialDateMixin, VersionedForm):
                 groups[-1][2].append(field)
             else:
                 groups.append((legend, css, [field]))
-        return groups
+        return [
+            (legend, css, fields, ("open" if any(map(_filled, fields)) else "closed") if css in self.FOLDED_GROUPS else "")
+            for legend, css, fields in groups
+        ]
 
     def kind_values(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.kind_fields}
@@ -506,8 +515,17 @@ def _kind_field_rank(name: str) -> int:
     return _KIND_FIELD_ORDER.index(name) if name in _KIND_FIELD_ORDER else len(_KIND_FIELD_ORDER)
 
 
-_DATE_FIELDS = ["date", "reported_on"]
-_RECORD_FIELDS = ["summary", "note", "confidence"]
+_DATE_FIELDS = ["date"]
+# Asked last, folded under "More details": most entries leave them as they are.
+_MORE_FIELDS = ["reported_on", "note", "confidence"]
+
+
+def _filled(field: forms.BoundField) -> bool:
+    """Whether a field holds something other than its starting value, or an error: its folded group opens."""
+    if field.errors:
+        return True
+    value = field.value()
+    return value not in (None, "", False, []) and str(value) != str(field.initial if field.initial is not None else "")
 
 
 def event_form_class(kind: str) -> type[EventForm]:
@@ -522,9 +540,9 @@ def event_form_class(kind: str) -> type[EventForm]:
     attrs |= authority
     attrs["kind_fields"] = kind_fields
     if authority.get("authority_required"):
-        order = [*AuthorityChoiceMixin.AUTHORITY_FIELDS, *kind_fields, *_DATE_FIELDS, *_RECORD_FIELDS]
+        order = [*AuthorityChoiceMixin.AUTHORITY_FIELDS, *kind_fields, *_DATE_FIELDS, "summary", *_MORE_FIELDS]
     else:
-        order = [*kind_fields, *_DATE_FIELDS, "summary", *AuthorityChoiceMixin.AUTHORITY_FIELDS, "note", "confidence"]
+        order = [*kind_fields, *_DATE_FIELDS, "summary", *AuthorityChoiceMixin.AUTHORITY_FIELDS, *_MORE_FIELDS]
     attrs["field_order"] = order
     return type(f"{Event.Kind(kind).name.title().replace('_', '')}EventForm", (EventFormWithAuthority,), attrs)
 
@@ -584,7 +602,7 @@ class StatementEventForm(AuthorityChoiceMixin, EventForm):
     statement_fields = ("government", "body", "speaker_title", "channel", "reported_speech", "quote", "gist")
     field_order = [
         "government", "body", "speaker", "speaker_title", "channel", "reported_speech", "quote", "gist",
-        *_DATE_FIELDS, "summary", "also_cases", *AuthorityChoiceMixin.AUTHORITY_FIELDS, "note", "confidence",
+        *_DATE_FIELDS, "summary", "also_cases", *AuthorityChoiceMixin.AUTHORITY_FIELDS, *_MORE_FIELDS,
     ]
 
     def __init__(self, *args, case: Case | None = None, editing: bool = False, **kwargs):
@@ -632,7 +650,9 @@ class StageChangeForm(AuthorityChoiceMixin, EventForm):
         forms.CharField(label="Reason", widget=forms.Textarea(attrs={"rows": 3}), help_text="Why the stage changed."),
         SUMMARY_MAX,
     )
-    field_order = ["to_stage", "confirm_back", "summary", *_DATE_FIELDS, *AuthorityChoiceMixin.AUTHORITY_FIELDS, "note", "confidence"]
+    field_order = [
+        "to_stage", "confirm_back", "summary", *_DATE_FIELDS, *AuthorityChoiceMixin.AUTHORITY_FIELDS, *_MORE_FIELDS,
+    ]
 
     def __init__(self, *args, case: Case | None = None, **kwargs):
         super().__init__(*args, case=case, **kwargs)

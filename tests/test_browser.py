@@ -253,6 +253,7 @@ def test_analyst_records_the_second_generation_record(
     field(panel, "Date").fill("2025-02-13")
     statement_summary = "The MEA said India was in touch with the US authorities."
     field(panel, "Summary").fill(statement_summary)
+    panel.locator("details.group-more summary").click()
     field(panel, "Confidence").select_option(label="Corroborated by several independent reports")
     panel.get_by_role("button", name="Save").click()
     expect(messages).to_contain_text("Government statement added to the timeline.")
@@ -266,6 +267,7 @@ def test_analyst_records_the_second_generation_record(
     # An executive decision, by a government body and an official both named for the first time.
     open_log_form(page, "Executive decision")
     expect(panel.get_by_role("heading", name="Add an executive decision")).to_be_visible()
+    panel.locator("details.group-new-authority summary").click()
     field(panel, "…or one not listed yet").fill("US Department of State")
     field(panel, "Its country").select_option(label="United States of America")
     field(panel, "Official").fill("Test Secretary")
@@ -274,6 +276,7 @@ def test_analyst_records_the_second_generation_record(
     field(panel, "Date").fill("Feb 2025")
     decision_summary = "The Secretary of State authorised Rana's surrender to India."
     field(panel, "Summary").fill(decision_summary)
+    panel.locator("details.group-more summary").click()
     field(panel, "Analyst's note").fill("Day not reported; month from the ministry's statement.")
     panel.get_by_role("button", name="Save").click()
     expect(messages).to_contain_text("Executive decision added to the timeline.")
@@ -327,6 +330,7 @@ def test_analyst_records_the_second_generation_record(
 
     # Convicted after surrender: the court's ruling, then the outcome.
     open_log_form(page, "Court ruling")
+    panel.locator("details.group-new-authority summary").click()
     field(panel, "…or one not listed yet").fill("Special NIA Court, Mumbai")
     field(panel, "Its country").select_option(label="India")
     field(panel, "Its level").select_option(label="Court in the requesting state")

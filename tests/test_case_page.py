@@ -144,3 +144,15 @@ def test_the_direction_is_written_one_way_on_the_list_and_the_case_page(analyst_
     listing = re.sub(r"\s+", " ", analyst_client.get(reverse("cases:case_list")).content.decode())
     assert "United States of America → India" in page and "United States of America → India" in listing
     assert "requests from" not in page
+
+
+def test_what_most_entries_leave_alone_is_folded_until_it_holds_something(analyst_client, pending):
+    url = reverse("cases:event_create", args=[pending.reference, "ruling"])
+    content = re.sub(r"\s+", " ", analyst_client.get(url).content.decode())
+    assert '<details class="field-group group-more"><summary>More details</summary>' in content
+    assert '<details class="field-group group-new-authority"><summary>Not listed? Name it</summary>' in content
+    # A refused save opens the group of a field that holds a value or an error.
+    response = analyst_client.post(url, event_form_data(date="", summary="x", note="From the docket", new_authority_name="A court"))
+    content = re.sub(r"\s+", " ", response.content.decode())
+    assert '<details class="field-group group-more" open>' in content
+    assert '<details class="field-group group-new-authority" open>' in content
