@@ -81,3 +81,35 @@ def test_an_analyst_logs_a_status_update_with_the_keyboard_alone(new_page, demo_
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     page.screenshot(path=test_results_dir / f"workspace-case-{width}.png", full_page=True)
     browser_console.assert_clean()
+
+
+@pytest.mark.parametrize("width,height", [(1366, 900), (390, 844)])
+def test_a_move_back_is_asked_about_before_it_is_made(new_page, demo_logins, browser_console, test_results_dir, width, height):
+    page = new_page(viewport={"width": width, "height": height})
+    _log_in(page, *demo_logins["Analyst"])
+    case = Case.objects.get(title=RANA)
+    page.goto(case.get_absolute_url())
+    page.locator(".case-actions").get_by_role("link", name="Change stage").click()
+    panel = page.locator("#form-panel")
+    stage = panel.get_by_label(re.compile(r"^New stage"))
+    expect(panel).to_contain_text(f"Now: “{case.get_stage_display()}”.")
+    expect(stage).to_have_value("")  # a hurried Save moves nothing
+    panel.get_by_role("button", name="Save").click()
+    expect(panel.locator(".error-summary")).to_contain_text("Choose the stage the case has moved to.")
+
+    stage.select_option(label="Before request")
+    panel.get_by_label(re.compile(r"^Reason")).fill("Entered at the wrong stage.")
+    panel.get_by_label(re.compile(r"^Date")).first.fill("31 Jan 2025")
+    panel.get_by_role("button", name="Save").click()
+    summary = panel.locator(".error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_contain_text("tick the box to confirm the move back")
+    page.screenshot(path=test_results_dir / f"workspace-stage-confirm-{width}.png", full_page=True)
+    assert Case.objects.get(pk=case.pk).stage == case.stage
+
+    panel.get_by_label(re.compile(r"^Yes, move the case back")).check()
+    panel.get_by_role("button", name="Save").click()
+    expect(page.locator("#messages")).to_contain_text("Stage changed to “Before request”.")
+    assert Case.objects.get(pk=case.pk).stage == "before_request"
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    browser_console.assert_clean()
