@@ -196,6 +196,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+    # The tests' database is a file too, not Django's shared in-memory one: there a second
+    # connection (the live server's threads, a Celery worker in the test process) is refused at once
+    # with "database table is locked", which no busy timeout waits out; a file in WAL mode makes
+    # it wait its turn, as the web server and the worker do in use.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 else:
     # Tests keep 0: PostgreSQL refuses to drop a test database that a thread still holds open.
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
