@@ -513,19 +513,11 @@ def _person_from(value, *, by):
     return value
 
 
-def _official_from(form, *, by):
-    return _person_from(form.cleaned_data.get("official"), by=by)
-
-
-def _speaker_from(form, *, by):
-    return _person_from(form.cleaned_data.get("speaker"), by=by)
-
-
 def _event_create_from(form, *, case, kind, sources, by) -> Event:
     if kind == Event.Kind.STATEMENT:
         statement = services.statement_record(
             cases=[case, *form.cleaned_data["also_cases"]],
-            speaker=_speaker_from(form, by=by),
+            speaker=_person_from(form.cleaned_data.get("speaker"), by=by),
             authority=_authority_from(form),
             sources=sources,
             by=by,
@@ -541,14 +533,14 @@ def _event_create_from(form, *, case, kind, sources, by) -> Event:
 def _kind_values(form, *, by) -> dict:
     values = form.kind_values()
     if "official" in values:
-        values["official"] = _official_from(form, by=by)
+        values["official"] = _person_from(form.cleaned_data.get("official"), by=by)
     return values
 
 
 def _event_form_initial(event: Event) -> dict:
     initial = {
         name: getattr(event, name)
-        for name in ("date_precision", "date_approximate", "reported_on", "summary", "note", "confidence", "authority")
+        for name in ("reported_on", "summary", "note", "confidence", "authority")
     }
     initial["version"] = event.version
     for name in services.EVENT_KIND_FIELDS[event.kind]:
@@ -590,7 +582,7 @@ def event_edit(request, pk):
             with transaction.atomic():
                 statement_changes = None
                 if event.kind == Event.Kind.STATEMENT:
-                    statement_changes = form.statement_values() | {"speaker": _speaker_from(form, by=request.user)}
+                    statement_changes = form.statement_values() | {"speaker": _person_from(form.cleaned_data.get("speaker"), by=request.user)}
                 elif event.kind != Event.Kind.STAGE_CHANGE:
                     values |= _kind_values(form, by=request.user)
                 values["authority"] = _authority_from(form)
