@@ -256,6 +256,7 @@ class Briefing:
     which of their saved searches matched something new."""
 
     since: datetime.datetime
+    first_visit: bool
     follows: int
     changes: list[Event]
     more_changes: int
@@ -267,6 +268,7 @@ def home_briefing(
     *, user: AbstractBaseUser, since: datetime.datetime | None, today: datetime.date | None = None, limit: int = 12
 ) -> Briefing:
     today = today or timezone.localdate()
+    first_visit = since is None
     since = since or timezone.now() - datetime.timedelta(days=HOME_FIRST_VISIT_DAYS)
     followed = Follow.objects.filter(user=user).values("case_id")
     changed = (
@@ -287,6 +289,6 @@ def home_briefing(
     )
     searches = [(search, matches[search.pk]) for search in SavedSearch.objects.filter(pk__in=matches).order_by("name")]
     return Briefing(
-        since=since, follows=Follow.objects.filter(user=user).count(), changes=changes[:limit],
+        since=since, first_visit=first_visit, follows=Follow.objects.filter(user=user).count(), changes=changes[:limit],
         more_changes=max(changed.count() - limit, 0) if len(changes) > limit else 0, due=due, searches=searches,
     )

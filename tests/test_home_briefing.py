@@ -94,4 +94,7 @@ def test_the_home_page_loads_the_briefing_and_it_shows_the_changes(client, reade
 
 def test_a_user_who_follows_nothing_is_told_how_to(client, reader):
     client.force_login(reader)
-    assert "You follow no case yet" in client.get(reverse("alerts:home_briefing")).content.decode()
+    content = client.get(reverse("alerts:home_briefing")).content.decode()
+    assert "You follow no case yet" in content
+    # A first visit has no last visit to count from: it says the span it shows.
+    assert "In the last two weeks" in content and "Since your last visit" not in content
