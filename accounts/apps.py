@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and security"
 
     def ready(self):
-        from . import middleware, security, two_factor  # noqa: F401  (connect their signal receivers)
+        from . import backends, middleware, security, two_factor  # noqa: F401  (connect their signal receivers)

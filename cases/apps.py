@@ -8,6 +8,7 @@ class CasesConfig(AppConfig):
 
     def ready(self):
         from . import names  # noqa: F401  its receivers keep the name index in step with every save
+        from . import picture  # noqa: F401  its receiver forgets a case's cached picture when its record changes
         from .roles import roles_sync
 
         # Sent once per app: by the last one, every permission the roles need exists.

@@ -5,11 +5,11 @@ from functools import lru_cache
 import django_filters
 from django import forms
 from django.db.models import Case as SqlCase
-from django.db.models import Count, Exists, F, OuterRef, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Q, Value, When
 from django.utils.translation import get_language
 from django_countries import countries
 
-from . import names, search
+from . import facets, names, search
 from .dates import partial_date_bounds
 from .fields import PartialDateField
 from .forms import RULING_DECISION_GROUPS, GroupedSelect
@@ -268,14 +268,39 @@ class CaseFilter(django_filters.FilterSet):
         return queryset
 
 
-def stage_counts(*, data) -> dict[str, int]:
-    """How many cases each stage holds under every current filter but the stage itself."""
-    without_stage = data.copy()
-    without_stage.pop("stage", None)
-    without_stage.pop("page", None)
-    filterset = CaseFilter(without_stage, queryset=Case.objects.all())
+def _facet_condition(name: str, value) -> Q | None:
+    """The condition on the kept counts' rows (cases.facets) that stands for one filter, or None when
+    they cannot answer it."""
+    if name in ("requesting_state", "requested_state", "outcome", "after_surrender"):
+        return Q(**{name: value})
+    if name == "status":
+        return {
+            "open": Q(is_open=True),
+            "closed": Q(is_open=False),
+            "closed_extradited": Q(is_open=False, outcome=Outcome.EXTRADITED),
+            "closed_not_extradited": Q(is_open=False, outcome__in=Outcome.without_extradition()),
+        }.get(value)
+    return None
+
+
+def stage_counts(filterset: CaseFilter) -> dict[str, int]:
+    """How many cases each stage holds under every current filter but the stage itself.
+
+    Read from the kept counts when every filter is one of their columns (the list as it opens, a
+    state, open or closed, an outcome); otherwise counted from the cases the other filters match.
+    Reuses the list's own filter set, whose form (with its choices read from the database) is then
+    built once per request."""
     filterset.is_valid()
-    queryset = filterset.qs.order_by()
+    given = {
+        name: value for name, value in filterset.form.cleaned_data.items()
+        if name not in ("stage", "sort") and value not in (None, "", [], ())
+    }
+    conditions = [_facet_condition(name, value) for name, value in given.items()]
+    if None not in conditions:
+        return facets.facet_stage_counts(where=Q(*conditions))
+    queryset = Case.objects.all()
+    for name, value in given.items():
+        queryset = filterset.filters[name].filter(queryset, value)
     # COUNT(*) rather than COUNT(id): the id is not in the facets index, and the count can then
     # be read from that index alone.
-    return dict(queryset.values_list("stage").annotate(n=Count("*")).values_list("stage", "n"))
+    return dict(queryset.order_by().values_list("stage").annotate(n=Count("*")).values_list("stage", "n"))

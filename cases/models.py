@@ -9,7 +9,7 @@ stage-change event, written by ``services.case_change_stage`` and nowhere else.
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django_countries.fields import CountryField
@@ -519,6 +519,59 @@ class Case(SoftDeletable):
                 return party.person
         return None
 
+    def save(self, *args, **kwargs):
+        # The list's kept counts (cases.facets) move with the case in the same transaction. Here
+        # rather than in each service because every write of a case passes through save(), the
+        # admin's and the test factories' included, and a count that one path forgot would be wrong
+        # for good.
+        from . import facets
+
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and not facets.FACET_SOURCE_FIELDS.intersection(update_fields):
+            return super().save(*args, **kwargs)
+        with transaction.atomic(using=kwargs.get("using")):
+            old = facets.case_facet_key_stored(self.pk) if self.pk and not self._state.adding else None
+            super().save(*args, **kwargs)
+            facets.case_facets_move(old=old, new=facets.case_facet_key(vars(self)))
+
+    def delete(self, *args, **kwargs):
+        # Only the admin and tests remove a case for good; services mark it deleted (SoftDeletable).
+        from . import facets
+
+        with transaction.atomic(using=kwargs.get("using")):
+            old = facets.case_facet_key_stored(self.pk)
+            result = super().delete(*args, **kwargs)
+            facets.case_facets_move(old=old, new=None)
+        return result
+
+
+class CaseFacet(models.Model):
+    """How many live cases share one combination of the columns the case list counts by: its stage
+    counts are sums of these rows rather than a scan of every case (see ``cases.facets``)."""
+
+    stage = models.CharField("stage", max_length=20, choices=Stage)
+    requesting_state = CountryField("requesting state")
+    requested_state = CountryField("requested state")
+    outcome = models.CharField("extradition outcome", max_length=20, choices=Outcome, blank=True)
+    after_surrender = models.CharField("after surrender", max_length=20, choices=AfterSurrender, blank=True)
+    is_open = models.BooleanField("open", help_text="Whether these cases are still followed (no closing day).")
+    cases = models.IntegerField(
+        "cases", default=0, help_text="The number of live cases with these values; kept by Case.save in the change's transaction."
+    )
+
+    class Meta:
+        verbose_name = "case count"
+        verbose_name_plural = "case counts"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage", "requesting_state", "requested_state", "outcome", "after_surrender", "is_open"],
+                name="case_facet_unique",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_stage_display()}, {self.requested_state} → {self.requesting_state}: {self.cases}"
+
 
 class CaseCheck(models.Model):
     """An analyst looked for news of the case and found nothing to record. The record is then known
@@ -948,6 +1001,8 @@ class Event(SoftDeletable):
         ordering = ["-position", "-id"]
         indexes = [
             models.Index(fields=["case", "-position", "-id"], name="event_timeline"),
+            # The API's events of one case, newest recorded first (its cursor pages by id).
+            models.Index(fields=["case", "-id"], name="event_case_recorded"),
             models.Index(fields=["kind"]),
             # Placing a new event looks for the first event certainly after it: usually none or few.
             models.Index(fields=["case", "date_earliest"], name="event_placing"),

@@ -9,9 +9,21 @@ link to its entry in the timeline below.
 """
 
 import datetime
+import functools
 from dataclasses import dataclass
 
+from typing import TYPE_CHECKING
+
+from django.core.cache import cache
+from django.db import transaction
+from django.dispatch import receiver
+
+from .dates import DatePrecision, partial_date_display
 from .models import Authority, Case, Event
+from .signals import case_record_changed
+
+if TYPE_CHECKING:
+    from .selectors import PictureEntry
 
 WIDTH = 900
 LABEL_WIDTH = 190
@@ -45,32 +57,93 @@ _LANE_ORDER = ["extradition court", "review and appeal courts", "courts", "gover
                "rights court", "international bodies", "other authorities", "statements"]
 
 
-def _lane_of(event: Event, case: Case) -> tuple[int, str]:
+def _lane_of(entry: "PictureEntry", case: Case) -> tuple[int, str]:
     """(order, label) of the lane an entry is drawn in."""
-    authority = event.authority
-    if event.kind == Event.Kind.STAGE_CHANGE:
+    # The states as their codes, read once: each read of a country field builds a Country.
+    sides = case.__dict__.get("_picture_sides") or (case.requested_state.code, case.requesting_state.code)
+    case.__dict__["_picture_sides"] = sides
+    return _lane(entry.kind, entry.authority_kind, entry.authority_level, entry.authority_country or "",
+                 entry.government or "", *sides)
+
+
+@functools.lru_cache(maxsize=4096)
+def _lane(kind, authority_kind, level, country, government, requested, requesting) -> tuple[int, str]:
+    # Cached: a picture asks once per entry, and the answers are few.
+    if kind == Event.Kind.STAGE_CHANGE:
         return 98, "Stage changes"
-    if authority is None:
-        if event.kind == Event.Kind.STATEMENT and event.statement_id:
-            government = event.statement.government
-            side = 0 if government == case.requested_state else 2 if government == case.requesting_state else 1
+    if authority_kind is None:
+        if kind == Event.Kind.STATEMENT and government:
+            side = 0 if government == requested else 2 if government == requesting else 1
             return side * 10 + _LANE_ORDER.index("statements"), f"Statements ({government})"
         return 99, "Other entries"
-    if authority.kind == Authority.Kind.INTERNATIONAL or authority.level == Authority.Level.HUMAN_RIGHTS:
-        kind = "rights court" if authority.level == Authority.Level.HUMAN_RIGHTS else "international bodies"
-        return 10 + _LANE_ORDER.index(kind), kind.capitalize()
-    if authority.kind == Authority.Kind.COURT:
-        kind = _COURT_LANES.get(authority.level, "courts")
-    elif authority.kind == Authority.Kind.EXECUTIVE:
-        kind = "government"
-    elif authority.kind in (Authority.Kind.POLICE, Authority.Kind.PROSECUTOR):
-        kind = "police and prosecutors"
+    if authority_kind == Authority.Kind.INTERNATIONAL or level == Authority.Level.HUMAN_RIGHTS:
+        lane = "rights court" if level == Authority.Level.HUMAN_RIGHTS else "international bodies"
+        return 10 + _LANE_ORDER.index(lane), lane.capitalize()
+    if authority_kind == Authority.Kind.COURT:
+        lane = _COURT_LANES.get(level, "courts")
+    elif authority_kind == Authority.Kind.EXECUTIVE:
+        lane = "government"
+    elif authority_kind in (Authority.Kind.POLICE, Authority.Kind.PROSECUTOR):
+        lane = "police and prosecutors"
     else:
-        kind = "other authorities"
-    country = authority.country.code if authority.country else ""
-    side = 0 if country == case.requested_state else 2 if country == case.requesting_state else 1
+        lane = "other authorities"
+    side = 0 if country == requested else 2 if country == requesting else 1
     # Short: the label column is narrow, and the code says which side (the picture's description names them).
-    return side * 10 + _LANE_ORDER.index(kind), f"{kind.capitalize()} ({country})" if country else kind.capitalize()
+    return side * 10 + _LANE_ORDER.index(lane), f"{lane.capitalize()} ({country})" if country else lane.capitalize()
+
+
+def _mark_title(entry: "PictureEntry") -> str:
+    kind = Event.Kind(entry.kind).label if entry.kind in Event.Kind.values else "Entries"
+    if entry.count == 1:
+        when = partial_date_display(entry.occurred_on, precision=entry.date_precision, approximate=entry.date_approximate)
+        return f"{kind}, {when}: {entry.summary}"[:300]
+    if (entry.start.year, entry.start.month) == (entry.end.year, entry.end.month):
+        when = f"{entry.start:%b %Y}"
+    elif entry.date_precision == DatePrecision.YEAR and entry.start.year == entry.end.year:
+        when = str(entry.start.year)
+    else:
+        when = f"{entry.start:%b %Y} – {entry.end:%b %Y}"
+    return f"{kind}, {when}: {entry.count} entries"
+
+
+# Marks drawn at most: past this, entries of one lane and kind are drawn together by quarter, then by
+# year, then those of one lane by year and by four years whatever their kind (a mark is 11 px wide on a 700 px axis, so
+# more would only cover each other).
+MAX_MARKS = 400
+_COARSER = [
+    (True, lambda day: (day.year, (day.month - 1) // 3)),
+    (True, lambda day: day.year),
+    (False, lambda day: day.year),
+    (False, lambda day: day.year // 4),
+]
+# The kind of marks that hold several kinds of entries (drawn in KIND_COLOURS' default).
+SEVERAL_KINDS = "several"
+
+
+def _coarsened(entries: list["PictureEntry"], case: Case) -> list["PictureEntry"]:
+    from .selectors import PictureEntry
+
+    for by_kind, period in _COARSER:
+        if len(entries) <= MAX_MARKS:
+            break
+        groups: dict = {}
+        for entry in entries:
+            groups.setdefault((_lane_of(entry, case), entry.kind if by_kind else "", period(entry.start)), []).append(entry)
+        entries = [
+            group[0] if len(group) == 1 else PictureEntry(
+                event_id=min(e.event_id for e in group),
+                kind=group[0].kind if len({e.kind for e in group}) == 1 else SEVERAL_KINDS, authority_kind=group[0].authority_kind,
+                authority_level=group[0].authority_level, authority_country=group[0].authority_country,
+                government=group[0].government, start=min(e.start for e in group), end=max(e.end for e in group),
+                # Drawn as a bar over the time its entries cover.
+                date_precision=DatePrecision.MONTH,
+                date_approximate=False, occurred_on=min(e.occurred_on for e in group), summary="",
+                count=sum(e.count for e in group),
+            )
+            for group in groups.values()
+        ]
+        entries.sort(key=lambda entry: (entry.start, entry.event_id))
+    return entries
 
 
 @dataclass
@@ -130,14 +203,16 @@ class Picture:
     summary: str
 
 
-def case_picture(*, case: Case, events: list[Event], stage_track: list, today: datetime.date | None = None) -> Picture | None:
-    """The picture of ``case`` from its events (with authority and statement loaded) and stage track."""
-    dated = [event for event in events if (event.date_earliest or event.occurred_on)]
-    if not dated:
+def case_picture(
+    *, case: Case, entries: list["PictureEntry"], stage_track: list, today: datetime.date | None = None
+) -> Picture | None:
+    """The picture of ``case`` from its entries (``selectors.case_picture_entries``) and stage track."""
+    if not entries:
         return None
+    dated = _coarsened(entries, case)
     today = today or datetime.date.today()
-    starts = [event.date_earliest or event.occurred_on for event in dated]
-    ends = [event.date_latest or event.occurred_on for event in dated]
+    starts = [entry.start for entry in dated]
+    ends = [entry.end for entry in dated]
     first = min([*starts, *(span.entered_on for span in stage_track if span.entered_on)])
     last = max([*ends, today if case.is_open else max(ends)])
     first = datetime.date(first.year, 1, 1)
@@ -148,7 +223,7 @@ def case_picture(*, case: Case, events: list[Event], stage_track: list, today: d
     def x(day: datetime.date) -> float:
         return round(left + (right - left) * (day - first).days / span_days, 1)
 
-    lane_keys = sorted({_lane_of(event, case) for event in dated})
+    lane_keys = sorted({_lane_of(entry, case) for entry in dated})
     lane_index = {key: index for index, key in enumerate(lane_keys)}
     lanes = []
     for index, (_order, label) in enumerate(lane_keys):
@@ -156,13 +231,12 @@ def case_picture(*, case: Case, events: list[Event], stage_track: list, today: d
         lanes.append(Lane(label, y, y + LANE_HEIGHT / 2, y + LANE_HEIGHT / 2 + 4))
     band_bottom = BAND_TOP + len(lanes) * LANE_HEIGHT
     marks = []
-    for event in dated:
-        start, end = event.date_earliest or event.occurred_on, event.date_latest or event.occurred_on
-        lane = lanes[lane_index[_lane_of(event, case)]]
-        x0, x1 = x(start), x(end + datetime.timedelta(days=1))
-        spread = x1 - x0 if event.date_precision != "day" else 0
-        label = f"{event.get_kind_display()}, {event.date_display}: {event.summary}"[:300]
-        marks.append(Mark(event.pk, x0, round(max(spread, 0), 1), lane.line_y, KIND_COLOURS.get(event.kind, "#000"), label))
+    for entry in dated:
+        lane = lanes[lane_index[_lane_of(entry, case)]]
+        x0, x1 = x(entry.start), x(entry.end + datetime.timedelta(days=1))
+        spread = x1 - x0 if entry.date_precision != DatePrecision.DAY else 0
+        marks.append(Mark(entry.event_id, x0, round(max(spread, 0), 1), lane.line_y, KIND_COLOURS.get(entry.kind, "#000"),
+                          _mark_title(entry)))
     bands = []
     for index, span in enumerate(stage_track):
         if span.entered_on is None:
@@ -181,8 +255,46 @@ def case_picture(*, case: Case, events: list[Event], stage_track: list, today: d
     ticks = [Tick(x(datetime.date(year, 1, 1)), str(year)) for year in years[::step]]
     lane_names = ", ".join(lane.label for lane in lanes)
     summary = (
-        f"{len(dated)} entries from {first.year} to {last.year - 1}, in {len(lanes)} lanes ({lane_names}), "
+        f"{sum(entry.count for entry in dated)} entries from {first.year} to {last.year - 1}, in {len(lanes)} lanes ({lane_names}), "
         f"over {len(bands)} stages. Each entry is listed in the timeline below."
     )
     return Picture(lanes, marks, bands, ticks, WIDTH, band_bottom + AXIS_HEIGHT, left, right, band_bottom,
                    band_bottom + 18, band_bottom, summary)
+
+
+# The picture of a case is the same for every reader until its record changes, and drawing a case of
+# thousands of entries costs far more than the rest of its page: it is kept in the cache under the
+# case's record version, which every change of the record moves on (after its commit). With several
+# web processes the cache must be shared (CACHE_URL) for a change to reach them all; PICTURE_SECONDS
+# bounds how long another process's copy could lag, and "today" (the end of an open case's last
+# band) moves the key on every day.
+PICTURE_SECONDS = 600
+
+
+def _record_version_key(case_id: int) -> str:
+    return f"case-record:{case_id}"
+
+
+def case_record_version_raise(case_id: int) -> None:
+    try:
+        cache.incr(_record_version_key(case_id))
+    except ValueError:  # never read yet, or evicted: nothing cached under an old one can be found
+        cache.set(_record_version_key(case_id), 1, timeout=None)
+
+
+@receiver(case_record_changed, dispatch_uid="cases.picture.record_changed")
+def _record_changed(sender, case_id, **kwargs):
+    transaction.on_commit(lambda: case_record_version_raise(case_id))
+
+
+def case_picture_cached(*, case: Case, entries, stage_track: list, today: datetime.date | None = None) -> Picture | None:
+    """``case_picture``, from the cache while the case's record is unchanged. ``entries``: a callable
+    returning the picture's entries, called only when the picture is drawn afresh."""
+    today = today or datetime.date.today()
+    version = cache.get_or_set(_record_version_key(case.pk), 1, timeout=None)
+    key = f"case-picture:{case.pk}:{version}:{case.version}:{today.isoformat()}"
+    picture = cache.get(key)
+    if picture is None:
+        picture = case_picture(case=case, entries=entries(), stage_track=stage_track, today=today) or False
+        cache.set(key, picture, timeout=PICTURE_SECONDS)
+    return picture or None

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 
 from django.db import connection
 from django.db.models import Case as SqlCase
-from django.db.models import CharField, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import Concat
+from django.db.models import (
+    BigIntegerField, CharField, Count, DateField, F, Max, Min, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When,
+)
+from django.db.models.functions import Coalesce, Concat, TruncMonth
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -64,7 +66,6 @@ class TimelinePage:
     timeline, which costs a query and grows with the case."""
 
     entries: list
-    number: int
     has_next: bool
 
     @property
@@ -72,22 +73,60 @@ class TimelinePage:
         return self.entries
 
     @property
-    def next_page_number(self) -> int:
-        return self.number + 1
+    def next_cursor(self) -> str:
+        """What the "load more" link carries to read the page after this one: its last entry's place."""
+        if not self.entries:
+            return ""
+        last = self.entries[-1]
+        return f"{last.position}.{last.pk}"
+
+
+_BIGINT = 1 << 63
+
+
+def _timeline_cursor(value) -> tuple[int, int] | None:
+    """The (position, id) that a "load more" link carries, or None for anything else."""
+    match = re.fullmatch(r"(-?[0-9]{1,19})\.([0-9]{1,19})", value) if isinstance(value, str) else None
+    if match is None:
+        return None
+    position, pk = int(match[1]), int(match[2])
+    if not (-_BIGINT <= position < _BIGINT and 0 < pk < _BIGINT):
+        return None
+    return position, pk
 
 
 def case_timeline_page(
-    *, case: Case, kinds: list[str] | None = None, newest_first: bool = True, page=1, categories: list[str] | None = None
+    *,
+    case: Case,
+    kinds: list[str] | None = None,
+    newest_first: bool = True,
+    after: str | None = None,
+    categories: list[str] | None = None,
 ) -> TimelinePage:
-    """The entries of one page of a case's timeline, and whether there are more."""
-    try:
-        number = max(1, min(int(page), 10**6))
-    except (TypeError, ValueError):
-        number = 1
-    start = (number - 1) * TIMELINE_PAGE_SIZE
+    """The entries of one page of a case's timeline, and whether there are more.
+
+    ``after`` is a page's ``next_cursor``: the page is then the entries that follow that one, read
+    off the timeline index (case, position, id) from there rather than counted past with OFFSET,
+    so page 100 costs what page 1 does and entries added meanwhile neither repeat nor push any out.
+    A cursor that is not one (an old ``?page=`` link has none) reads the first page."""
     timeline = case_timeline(case=case, kinds=kinds, newest_first=newest_first, categories=categories)
-    rows = list(timeline[start : start + TIMELINE_PAGE_SIZE + 1])
-    return TimelinePage(entries=rows[:TIMELINE_PAGE_SIZE], number=number, has_next=len(rows) > TIMELINE_PAGE_SIZE)
+    cursor = _timeline_cursor(after)
+    if cursor is not None:
+        position, pk = cursor
+        # The entry's position as it is now, when it is still there: renumbering a crowded timeline
+        # (services._timeline_renumber) moves every position but keeps the order, so the position
+        # the link was made with would then point somewhere else. In the same query, as a subquery.
+        here = Coalesce(
+            Subquery(Event.all_objects.filter(pk=pk, case=case).order_by().values("position")[:1]),
+            Value(position, output_field=BigIntegerField()),
+        )
+        # (position, id) < (here, pk), written so that "position <= here" bounds the index scan.
+        if newest_first:
+            timeline = timeline.filter(Q(position__lte=here) & (Q(position__lt=here) | Q(pk__lt=pk)))
+        else:
+            timeline = timeline.filter(Q(position__gte=here) & (Q(position__gt=here) | Q(pk__gt=pk)))
+    rows = list(timeline[: TIMELINE_PAGE_SIZE + 1])
+    return TimelinePage(entries=rows[:TIMELINE_PAGE_SIZE], has_next=len(rows) > TIMELINE_PAGE_SIZE)
 
 
 def case_with_parties(*, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
@@ -187,17 +226,58 @@ def _middle(value: datetime.date, precision: str, approximate: bool) -> datetime
     return bounds.earliest + (bounds.latest - bounds.earliest) / 2
 
 
-def case_picture_events(*, case: Case) -> list[Event]:
-    """Every entry of a case, oldest first, with what the case's picture and stage track need, in one query."""
-    return list(
-        case.events.timeline_order(newest_first=False)
-        .select_related("authority", "statement")
-        .only(
-            "id", "case_id", "kind", "occurred_on", "date_precision", "date_approximate", "date_earliest", "date_latest",
-            "summary", "from_stage", "to_stage", "position",
-            "authority__kind", "authority__level", "authority__country", "statement__government",
+@dataclass(frozen=True)
+class PictureEntry:
+    """One mark of a case's picture: an entry, or the entries of one kind, lane and month together."""
+
+    event_id: int  # the first of them
+    kind: str
+    authority_kind: str | None
+    authority_level: str | None
+    authority_country: str | None
+    government: str | None
+    start: datetime.date
+    end: datetime.date
+    date_precision: str
+    date_approximate: bool
+    occurred_on: datetime.date
+    summary: str
+    count: int
+
+
+def case_picture_entries(*, case: Case) -> list[PictureEntry]:
+    """What the case's picture draws, oldest first, in one query whose answer does not grow with the case.
+
+    The picture is 700 pixels wide: a case with thousands of entries would draw thousands of marks on
+    top of each other (and send them all to the browser). Entries known to the day are grouped by
+    kind, forum and month, and entries known only to a month or a year by the span they may mean; a
+    group of one is the entry itself."""
+    start = Coalesce("date_earliest", "occurred_on")
+    end = Coalesce("date_latest", "occurred_on")
+    day = Q(date_precision=DatePrecision.DAY)
+    rows = (
+        case.events.order_by()
+        .filter(Q(date_earliest__isnull=False) | Q(occurred_on__isnull=False))
+        .annotate(
+            bucket=SqlCase(When(day, then=TruncMonth(start)), default=F("date_earliest"), output_field=DateField()),
+            bucket_end=SqlCase(When(day, then=Value(None)), default=F("date_latest"), output_field=DateField()),
         )
+        .values("kind", "date_precision", "date_approximate", "authority__kind", "authority__level",
+                "authority__country", "statement__government", "bucket", "bucket_end")
+        .annotate(n=Count("id"), first_id=Min("id"), start=Min(start), end=Max(end), occurred=Min("occurred_on"),
+                  summary=Min("summary"))
     )
+    entries = [
+        PictureEntry(
+            event_id=row["first_id"], kind=row["kind"], authority_kind=row["authority__kind"],
+            authority_level=row["authority__level"], authority_country=row["authority__country"] or None,
+            government=row["statement__government"] or None, start=row["start"], end=row["end"],
+            date_precision=row["date_precision"], date_approximate=row["date_approximate"],
+            occurred_on=row["occurred"] or row["start"], summary=row["summary"], count=row["n"],
+        )
+        for row in rows
+    ]
+    return sorted(entries, key=lambda entry: (entry.start, entry.event_id))
 
 
 @dataclass(frozen=True)
@@ -246,7 +326,7 @@ def case_stage_track(*, case: Case, events: list[Event] | None = None) -> list[S
 
     The first stage is the one the case was opened at; every later one comes from a stage-change
     event, so the track and the case's current stage cannot disagree. ``events``: the case's
-    entries oldest first, when already loaded (``case_picture_events``)."""
+    entries oldest first, when already loaded."""
     if events is not None:
         changes = [
             (e.from_stage, e.to_stage, e.occurred_on, e.date_precision, e.date_approximate)

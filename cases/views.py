@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from . import names, search, selectors, services
-from .picture import case_picture
+from .picture import case_picture_cached
 from .filters import CaseFilter, stage_counts
 from .fields import date_reading_context
 from .forms import (
@@ -77,7 +77,7 @@ def _stale_message(request, what: str) -> None:
 def case_list(request):
     filterset = CaseFilter(request.GET, queryset=selectors.case_with_parties())
     filterset.is_valid()
-    counts = stage_counts(data=request.GET)
+    counts = stage_counts(filterset)
     chosen = filterset.form.cleaned_data.get("stage") or list(counts)
     total = sum(counts.get(stage, 0) for stage in chosen)
     paginator = Paginator(selectors.case_list_order_rarely_matched(filterset.qs, total=total), CASES_PER_PAGE)
@@ -149,17 +149,19 @@ def _case_page_context(request, case: Case) -> dict:
     kinds = [k for k in request.GET.getlist("kind") if k in Event.Kind.values]
     categories = [c for c in request.GET.getlist("category") if c in StatusCategory.values]
     newest_first = request.GET.get("order") != "oldest"
+    # "Load more" carries where the last page ended (?after=); an old ?page= link reads the first page.
     timeline = selectors.case_timeline_page(
-        case=case, kinds=kinds, categories=categories, newest_first=newest_first, page=request.GET.get("page", 1)
+        case=case, kinds=kinds, categories=categories, newest_first=newest_first, after=request.GET.get("after")
     )
-    events = selectors.case_picture_events(case=case)
-    stage_track = selectors.case_stage_track(case=case, events=events)
+    stage_track = selectors.case_stage_track(case=case)
     return {
         "case": case,
         "stage_track": stage_track,
         "stages_ahead": [] if case.closed_on else [Stage(stage).label for stage in stages_ahead(case.stage)],
         "as_of": selectors.case_as_of(case=case),
-        "picture": case_picture(case=case, events=events, stage_track=stage_track),
+        "picture": case_picture_cached(
+            case=case, entries=lambda: selectors.case_picture_entries(case=case), stage_track=stage_track
+        ),
         "related_matters": selectors.case_related_matters(case=case) if getattr(case, "has_related", True) else [],
         "timeline": timeline,
         "kinds": Event.Kind.choices,

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.core.cache import cache
 import time_machine
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -212,6 +213,7 @@ def _panel_queries(case, user, deadlines):
     for _ in range(deadlines):
         DeadlineFactory(case=case)
     user = type(user).objects.get(pk=user.pk)  # a fresh user: no permission cache
+    cache.clear()  # nor permissions kept from an earlier request (accounts.backends)
     with CaptureQueriesContext(connection) as queries:
         render_panel(case, user)
     return len(queries)

@@ -32,9 +32,8 @@ def matter(db):
 
 
 def _picture(case):
-    events = selectors.case_picture_events(case=case)
-    return case_picture(case=case, events=events, stage_track=selectors.case_stage_track(case=case, events=events),
-                        today=D(2025, 6, 1))
+    return case_picture(case=case, entries=selectors.case_picture_entries(case=case),
+                        stage_track=selectors.case_stage_track(case=case), today=D(2025, 6, 1))
 
 
 def test_each_forum_has_its_lane_the_requested_states_first(matter):
@@ -82,3 +81,63 @@ def test_a_case_without_entries_has_no_picture(db):
     case = services.case_create(title="Quiet", reference="quiet", requesting_state="IN", requested_state="GB",
                                 offences="Fraud", by=None)
     assert _picture(case) is None
+
+
+def test_many_entries_of_one_kind_forum_and_month_are_one_mark(matter):
+    court = Authority.objects.get(name="Westminster Magistrates' Court")
+    for day in range(1, 29):
+        services.event_record(case=matter, kind=Event.Kind.HEARING, by=None, authority=court,
+                              hearing_status=Event.HearingStatus.HELD, occurred_on=D(2023, 2, day), summary=f"Hearing {day}")
+    services.event_record(case=matter, kind=Event.Kind.HEARING, by=None, authority=court,
+                          hearing_status=Event.HearingStatus.HELD, occurred_on=D(2023, 3, 1), summary="Hearing in March")
+    picture = _picture(matter)
+    february = [mark for mark in picture.marks if mark.title == "Hearing, Feb 2023: 28 entries"]
+    march = [mark for mark in picture.marks if mark.title.endswith(": Hearing in March")]
+    assert len(february) == 1 and len(march) == 1
+    assert february[0].x < march[0].x
+    first = matter.events.filter(summary="Hearing 1").get()
+    assert february[0].event_id == first.pk
+    assert picture.summary.startswith(f"{matter.events.count()} entries")
+
+
+def test_past_the_most_marks_a_lane_is_drawn_by_quarter_then_by_year(matter, monkeypatch):
+    from cases import picture
+
+    court = Authority.objects.get(name="Westminster Magistrates' Court")
+    for month in (1, 2, 5, 8):
+        services.event_record(case=matter, kind=Event.Kind.HEARING, by=None, authority=court,
+                              hearing_status=Event.HearingStatus.HELD, occurred_on=D(2023, month, 3), summary=f"Hearing {month}")
+    entries = selectors.case_picture_entries(case=matter)
+    monkeypatch.setattr(picture, "MAX_MARKS", len(entries) - 1)
+    by_quarter = _picture(matter)
+    assert "Hearing, Jan 2023 – Feb 2023: 2 entries" in [mark.title for mark in by_quarter.marks]
+    # One mark per lane and year, and every entry still counted.
+    lanes_years = {(picture._lane_of(entry, matter), entry.start.year) for entry in entries}
+    monkeypatch.setattr(picture, "MAX_MARKS", len(lanes_years))
+    by_year = _picture(matter)
+    assert len(by_year.marks) == len(lanes_years) < len(entries)
+    assert by_year.summary.startswith(f"{matter.events.count()} entries")
+
+
+def test_the_picture_is_kept_until_the_case_record_changes(matter, django_capture_on_commit_callbacks):
+    from cases.picture import case_picture_cached
+
+    drawn = []
+
+    def entries():
+        drawn.append(1)
+        return selectors.case_picture_entries(case=matter)
+
+    def picture():
+        return case_picture_cached(case=matter, entries=entries, stage_track=selectors.case_stage_track(case=matter),
+                                   today=D(2025, 6, 1))
+
+    first = picture()
+    assert picture() == first and len(drawn) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_record(case=matter, kind=Event.Kind.STATUS, by=None, category="other",
+                              occurred_on=D(2025, 1, 2), summary="A new status")
+    again = picture()
+    assert len(drawn) == 2
+    assert any(mark.title.endswith(": A new status") for mark in again.marks)
+    assert not any(mark.title.endswith(": A new status") for mark in first.marks)

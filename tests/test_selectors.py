@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases import services
+from cases import selectors, services
 from cases.models import Event, Stage
 from cases.selectors import case_related_matters, case_stage_track, case_timeline
 from tests.factories import AuthorityFactory, CaseFactory, EventFactory, SourceFactory
@@ -48,6 +48,107 @@ def test_timeline_reads_in_a_fixed_number_of_queries(case, count):
         rows = [(e.authority.name, [s.title for s in e.sources.all()], e.recorded_by) for e in case_timeline(case=case)]
     assert len(rows) == count
     assert len(queries) == 2
+
+
+# Timeline pages (keyset: each page starts after the last entry of the one before) ------------------
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Pages of 4 entries, so that a walk has many pages without many events."""
+    monkeypatch.setattr(selectors, "TIMELINE_PAGE_SIZE", 4)
+
+
+def _dated(case, days: int, **fields):
+    return EventFactory(case=case, occurred_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=days), **fields)
+
+
+def _walk(case, *, before_each_page=lambda number: None, **options) -> list:
+    """Every entry met by following the "load more" cursor from the first page to the last."""
+    seen, after, number = [], None, 0
+    while True:
+        before_each_page(number)
+        page = selectors.case_timeline_page(case=case, after=after, **options)
+        seen += page.entries
+        if not page.has_next:
+            return seen
+        after, number = page.next_cursor, number + 1
+        assert number < 100, "the walk does not end"
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+def test_walking_the_timeline_page_by_page_meets_every_entry_once_in_order(case, small_pages, newest_first):
+    for day in range(10):
+        _dated(case, day)
+    # Should entries share a position, their ids order them.
+    for _ in range(5):
+        _dated(case, 20, position=5 * 10**12)
+    expected = list(case.events.timeline_order(newest_first=newest_first))
+    assert _walk(case, newest_first=newest_first) == expected
+
+
+@pytest.mark.parametrize("newest_first", [True, False])
+@pytest.mark.parametrize("kinds", [None, ["status"]], ids=["every-kind", "status-only"])
+def test_a_walk_meets_each_entry_it_started_with_once_whatever_is_logged_meanwhile(
+    case, analyst, small_pages, newest_first, kinds
+):
+    for day in range(0, 40, 2):
+        _dated(case, day)
+        _dated(case, day + 1, kind=Event.Kind.CUSTODY, custody_change="arrested")
+    existing = list(selectors.case_timeline(case=case, kinds=kinds, newest_first=newest_first))
+
+    def log_some(number):
+        # Between page loads: a new latest entry, and entries dated in the middle of the timeline
+        # (both in the part already read and in the part still to come), through the service.
+        if number == 0:
+            return
+        for day in (100 + number, 3, 19, 35):
+            for kind, fields in ((Event.Kind.STATUS, {}), (Event.Kind.CUSTODY, {"custody_change": "released"})):
+                services.event_record(
+                    case=case, kind=kind, by=analyst, summary=f"logged meanwhile ({number}, {day})",
+                    occurred_on=datetime.date(2024, 1, 1) + datetime.timedelta(days=day), **fields,
+                )
+
+    seen = _walk(case, kinds=kinds, newest_first=newest_first, before_each_page=log_some)
+    assert len(seen) == len(set(seen))
+    assert [event for event in seen if event in existing] == existing
+
+
+def test_a_walk_goes_on_where_it_was_when_the_timeline_is_renumbered(case, analyst, small_pages):
+    # Neighbours with no room between them: logging between them renumbers the whole timeline.
+    for day in range(12):
+        _dated(case, day, position=day + 1)
+    existing = list(case.events.timeline_order())
+
+    def squeeze_in(number):
+        if number == 1:
+            services.event_record(case=case, kind=Event.Kind.STATUS, by=analyst, summary="squeezed in",
+                                  occurred_on=datetime.date(2024, 1, 6))
+
+    seen = _walk(case, before_each_page=squeeze_in)
+    assert case.events.get(pk=existing[0].pk).position != existing[0].position
+    assert [event for event in seen if event.summary != "squeezed in"] == existing
+
+
+@pytest.mark.parametrize("cursor", [None, "", "abc", "5", "5.", ".5", "1.2.3", "5.-1", "5.0", f"{1 << 63}.1", "1." + "9" * 30])
+def test_a_cursor_that_is_not_one_reads_the_first_page(case, small_pages, cursor):
+    for day in range(6):
+        _dated(case, day)
+    page = selectors.case_timeline_page(case=case, after=cursor)
+    assert page.entries == list(case.events.timeline_order())[:4] and page.has_next
+
+
+def test_a_later_page_costs_the_queries_of_the_first(case, small_pages):
+    source = SourceFactory()
+    for day in range(12):
+        _dated(case, day).sources.add(source)
+    third = selectors.case_timeline_page(case=case, after=selectors.case_timeline_page(case=case).next_cursor).next_cursor
+    with CaptureQueriesContext(connection) as first:
+        selectors.case_timeline_page(case=case)
+    with CaptureQueriesContext(connection) as later:
+        page = selectors.case_timeline_page(case=case, after=third)
+    assert len(page.entries) == 4 and not page.has_next
+    assert len(later) == len(first) == 2  # the entries, then their sources
 
 
 def test_stage_track_shows_each_date_at_its_precision_and_durations_roughly(analyst):

@@ -1,4 +1,6 @@
 import datetime
+import html
+import re
 
 import pytest
 from django.db import connection
@@ -162,15 +164,67 @@ def test_case_page_filters_the_timeline_by_kind_and_orders_oldest_first(analyst_
     assert list(response.context["timeline"].object_list) == [first, last]
 
 
+def _load_more(content: str) -> tuple[str, str]:
+    """The timeline's "load more" link: the address a reader without JavaScript follows, and the one htmx gets."""
+    match = re.search(r'<li id="timeline-more" class="more">\s*<a class="button" href="([^"]+)"\s+hx-get="([^"]+)"', content)
+    assert match, "no load-more link"
+    return html.unescape(match[1]), html.unescape(match[2])
+
+
 def test_case_page_loads_more_entries_as_a_fragment(analyst_client, rana):
     from cases.selectors import TIMELINE_PAGE_SIZE
 
     for i in range(TIMELINE_PAGE_SIZE + 10):
         EventFactory(case=rana, occurred_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=i))
-    response = analyst_client.get(rana.get_absolute_url(), {"page": 2}, headers={"HX-Request": "true", "HX-Target": "timeline-more"})
+    _, more = _load_more(analyst_client.get(rana.get_absolute_url()).content.decode())
+    response = analyst_client.get(more, headers={"HX-Request": "true", "HX-Target": "timeline-more"})
     assert b"<html" not in response.content
-    assert len(response.context["timeline"].object_list) == 10
-    assert not response.context["timeline"].has_next
+    assert list(response.context["timeline"].object_list) == list(rana.events.timeline_order())[TIMELINE_PAGE_SIZE:]
+    assert not response.context["timeline"].has_next and b"timeline-more" not in response.content
+
+
+def test_the_load_more_link_keeps_the_filter_and_order_and_works_without_javascript(analyst_client, rana):
+    from cases.selectors import TIMELINE_PAGE_SIZE
+
+    for i in range(TIMELINE_PAGE_SIZE + 5):
+        EventFactory(case=rana, occurred_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=i))
+        EventFactory(case=rana, kind=Event.Kind.CUSTODY, custody_change="arrested",
+                     occurred_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=i))
+    content = analyst_client.get(rana.get_absolute_url(), {"kind": "status", "order": "oldest"}).content.decode()
+    assert "Load later entries" in content
+    plain, _ = _load_more(content)
+    assert plain.startswith("?kind=status&order=oldest&after=") and plain.endswith("#timeline")
+    response = analyst_client.get(rana.get_absolute_url() + plain.removesuffix("#timeline"))
+    assert b"<html" in response.content
+    statuses = list(rana.events.filter(kind=Event.Kind.STATUS).timeline_order(newest_first=False))
+    assert list(response.context["timeline"].object_list) == statuses[TIMELINE_PAGE_SIZE:]
+
+
+def test_loading_a_later_part_of_the_timeline_costs_the_queries_of_the_first(analyst_client, rana):
+    from cases.selectors import TIMELINE_PAGE_SIZE
+
+    for i in range(3 * TIMELINE_PAGE_SIZE):
+        EventFactory(case=rana, occurred_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=i))
+    fragment = {"HX-Request": "true", "HX-Target": "timeline-more"}
+    _, second = _load_more(analyst_client.get(rana.get_absolute_url()).content.decode())
+    _, third = _load_more(analyst_client.get(second, headers=fragment).content.decode())
+    with CaptureQueriesContext(connection) as first:
+        analyst_client.get(rana.get_absolute_url(), headers=fragment)
+    with CaptureQueriesContext(connection) as later:
+        response = analyst_client.get(third, headers=fragment)
+    assert len(response.context["timeline"].object_list) == TIMELINE_PAGE_SIZE
+    assert len(later) == len(first)
+
+
+@pytest.mark.parametrize("query", [{"page": "2"}, {"after": "nonsense"}, {"after": "99999999999999999999.1"}])
+def test_an_old_page_number_or_a_bad_cursor_reads_the_first_page(analyst_client, rana, query):
+    from cases.selectors import TIMELINE_PAGE_SIZE
+
+    for i in range(TIMELINE_PAGE_SIZE + 5):
+        EventFactory(case=rana, occurred_on=datetime.date(2020, 1, 1) + datetime.timedelta(days=i))
+    response = analyst_client.get(rana.get_absolute_url(), query)
+    assert response.status_code == 200
+    assert list(response.context["timeline"].object_list) == list(rana.events.timeline_order())[:TIMELINE_PAGE_SIZE]
 
 
 def test_viewer_sees_no_edit_controls(client, rana):

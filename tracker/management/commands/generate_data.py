@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from alerts.models import CaseFanout, Deadline, EventFanout, Follow
 from analytics import services as analytics
-from cases import names, roles, search
+from cases import facets, names, roles, search
 from cases.dates import partial_date_bounds
 from cases.models import (
     AfterSurrender,
@@ -138,6 +138,8 @@ class Command(BaseCommand):
             search.search_vector_refresh_all()
             # What the figures across matters read of each case.
             analytics.matters_derive_all()
+            # The case list's kept counts, which Case.save keeps and bulk_create passes by.
+            facets.case_facets_rebuild()
             self._followers_and_deadlines(case_rows[0], followers, case_rows)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
