@@ -14,6 +14,7 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import pagination, permissions, serializers, viewsets
+from rest_framework.exceptions import NotFound
 
 from cases.dates import partial_date_text
 from cases.filters import CaseFilter, country_choices, decision_choices
@@ -37,7 +38,7 @@ def _from_site_url(link: str | None) -> str | None:
     return absolute_url(parts.path + (f"?{parts.query}" if parts.query else ""))
 
 
-class Pages(pagination.PageNumberPagination):
+class _PageSize:
     """50 per page by default; clients may ask for up to 500 with ?page_size=."""
 
     page_size = 50
@@ -71,6 +72,33 @@ class Pages(pagination.PageNumberPagination):
                 parameter["description"] = (
                     f"Number of results per page (default {self.page_size}, at most {self.max_page_size}).")
         return parameters
+
+
+class Pages(_PageSize, pagination.PageNumberPagination):
+    """Numbered pages (?page=), for the case list."""
+
+
+class EventCursor(_PageSize, pagination.CursorPagination):
+    """Pages of events that follow one another by a cursor (each answer's ``next`` link) instead
+    of a page number: reading on costs what the first page costs (no OFFSET), and events
+    recorded while a client reads on neither repeat nor push others out.
+
+    Ordered by id, the one order of events that is unique, indexed and never changes (a
+    timeline's positions are per case and are renumbered), so newest recorded first."""
+
+    ordering = ("-id",)
+    cursor_query_description = "Where to read on from: the cursor in a previous answer's next or previous link."
+    _POSITION = re.compile(r"[0-9]{1,19}")
+
+    def decode_cursor(self, request):
+        cursor = super().decode_cursor(request)
+        # DRF checks the offset but filters by the position as given: an id that is not one
+        # would reach the database (a 500), so it is refused like any other cursor not ours.
+        if cursor is not None and cursor.position is not None and (
+            not self._POSITION.fullmatch(cursor.position) or int(cursor.position) >= 1 << 63
+        ):
+            raise NotFound(self.invalid_cursor_message)
+        return cursor
 
 
 class PartySerializer(serializers.ModelSerializer):
@@ -177,7 +205,7 @@ _FILTER_ERROR = OpenApiResponse(
 )
 _NOT_AUTHENTICATED = OpenApiResponse(response=_ERROR, description="No token, or a token that is not valid.")
 _FORBIDDEN = OpenApiResponse(response=_ERROR, description="The token's user may not read cases.")
-_NOT_FOUND = OpenApiResponse(response=_ERROR, description="No such case or event, or no such page.")
+_NOT_FOUND = OpenApiResponse(response=_ERROR, description="No such case or event, or no such page (or cursor).")
 
 
 def _documented(serializer, *, retrieve_parameters=()):
@@ -260,11 +288,11 @@ _EVENT_PARAMETERS = [
 @_documented(EventSerializer)
 @extend_schema(parameters=_EVENT_PARAMETERS)
 class EventViewSet(viewsets.ReadOnlyModelViewSet):
-    """Events, newest first, of the cases that the case list's filters select."""
+    """Events, newest recorded first, of the cases that the case list's filters select."""
 
     serializer_class = EventSerializer
     permission_classes = (CanViewCases,)
-    pagination_class = Pages
+    pagination_class = EventCursor
     filter_backends = ()
 
     def get_queryset(self):
@@ -279,15 +307,20 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
             # A filter that does not filter would return everything: refuse it, as a bad stage is refused.
             raise serializers.ValidationError(
                 {"kind": [f"Unknown kind {', '.join(unknown)}: use one of {', '.join(Event.Kind.values)}."]})
-        params.pop("page", None)
+        for paging in ("page", "cursor", "page_size"):  # an old ?page= link reads the first page
+            params.pop(paging, None)
         filterset = CaseFilter(params, queryset=Case.objects.all())
         if not filterset.is_valid():
             raise serializers.ValidationError(filterset.errors)
-        cases = filterset.qs.order_by().values("pk")
-        events = Event.objects.filter(case__in=cases)
+        # Read newest first off an index, the case's when one is named: joining the events to the
+        # filtered cases made PostgreSQL sort all of a large case's events for each page.
+        events = Event.objects.filter(case__deleted_at__isnull=True)
+        if any(params.values()):
+            events = events.filter(case__in=filterset.qs.order_by().values("pk"))
         if reference:
-            events = events.filter(case__reference=reference)
+            events = events.filter(case_id=Case.objects.filter(reference=reference).values_list("pk", flat=True).first())
         if kinds:
             events = events.filter(kind__in=kinds)
-        return events.timeline_order().select_related(
+        # The pagination orders by id; a case's timeline order is for its page.
+        return events.select_related(
             "case", "authority", "official", "statement", "statement__speaker").prefetch_related("sources")

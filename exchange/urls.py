@@ -8,6 +8,8 @@ app_name = "exchange"
 
 urlpatterns = [
     path("export/", views.export, name="export"),
+    path("export/files/<int:pk>/", views.export_status, name="export_status"),
+    path("export/files/<int:pk>/download/", views.export_download, name="export_download"),
     path("import/", views.import_upload, name="import_upload"),
     path("import/confirm/", views.import_confirm, name="import_confirm"),
     path("schema/v2.json", views.schema_v2, name="schema_v2"),

@@ -1,63 +1,84 @@
 """
 Pages for data in and out: export downloads, the import upload with its preview, and drafting
-events from a news article. Views read the request and call exports, imports or drafting.
+events from a news article. Views read the request and call exports, imports, drafting or the
+services (an export too large for the request, written by the worker).
 """
 
+import itertools
 import logging
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from cases.filters import CaseFilter
 from cases.models import Case
 
-from . import drafting, exports, imports, tasks, uploads
+from . import drafting, exports, imports, services, tasks, uploads
 from .schema import schema_json
 from .forms import ArticleForm, DraftFormSet, ImportForm
+from .models import ExportFile
 
 logger = logging.getLogger(__name__)
-
-# Query parameters of the export that are not case-list filters.
-EXPORT_PARAMETERS = ("format", "case", "page")
 
 
 @permission_required("cases.view_case", raise_exception=True)
 def export(request):
-    """Download one case (?case=reference), the case list as filtered, or everything, as JSON or CSV."""
+    """Download one case (?case=reference), the case list as filtered, or everything, as JSON or CSV:
+    streamed when small, else written by the worker while the export's page shows its progress."""
     format = request.GET.get("format", "json")
     if format not in ("json", "csv"):
         return HttpResponseBadRequest("Unknown format: use json or csv.")
-    reference = request.GET.get("case")
-    if reference:
-        cases = Case.objects.filter(reference=reference)
-        if not cases.exists():
-            raise Http404("No such case.")
-        document, name = exports.export_document(cases=cases), reference
-    else:
-        filters = request.GET.copy()
-        for parameter in EXPORT_PARAMETERS:
-            filters.pop(parameter, None)
-        filterset = CaseFilter(filters, queryset=Case.objects.all())
-        if not filterset.is_valid():
-            return HttpResponseBadRequest("Invalid filter: " + filterset.errors.as_text())
-        everything = not any(value for value in filters.values())
-        document = exports.export_document(cases=filterset.qs, everything=everything)
-        name = f"cases-{timezone.localdate():%Y-%m-%d}"
+    try:
+        selection = exports.export_selection(query=request.GET)
+    except Case.DoesNotExist:
+        raise Http404("No such case.")
+    except ValueError as error:
+        return HttpResponseBadRequest(f"Invalid filter: {error}")
+    if exports.export_counts(cases=selection.cases) > settings.EXCHANGE_EXPORT_INLINE_MAX_EVENTS:
+        export_file = services.export_file_create(user=request.user, format=format, query=request.GET)
+        return redirect(export_file)
     if format == "json":
-        response = HttpResponse(exports.export_json(document), content_type="application/json; charset=utf-8")
+        chunks = exports.export_json_chunks(cases=selection.cases, everything=selection.everything)
+        response = StreamingHttpResponse(chunks, content_type="application/json; charset=utf-8")
     else:
-        # A byte-order mark, so that spreadsheet programs read the file as UTF-8.
-        response = HttpResponse("\ufeff" + exports.export_csv(document), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.{format}"'
+        chunks = exports.export_csv_chunks(cases=selection.cases, everything=selection.everything)
+        response = StreamingHttpResponse(
+            itertools.chain([services.CSV_BOM], chunks), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{selection.name}.{format}"'
     return response
+
+
+# How many of the user's latest exports their export pages list.
+RECENT_EXPORTS = 10
+
+
+@permission_required("cases.view_case", raise_exception=True)
+def export_status(request, pk):
+    """A worker-written export: a progress bar (polled by htmx) until its download link; the owner's only."""
+    export_file = get_object_or_404(ExportFile.objects.of(request.user), pk=pk)
+    context = {"export": export_file}
+    if request.htmx:
+        return render(request, "exchange/_export_progress.html", context)
+    recent = ExportFile.objects.of(request.user).exclude(pk=export_file.pk)[:RECENT_EXPORTS]
+    return render(request, "exchange/export_status.html", context | {
+        "recent": recent, "keep_hours": settings.EXCHANGE_EXPORT_KEEP_HOURS})
+
+
+@permission_required("cases.view_case", raise_exception=True)
+def export_download(request, pk):
+    """The file of a finished worker-written export, saved under the name an export in the page gets."""
+    export_file = get_object_or_404(ExportFile.objects.of(request.user), pk=pk, state=ExportFile.State.DONE)
+    try:
+        handle = export_file.file.open("rb")
+    except FileNotFoundError:
+        raise Http404("This export's file is gone; export again.")
+    return FileResponse(handle, as_attachment=True, filename=export_file.filename)
 
 
 @login_not_required

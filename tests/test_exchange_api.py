@@ -1,13 +1,18 @@
+import base64
+import datetime
 import io
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 
 from cases import roles
-from cases.models import Case
+from cases.models import Case, Event
 from tests.factories import CaseFactory, EventFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -152,6 +157,105 @@ def test_an_unknown_kind_is_refused_like_an_unknown_stage(client, demo, auth):
     assert response.status_code == 400 and "bogus" in response.json()["kind"][0]
     assert client.get("/api/events/?stage=bogus", **auth).status_code == 400
     assert client.get("/api/events/?kind=ruling", **auth).status_code == 200
+
+
+# The event list reads on by cursor ---------------------------------------------------------------
+
+
+def _path(link: str) -> str:
+    parts = urlsplit(link)
+    return f"{parts.path}?{parts.query}"
+
+
+def _events_walk(client, auth, first: str, *, between_pages=lambda number: None) -> list[int]:
+    """The ids of the events met by following ``next`` from the first page to the last."""
+    seen, link, number = [], first, 0
+    while link:
+        body = client.get(link, **auth).json()
+        seen += [event["id"] for event in body["results"]]
+        link = _path(body["next"]) if body["next"] else None
+        number += 1
+        between_pages(number)
+        assert number < 100, "the walk does not end"
+    return seen
+
+
+@pytest.fixture
+def events_of_three_cases(db):
+    return [EventFactory(case=case, occurred_on=datetime.date(2024, 1, day))
+            for case in CaseFactory.create_batch(3) for day in range(1, 8)]
+
+
+def test_walking_the_events_by_cursor_meets_each_once_newest_recorded_first(client, auth, events_of_three_cases, settings):
+    settings.SITE_URL = "https://tracker.example.org"
+    body = client.get("/api/events/?page_size=4", **auth).json()
+    assert body["next"].startswith("https://tracker.example.org/api/events/?") and "cursor=" in body["next"]
+    assert "count" not in body and body["previous"] is None
+    ids = sorted((event.pk for event in events_of_three_cases), reverse=True)
+    assert _events_walk(client, auth, "/api/events/?page_size=4") == ids
+
+
+def test_an_events_walk_meets_each_event_it_started_with_once_whatever_is_recorded_meanwhile(
+    client, auth, events_of_three_cases
+):
+    case = events_of_three_cases[0].case
+    existing = sorted((event.pk for event in events_of_three_cases if event.case == case), reverse=True)
+
+    def record_some(number):
+        EventFactory(case=case, occurred_on=datetime.date(2025, 1, number))  # the latest
+        EventFactory(case=case, occurred_on=datetime.date(2024, 1, 4))  # among those already read
+        EventFactory(case=case, kind=Event.Kind.CUSTODY, custody_change="arrested", occurred_on=datetime.date(2023, 1, 1))
+
+    seen = _events_walk(client, auth, f"/api/events/?case={case.reference}&kind=status&page_size=2",
+                        between_pages=record_some)
+    assert len(seen) == len(set(seen)) and seen == existing
+
+
+def test_the_events_previous_link_reads_back(client, auth, events_of_three_cases):
+    first = client.get("/api/events/?page_size=5", **auth).json()
+    second = client.get(_path(first["next"]), **auth).json()
+    assert [e["id"] for e in client.get(_path(second["previous"]), **auth).json()["results"]] == [
+        e["id"] for e in first["results"]]
+
+
+def _cursor(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize("cursor", [
+    "abc", "nonsense!", _cursor("p=abc"), _cursor("p=-5"), _cursor("p=" + "9" * 25), _cursor("o=-1"), _cursor("r=x"),
+])
+def test_a_cursor_the_api_did_not_give_is_a_404_not_a_server_error(client, auth, events_of_three_cases, cursor):
+    response = client.get("/api/events/", {"cursor": cursor}, **auth)
+    assert response.status_code == 404 and response.json() == {"detail": "Invalid cursor"}
+
+
+@pytest.mark.parametrize("query", ["page=3", "cursor=", "page="])
+def test_an_old_page_number_or_a_blank_cursor_reads_the_first_events(client, auth, events_of_three_cases, query):
+    response = client.get(f"/api/events/?page_size=4&{query}", **auth)
+    newest = sorted((event.pk for event in events_of_three_cases), reverse=True)[:4]
+    assert response.status_code == 200 and [e["id"] for e in response.json()["results"]] == newest
+
+
+@pytest.mark.parametrize("page_size", ["abc", "0", "-3"])
+def test_the_events_page_size_is_checked_as_the_cases_is(client, auth, page_size):
+    response = client.get("/api/events/", {"page_size": page_size}, **auth)
+    assert response.status_code == 400 and list(response.json()) == ["page_size"]
+
+
+def test_a_later_page_of_events_costs_the_queries_of_the_first(client, auth, events_of_three_cases):
+    third = _path(client.get(_path(client.get("/api/events/?page_size=4", **auth).json()["next"]), **auth).json()["next"])
+    with CaptureQueriesContext(connection) as first:
+        client.get("/api/events/?page_size=4", **auth)
+    with CaptureQueriesContext(connection) as later:
+        assert len(client.get(third, **auth).json()["results"]) == 4
+    assert len(later) == len(first)
+
+
+def test_the_openapi_description_pages_events_by_cursor(client, auth):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json", **auth).json()
+    names = {p["name"] for p in schema["paths"]["/api/events/"]["get"]["parameters"]}
+    assert {"cursor", "page_size", "case", "kind"} <= names and "page" not in names
 
 
 def test_api_answers_are_never_stored_by_caches(client, demo, auth):

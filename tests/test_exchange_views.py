@@ -56,13 +56,16 @@ def test_a_viewer_downloads_one_case_as_json(viewer, demo):
     response = viewer.get(reverse("exchange:export"), {"case": "rana-us-india"})
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="rana-us-india.json"'
-    assert json.loads(response.content)["cases"][0]["reference"] == "rana-us-india"
+    assert response.streaming
+    assert json.loads(response.getvalue())["cases"][0]["reference"] == "rana-us-india"
 
 
 def test_the_list_export_follows_the_case_list_filters(viewer, demo):
     CaseFactory(reference="other", stage="hearing")
     response = viewer.get(reverse("exchange:export"), {"format": "csv", "stage": "hearing"})
-    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    content = response.getvalue()
+    assert response.streaming and content.startswith("\ufeff".encode())
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     assert [row["case_reference"] for row in rows] == ["other"]
 
 

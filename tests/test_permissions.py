@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from django.conf import settings
 from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.shortcuts import resolve_url
 from django.test import Client, override_settings
@@ -27,6 +28,7 @@ from alerts.models import Alert
 from alerts.tokens import search_unsubscribe_token_make, unsubscribe_token_make
 from cases.models import CaseParty, Event, ExecutiveDecision, Stage, StatusCategory
 from cases.roles import ADMINISTRATOR, ANALYST, VIEWER, roles_sync
+from exchange.models import ExportFile
 from tests.factories import (
     PrivateAddressFactory,
     AlertFactory,
@@ -166,6 +168,9 @@ MATRIX: dict[str, Rule] = {
     "alerts:calendar_feed": Rule(PUBLIC, params="calendar_token"),
     # Exchange: export, import, article drafting and feeds
     "exchange:export": Rule(VIEWER),
+    # A worker-written export is opened and downloaded by the one who asked for it alone (others get 404).
+    "exchange:export_status": Rule(VIEWER, params="own_export"),
+    "exchange:export_download": Rule(VIEWER, params="own_export"),
     "exchange:feeds": Rule(VIEWER, FORM),  # POST makes the reader a new API token
     "exchange:case_feed": Rule(VIEWER, params="case"),
     "exchange:import_upload": Rule(ANALYST, FORM, post_also=(400,)),
@@ -270,6 +275,7 @@ class World:
     follows: dict
     tokens: dict
     saved_searches: dict
+    exports: dict
 
 
 @pytest.fixture(scope="module")
@@ -329,9 +335,13 @@ def _world_build() -> World:
         events[kind].sources.add(source)
     deadline = DeadlineFactory(case=case, due_on=datetime.date.today() + datetime.timedelta(days=30))
 
-    follows, saved_searches = {}, {}
+    follows, saved_searches, exports = {}, {}, {}
     for principal, user in users.items():
         if user is not None:
+            exports[principal] = ExportFile.objects.create(
+                requested_by=user, format=ExportFile.Format.JSON, state=ExportFile.State.DONE, filename="cases.json",
+                file=ContentFile(b"{}\n", name=f"exports/permissions-{principal}.json"),
+            )
             follows[principal] = FollowFactory(user=user, case=case)
             saved_searches[principal] = SavedSearchFactory(user=user, query="stage=arrest")
             AlertFactory(recipient=user, event=events[Event.Kind.RULING])
@@ -341,7 +351,7 @@ def _world_build() -> World:
     tokens = {principal: Token.objects.create(user=user).key for principal, user in users.items() if user is not None}
     return World(
         users=users, case=case, party=party, relation=relation, treaty=treaty, person=person, events=events, deadline=deadline, follows=follows,
-        tokens=tokens, saved_searches=saved_searches,
+        tokens=tokens, saved_searches=saved_searches, exports=exports,
     )
 
 
@@ -372,6 +382,8 @@ def url_kwargs(world: World, params: str, variant: str, principal: str) -> dict:
         case "own_follow":
             # A follow is only ever opened by its owner; anonymous visitors try the viewer's.
             return {"pk": world.follows.get(principal, world.follows[VIEWER]).pk}
+        case "own_export":
+            return {"pk": world.exports.get(principal, world.exports[VIEWER]).pk}
         case "own_saved_search":
             return {"pk": world.saved_searches.get(principal, world.saved_searches[VIEWER]).pk}
         case "search_unsubscribe_token":

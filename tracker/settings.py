@@ -341,6 +341,16 @@ ALERTS_FANOUT_DAYS = env.int("ALERTS_FANOUT_DAYS", default=3)
 # ------------------------------------------------------------------------------
 # Import files above this size are refused before they are read.
 EXCHANGE_IMPORT_MAX_BYTES = env.int("EXCHANGE_IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+# An export of at most this many events streams in the request; a larger one is written to a file by
+# the worker, and its page shows the progress and then the download link (exchange/services.py).
+EXCHANGE_EXPORT_INLINE_MAX_EVENTS = env.int("EXCHANGE_EXPORT_INLINE_MAX_EVENTS", default=20_000)
+# Hours a worker-written export is kept; the beat task "exchange-exports-expire" then deletes it.
+EXCHANGE_EXPORT_KEEP_HOURS = env.int("EXCHANGE_EXPORT_KEEP_HOURS", default=24)
+# Cases written between two saves of a worker-written export's progress.
+EXCHANGE_EXPORT_PROGRESS_EVERY = env.int("EXCHANGE_EXPORT_PROGRESS_EVERY", default=200)
+# https://docs.djangoproject.com/en/stable/ref/settings/#media-root
+# Where default_storage keeps the files the app writes (worker-written exports, under exports/).
+MEDIA_ROOT = env.str("MEDIA_ROOT", default=str(VAR_DIR / "media"))
 # https://www.django-rest-framework.org/api-guide/settings/ : read-only, token-authenticated, paginated.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.TokenAuthentication"],
@@ -404,6 +414,8 @@ CELERY_BEAT_SCHEDULE = {
     "clocks-recompute": {"task": "clocks.tasks.clocks_recompute_all", "schedule": crontab(minute=30, hour=2)},
     # What the figures across matters read of each case, rebuilt from every record.
     "analytics-derive": {"task": "analytics.tasks.matters_derive_all", "schedule": crontab(minute=0, hour=3)},
+    # Worker-written exports older than EXCHANGE_EXPORT_KEEP_HOURS: their files and rows.
+    "exchange-exports-expire": {"task": "exchange.tasks.export_files_expire", "schedule": crontab(minute=40)},
 }
 
 # LOGGING

@@ -7,7 +7,7 @@ from django.http import QueryDict
 
 from cases.filters import CaseFilter
 from cases.models import Case
-from exchange.exports import export_csv, export_document, export_json
+from exchange.exports import export_csv_chunks, export_json_chunks
 
 
 class Command(BaseCommand):
@@ -32,10 +32,20 @@ class Command(BaseCommand):
                 raise CommandError(f"Invalid filter: {filterset.errors.as_text()}")
             cases = filterset.qs
         everything = not references and not filter
-        document = export_document(cases=cases, everything=everything)
-        text = export_json(document) if format == "json" else export_csv(document)
+        write = export_json_chunks if format == "json" else export_csv_chunks
+        written = 0
+
+        def count(done: int) -> None:
+            nonlocal written
+            written = done
+
+        # Piece by piece, so that memory stays flat whatever the number of cases.
+        chunks = write(cases=cases, everything=everything, on_case=count)
         if output == "-":
-            self.stdout.write(text, ending="")
+            for chunk in chunks:
+                self.stdout.write(chunk, ending="")
         else:
-            Path(output).write_text(text, encoding="utf-8", newline="")
-            self.stderr.write(f"Exported {len(document['cases'])} case(s) to {output}.")
+            with Path(output).open("w", encoding="utf-8", newline="") as out:
+                for chunk in chunks:
+                    out.write(chunk)
+            self.stderr.write(f"Exported {written} case(s) to {output}.")
