@@ -6,8 +6,9 @@ class AlertsConfig(AppConfig):
     verbose_name = "Alerts and reminders"
 
     def ready(self):
-        # The case record announces each new event after its commit; alerts write their outbox
-        # from that. The dispatch_uid keeps a second ready() (tests, reloads) from connecting twice.
+        # The case record announces each new event after its commit; alerts queue the task that
+        # writes their outbox from that. The dispatch_uid keeps a second ready() (tests, reloads)
+        # from connecting twice.
         from cases.signals import case_created, event_recorded
 
         from .services import case_created_receive, event_recorded_receive

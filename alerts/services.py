@@ -1,23 +1,26 @@
 """
 Alerts: who follows which case, the outbox of alerts their changes cause, and sending it.
 
-How an alert travels: once the change that recorded an event has committed, the case record
-announces it (``cases.signals.event_recorded``) and ``event_alerts_queue`` writes, in one
-transaction, one ``Alert`` row per follower to be told (the outbox) and the event's
-``EventFanout`` marker, which makes a second fan-out of the event write nothing; then it queues
-one Celery task for the event. The task (``alerts_deliver``) sends the pending rows over one mail
-connection, each row claimed under a row lock and marked sent in its own transaction. A failure
+How an alert travels: the event's own row is the first outbox entry. Once the change that recorded
+it has committed, the case record announces it (``cases.signals.event_recorded``) and the web
+request publishes one small task message, ``event_alerts_fan_out``, and nothing more: its cost does
+not grow with the followers. In the worker, ``event_alerts_queue`` writes, in one transaction, one
+``Alert`` row per follower to be told and the event's ``EventFanout`` marker, which makes a second
+fan-out of the event write nothing; then it queues one Celery task for the event's sending. That
+task (``alerts_deliver``) sends the pending rows over one mail connection, each row claimed under a
+row lock and marked sent in its own transaction. A failure
 is recorded in a transaction of its own, with an ``AlertAttempt`` row; the task retries with a
 growing delay. An error about the message marks the row failed after ``ALERTS_MAX_ATTEMPTS``; while
 the mail server is unreachable, rows stay pending (up to ``ALERTS_OUTAGE_GIVE_UP_HOURS``) and go out
 once it is back. ``alerts_sweep`` (beat, every minute) writes the
-alerts of recent events without a marker (the process died between the commit and the fan-out)
-and queues again whatever was left pending: the broker was down at commit time, or a worker died.
+alerts of recent events without a marker (the fan-out message was never published: the broker was
+down, or the process died after the commit; or its task failed for good) and queues again whatever
+was left pending: the broker was down when the sending was queued, or a worker died.
 
-Saved searches ride the same fan-out: the event's transaction also writes a row for the owner of
-each saved search the event's case now matches (one per reader: a reader already told through a
-case follow is skipped), and a new case (``cases.signals.case_created``) gets rows of its own under
-its ``CaseFanout`` marker, with a sweep of its own.
+Saved searches ride the same fan-out: its transaction also writes a row for the owner of each
+saved search the event's case now matches (one per reader: a reader already told through a case
+follow is skipped), and a new case (``cases.signals.case_created``) gets a fan-out task and rows of
+its own under its ``CaseFanout`` marker, with a sweep of its own.
 """
 
 import datetime
@@ -250,14 +253,23 @@ def _status_for(channel: str) -> str:
 def event_alerts_queue(*, event_id: int, actor_id: int | None) -> bool:
     """Write the outbox rows about one recorded event, once: a row per follower to be told, never the author.
 
-    Runs after the event's change has committed (``cases.signals.event_recorded``), and from the
-    sweep for an event whose announcement never ran. The event's ``EventFanout`` marker is written
-    first, in the same transaction as the rows and without failing on a marker already there: a
-    second fan-out of the event (the sweep racing the announcement, a repeat) writes nothing, and
-    a crash in between leaves neither, for the sweep to redo. One INSERT ... SELECT whatever the
-    number of followers (building a thousand rows in Python cost most of a stage change's time),
-    and one task queued after commit for the whole event. Returns False when there was nothing to do."""
-    event = Event.all_objects.filter(pk=event_id).values("case_id", "kind", "deleted_at", "recorded_at").first()
+    Runs in the worker: from the fan-out task published after the event's change has committed
+    (``tasks.event_alerts_fan_out``), and from the sweep for an event whose task never ran. The
+    event's ``EventFanout`` marker is written first, in the same transaction as the rows and without
+    failing on a marker already there: a second fan-out of the event (the sweep racing a task still
+    in the queue, a redelivery) writes nothing and queues nothing, and a crash in between leaves
+    neither, for the sweep to redo. One INSERT ... SELECT whatever the number of followers
+    (building a thousand rows in Python cost most of a stage change's time), and one task queued
+    after commit for the whole event. Returns False when there was nothing to do."""
+    event = (
+        Event.all_objects.filter(pk=event_id)
+        .annotate(
+            case_created_at=F("case__created_at"),
+            case_fanned_out=Exists(CaseFanout.objects.filter(case_id=OuterRef("case_id"))),
+        )
+        .values("case_id", "kind", "deleted_at", "recorded_at", "case_created_at", "case_fanned_out")
+        .first()
+    )
     if event is None:
         return False
     with transaction.atomic():
@@ -266,6 +278,11 @@ def event_alerts_queue(*, event_id: int, actor_id: int | None) -> bool:
         if event["deleted_at"] is not None:
             # Deleted before its alerts were written: the marker says so, and nobody is told.
             return True
+        if not event["case_fanned_out"] and event["case_created_at"] >= _fanout_window_start():
+            # A case opened with its events (an import) is announced as a new case, and its events
+            # then skip the saved searches it told of. Its own task may still be in the queue, or
+            # running in another worker: whichever writes the case's marker first does it.
+            case_alerts_queue(case_id=event["case_id"], actor_id=actor_id)
         channels = _event_outbox_write(
             event_id=event_id, case_id=event["case_id"], kind=event["kind"], actor_id=actor_id
         )
@@ -333,13 +350,16 @@ def _event_outbox_write(*, event_id: int, case_id: int, kind: str, actor_id: int
 
 
 def event_recorded_receive(sender, *, event_id: int, actor_id: int | None, **kwargs) -> None:
-    """Subscriber to ``cases.signals.event_recorded`` (connected in AlertsConfig.ready)."""
-    event_alerts_queue(event_id=event_id, actor_id=actor_id)
+    """Subscriber to ``cases.signals.event_recorded`` (connected in AlertsConfig.ready): queue the
+    event's fan-out. Runs after the commit, in the request that recorded the event, so it only
+    publishes; a refused publish is logged and the sweep writes the alerts later."""
+    _enqueue("event_alerts_fan_out", event_id, actor_id)
 
 
 def case_created_receive(sender, *, case_id: int, actor_id: int | None, **kwargs) -> None:
-    """Subscriber to ``cases.signals.case_created`` (connected in AlertsConfig.ready)."""
-    case_alerts_queue(case_id=case_id, actor_id=actor_id)
+    """Subscriber to ``cases.signals.case_created`` (connected in AlertsConfig.ready): queue the new
+    case's fan-out, as for an event."""
+    _enqueue("case_alerts_fan_out", case_id, actor_id)
 
 
 # When one reader's saved searches disagree on how to tell them of the same match, the most
@@ -410,9 +430,10 @@ def _saved_search_event_outbox_write(
 def case_alerts_queue(*, case_id: int, actor_id: int | None) -> bool:
     """Write the outbox rows about one new case, once: a row per reader with a saved search it matches.
 
-    Runs after the change that opened the case has committed (``cases.signals.case_created``), and
-    from the sweep for a case whose announcement never ran; the case's ``CaseFanout`` marker, written
-    in the same transaction, makes a second run write nothing. Returns False when there was nothing to do."""
+    Runs in the worker: from the fan-out task published after the change that opened the case has
+    committed (``tasks.case_alerts_fan_out``), and from the sweep for a case whose task never ran;
+    the case's ``CaseFanout`` marker, written in the same transaction, makes a second run write
+    nothing. Returns False when there was nothing to do."""
     case = Case.all_objects.filter(pk=case_id).values("deleted_at").first()
     if case is None:
         return False
@@ -437,12 +458,21 @@ def case_alerts_queue(*, case_id: int, actor_id: int | None) -> bool:
     return True
 
 
+def _fanout_window_start(now: datetime.datetime | None = None) -> datetime.datetime:
+    """Records written before this are history: the sweep no longer fans them out."""
+    return (now or timezone.now()) - datetime.timedelta(days=settings.ALERTS_FANOUT_DAYS)
+
+
 def _without_marker(records: QuerySet, *, marker, key: str, written: str, now: datetime.datetime | None) -> QuerySet:
     """The records written in the last ``ALERTS_FANOUT_DAYS`` days that have no fan-out marker, oldest
-    first, leaving the newest ``ALERTS_SWEEP_AFTER`` seconds to their own announcement (it is most
-    likely running)."""
+    first, leaving the newest ``ALERTS_SWEEP_AFTER`` seconds to their own fan-out task (most likely
+    waiting in the queue behind the sending of earlier changes).
+
+    The grace only saves work: should the sweep reach a record before its task does (a long queue),
+    whichever of the two writes the marker first writes the rows and queues the sending, and the
+    other writes and queues nothing."""
     now = now or timezone.now()
-    window_start = now - datetime.timedelta(days=settings.ALERTS_FANOUT_DAYS)
+    window_start = _fanout_window_start(now)
     settled = now - datetime.timedelta(seconds=settings.ALERTS_SWEEP_AFTER)
     # Every record written after a marker older than the window was inserted after that marker's
     # record, so the search starts there (the primary key's index) rather than reading them all.
@@ -462,10 +492,10 @@ def _without_marker(records: QuerySet, *, marker, key: str, written: str, now: d
 def events_fan_out_missed(*, now: datetime.datetime | None = None, limit: int = QUEUE_CHUNK) -> int:
     """Write the alerts of recent events that have none yet; returns how many events were fanned out.
 
-    An event's announcement is lost when the process dies between the change's commit and the
-    fan-out, or the database refuses the fan-out. Looked for: events recorded in the last
-    ``ALERTS_FANOUT_DAYS`` days with no marker, leaving the newest ``ALERTS_SWEEP_AFTER`` seconds to
-    their own announcement (it is most likely running). The author is the one who recorded the event."""
+    An event's fan-out is lost when its task is never published (the broker was down at the
+    commit, the process died right after it) or fails for good (the database refused it). Looked
+    for: events recorded in the last ``ALERTS_FANOUT_DAYS`` days with no marker, leaving the newest
+    ``ALERTS_SWEEP_AFTER`` seconds to their own task. The author is the one who recorded the event."""
     missed = list(
         _without_marker(Event.objects.all(), marker=EventFanout, key="event_id", written="recorded_at", now=now)
         .values_list("pk", "recorded_by_id")[:limit]
@@ -505,7 +535,7 @@ def cases_fan_out_missed(*, now: datetime.datetime | None = None, limit: int = Q
 
 
 def _enqueue(task_name: str, *args) -> bool:
-    """Queue a task; if the broker is down, log it and leave the rows to the sweep.
+    """Queue a task; if the broker is down, log it and leave the work to the sweep.
 
     Runs after commit: the change is saved either way, and the web request must not fail for mail."""
     from . import tasks

@@ -2,12 +2,14 @@
 Celery tasks: thin adapters that take primary keys, call one service, and own the retries.
 
 A task may run twice (a redelivery after a lost acknowledgement, the sweep queueing a row whose
-task was only slow): the services claim each outbox row under a lock and skip rows already sent,
-so a second run sends nothing.
+task was only slow): the fan-outs write an event's or a case's rows under a marker that makes a
+second run write nothing, and sending claims each outbox row under a lock and skips rows already
+sent, so a second run sends nothing.
 """
 
 from celery import shared_task
 from django.conf import settings
+from django.db import OperationalError
 
 from . import services
 
@@ -20,6 +22,23 @@ def _retry_if_needed(task, result: services.DeliveryResult, **retry_kwargs):
         if task.request.retries >= task.max_retries:
             return
         raise task.retry(countdown=result.retry_in, **retry_kwargs)
+
+
+# A database that refuses the fan-out for a moment (a lock, a restart) is tried again soon; past
+# the retries the sweep writes the alerts, since the event still has no fan-out marker.
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), max_retries=3, retry_backoff=True)
+def event_alerts_fan_out(event_id: int, actor_id: int | None) -> bool:
+    """Write the outbox of one recorded event and queue its sending; published after the event's commit.
+
+    Off the web request, so that a change costs its request the same whatever the number of
+    followers. A second run (a redelivery, or the sweep got there first) writes nothing."""
+    return services.event_alerts_queue(event_id=event_id, actor_id=actor_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OperationalError,), max_retries=3, retry_backoff=True)
+def case_alerts_fan_out(case_id: int, actor_id: int | None) -> bool:
+    """Write the outbox of one new case (its saved-search matches) and queue its sending; as above."""
+    return services.case_alerts_queue(case_id=case_id, actor_id=actor_id)
 
 
 @shared_task(bind=True, max_retries=settings.ALERTS_MAX_ATTEMPTS * 2, acks_late=True)

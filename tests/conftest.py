@@ -51,6 +51,64 @@ def celery_broker_for_tests():
     yield app
 
 
+class AlertsBroker:
+    """What the alert tasks publish, recorded; and an idle worker that runs the fan-out messages."""
+
+    def __init__(self, tasks, mocks):
+        self.waiting, self.worker_stopped = [], False
+        self.fan_out, self.case_fan_out, self.event, self.alerts = mocks
+        self.fan_out.side_effect = self._published(tasks.event_alerts_fan_out)
+        self.case_fan_out.side_effect = self._published(tasks.case_alerts_fan_out)
+
+    def _published(self, task):
+        def publish(args=(), **kwargs):
+            self.waiting.append((task, tuple(args)))
+            if not self.worker_stopped:
+                from django.db import transaction
+
+                # Once the callback that published it has returned, as a worker takes it from the
+                # queue; run inside the publish, a failing task would be logged as a refused publish.
+                transaction.on_commit(self.work)
+
+        return publish
+
+    def work(self) -> int:
+        """Run the fan-out messages waiting, in-process, as the worker would; returns how many ran.
+
+        Call it inside the test's commit (a captureOnCommitCallbacks block that executes), so that
+        the sending each fan-out queues after its own commit is published in turn."""
+        ran = 0
+        while self.waiting:
+            task, args = self.waiting.pop(0)
+            task.apply(args=args, throw=True)
+            ran += 1
+        return ran
+
+
+@pytest.fixture
+def publish():
+    """The broker of the alert tasks, replaced: ``publish.fan_out``, ``publish.case_fan_out``,
+    ``publish.event`` and ``publish.alerts`` are the mocks of the tasks' ``apply_async``.
+
+    It stands in for an idle worker too: each fan-out message is run in-process (``Task.apply``)
+    right after the commit callback that published it, so that a test of what the outbox holds
+    goes through the real path (the request publishes, the worker writes the rows and queues the
+    sending). ``publish.worker_stopped = True`` leaves the messages in ``publish.waiting`` until
+    ``publish.work()``."""
+    from unittest import mock
+
+    from alerts import tasks
+
+    names = ("event_alerts_fan_out", "case_alerts_fan_out", "event_alerts_send", "alerts_send")
+    patches = [mock.patch.object(getattr(tasks, name), "apply_async") for name in names]
+    mocks = [patch.start() for patch in patches]
+    try:
+        yield AlertsBroker(tasks, mocks)
+    finally:
+        for patch in patches:
+            patch.stop()
+
+
 @pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """A deliberately slow hash costs ~0.3 s per user created; tests need no protection from brute force."""

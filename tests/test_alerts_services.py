@@ -6,13 +6,15 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.db import OperationalError as DatabaseRefused
 from django.db import connection, transaction
 from django.test import TestCase
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from kombu.exceptions import OperationalError
 
 from alerts import services, tasks
-from alerts.models import Alert, AlertAttempt, Deadline, EventFanout, Follow
+from alerts.models import Alert, AlertAttempt, CaseFanout, Deadline, EventFanout, Follow
 from cases import services as case_services
 from cases.models import Event, ExecutiveDecision, Stage
 from cases.signals import event_recorded
@@ -22,6 +24,7 @@ from tests.factories import (
     EventFactory,
     FollowFactory,
     AuthorityFactory,
+    CaseFactory,
     ReaderFactory,
     UserFactory,
 )
@@ -38,18 +41,9 @@ def frozen_now():
         yield
 
 
-@pytest.fixture
-def publish():
-    """The broker, replaced: records what would be queued."""
-    with (
-        mock.patch.object(tasks.event_alerts_send, "apply_async") as event_task,
-        mock.patch.object(tasks.alerts_send, "apply_async") as alerts_task,
-    ):
-        yield mock.Mock(event=event_task, alerts=alerts_task)
-
-
 def committed():
-    """Run what the commit of a test's change would run: the announcement, then the queueing.
+    """Run what the commit of a test's change would run: the announcement, the fan-out it publishes
+    (run by the `publish` fixture's stand-in worker), then the queueing of the sending.
 
     Tests run inside a transaction that is never committed, so on_commit callbacks are captured
     and run at the end of the block."""
@@ -65,7 +59,7 @@ def change_stage(case, by, to_stage=Stage.SURRENDERED):
 
 @pytest.fixture
 def announcement_lost():
-    """The fan-out is not subscribed: as if the process died between the commit and the outbox write."""
+    """The fan-out is not subscribed: as if the process died between the commit and publishing it."""
     assert event_recorded.disconnect(dispatch_uid="alerts.event_recorded_receive")
     yield
     event_recorded.connect(services.event_recorded_receive, dispatch_uid="alerts.event_recorded_receive")
@@ -212,10 +206,11 @@ def test_nothing_is_written_or_queued_before_the_commit(case, analyst, publish, 
             case=case, to_stage=Stage.SURRENDERED, reason="Flown", occurred_on=datetime.date(2025, 1, 30), by=analyst
         )
     assert not Alert.objects.exists() and not EventFanout.objects.exists()
-    assert not publish.event.called
+    assert not publish.fan_out.called and not publish.event.called
     with django_capture_on_commit_callbacks(execute=True):
         for callback in callbacks:  # the commit
             callback()
+    publish.fan_out.assert_called_once_with(args=(event.pk, analyst.pk), retry_policy=services.PUBLISH_RETRY_POLICY)
     assert Alert.objects.filter(event=event).count() == 3
     publish.event.assert_called_once_with(args=(event.pk,), retry_policy=services.PUBLISH_RETRY_POLICY)
 
@@ -249,7 +244,7 @@ def test_a_rolled_back_change_announces_nothing(case, analyst, publish):
     heard.assert_not_called()
     assert not Event.all_objects.filter(case=case).exists()
     assert not Alert.objects.exists() and not EventFanout.objects.exists()
-    assert not publish.event.called
+    assert not publish.fan_out.called and not publish.event.called
 
 
 def test_fanning_an_event_out_twice_writes_one_set_of_rows(case, analyst, publish):
@@ -280,13 +275,17 @@ def test_an_event_whose_announcement_never_ran_is_fanned_out_by_the_sweep(case, 
     assert Alert.objects.filter(event=event).count() == 1
 
 
-def test_a_fan_out_that_fails_leaves_no_marker_and_the_sweep_writes_the_rows(case, analyst, publish, caplog):
+def test_a_fan_out_task_that_fails_for_good_leaves_no_marker_and_the_sweep_writes_the_rows(case, analyst, publish):
     FollowFactory(case=case)
-    with mock.patch.object(services, "_event_outbox_write", side_effect=OperationalError("database went away")):
-        event = change_stage(case, analyst)  # the change itself is saved
+    publish.worker_stopped = True
+    event = change_stage(case, analyst)
+    [(task, args)] = publish.waiting
+    refused = DatabaseRefused("database went away")
+    with mock.patch.object(services, "_event_outbox_write", side_effect=refused) as write:
+        assert task.apply(args=args).failed()
+    assert write.call_count == 1 + task.max_retries  # tried again soon, then left to the sweep
     assert Event.objects.filter(pk=event.pk).exists()
-    assert not EventFanout.objects.exists()
-    assert "event_recorded subscriber" in caplog.text
+    assert not EventFanout.objects.exists() and not Alert.objects.exists()
     with committed():
         assert services.events_fan_out_missed(now=LATER) == 1
     assert Alert.objects.filter(event=event).count() == 1
@@ -341,18 +340,120 @@ def test_no_task_when_no_follower_wants_an_instant_email(case, analyst, publish,
     assert not publish.event.called
 
 
-def test_broker_down_after_commit_is_logged_and_does_not_raise(case, analyst, caplog, django_capture_on_commit_callbacks):
+def test_broker_down_when_the_sending_is_queued_is_logged_and_does_not_raise(case, analyst, publish, caplog):
     FollowFactory(case=case)
-    with (
-        mock.patch.object(tasks.event_alerts_send, "apply_async", side_effect=OperationalError("refused")),
-        django_capture_on_commit_callbacks(execute=True),
-    ):
-        event = change_stage(case, analyst)
+    publish.event.side_effect = OperationalError("refused")
+    event = change_stage(case, analyst)
     assert Alert.objects.get(event=event).status == Alert.Status.PENDING
     assert "the sweep will send it later" in caplog.text
 
 
+def test_broker_down_at_the_commit_saves_the_change_and_the_sweep_writes_the_alerts_later(case, analyst, publish, caplog):
+    reader = FollowFactory(case=case).user
+    publish.fan_out.side_effect = OperationalError("Error 111 connecting to the broker. Connection refused.")
+    event = change_stage(case, analyst)  # does not raise
+    assert Event.objects.filter(pk=event.pk, case__stage=Stage.SURRENDERED).exists()
+    assert "Could not queue event_alerts_fan_out" in caplog.text
+    assert not Alert.objects.exists() and not EventFanout.objects.exists()
+    with committed():
+        services.alerts_sweep(now=LATER)  # beat's, once the broker is back
+    alert = Alert.objects.get(event=event)
+    assert (alert.recipient, alert.status) == (reader, Alert.Status.PENDING)
+    publish.event.assert_called_once_with(args=(event.pk,), retry_policy=services.PUBLISH_RETRY_POLICY)
+
+
+# Off the web path: the request publishes one message, the worker writes the rows ------------------
+
+
+def test_a_stage_change_with_many_followers_writes_no_alert_and_publishes_one_fan_out_after_commit(
+    case, analyst, publish, django_capture_on_commit_callbacks
+):
+    for _ in range(30):
+        FollowFactory(case=case)
+    publish.worker_stopped = True
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        event = case_services.case_change_stage(
+            case=case, to_stage=Stage.SURRENDERED, reason="Flown", occurred_on=datetime.date(2025, 1, 30), by=analyst
+        )
+    assert not publish.fan_out.called
+    with django_capture_on_commit_callbacks(execute=True):
+        for callback in callbacks:  # the commit
+            callback()
+    publish.fan_out.assert_called_once_with(args=(event.pk, analyst.pk), retry_policy=services.PUBLISH_RETRY_POLICY)
+    assert not Alert.objects.exists() and not EventFanout.objects.exists()
+    assert not publish.event.called and not publish.alerts.called
+    # The worker then writes them, and queues the sending.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publish.work() == 1
+    assert Alert.objects.filter(event=event).count() == 30
+    publish.event.assert_called_once_with(args=(event.pk,), retry_policy=services.PUBLISH_RETRY_POLICY)
+
+
+def test_the_fan_out_task_run_twice_writes_one_row_per_follower_and_queues_the_sending_once(
+    case, analyst, publish, django_capture_on_commit_callbacks
+):
+    readers = [FollowFactory(case=case).user for _ in range(3)]
+    publish.worker_stopped = True
+    event = change_stage(case, analyst)
+    [(task, args)] = publish.waiting
+    with django_capture_on_commit_callbacks(execute=True):
+        assert task.apply(args=args).get() is True
+        assert task.apply(args=args).get() is False  # a redelivery
+    assert sorted(Alert.objects.filter(event=event).values_list("recipient_id", flat=True)) == sorted(u.pk for u in readers)
+    assert EventFanout.objects.filter(event=event).count() == 1
+    publish.event.assert_called_once()
+
+
+def test_the_sweep_reaching_an_event_before_its_queued_task_leaves_the_task_nothing_to_do(
+    case, analyst, publish, django_capture_on_commit_callbacks
+):
+    FollowFactory(case=case)
+    publish.worker_stopped = True
+    event = change_stage(case, analyst)
+    # The queue is long: the task waits past the grace, and the sweep fans the event out first.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.events_fan_out_missed(now=LATER) == 1
+        assert publish.work() == 1
+    assert Alert.objects.filter(event=event).count() == 1
+    publish.event.assert_called_once()
+
+
+def test_a_new_case_publishes_its_fan_out_and_the_worker_writes_its_rows(analyst, publish):
+    with committed():
+        case = case_services.case_create(
+            title="Rana (US → India)", reference="rana", requesting_state="IN", requested_state="US",
+            offences="Terrorism", stage=Stage.REQUEST_MADE, by=analyst,
+        )
+    publish.case_fan_out.assert_called_once_with(args=(case.pk, analyst.pk), retry_policy=services.PUBLISH_RETRY_POLICY)
+    assert CaseFanout.objects.filter(case=case).exists()
+
+
+def _stage_change_request_queries(client, case, followers: int) -> int:
+    for _ in range(followers):
+        FollowFactory(case=case)
+    data = {
+        "to_stage": Stage.SURRENDERED, "summary": "Flown to New Delhi", "date": "2025-01-30", "confidence": "reported",
+        "sources-TOTAL_FORMS": "0", "sources-INITIAL_FORMS": "0", "sources-MIN_NUM_FORMS": "0", "sources-MAX_NUM_FORMS": "10",
+    }
+    with CaptureQueriesContext(connection) as queries, TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(reverse("cases:case_stage_change", args=[case.reference]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Event.objects.filter(case=case, kind=Event.Kind.STAGE_CHANGE).count() == 1
+    assert not Alert.objects.filter(case=case).exists()
+    return len(queries)
+
+
+def test_the_stage_change_request_costs_the_same_queries_for_1_and_50_followers(analyst_client, publish):
+    publish.worker_stopped = True
+    cases = [CaseFactory(stage=Stage.SURRENDER_PENDING, stage_entered_on=datetime.date(2024, 8, 15)) for _ in range(2)]
+    one = _stage_change_request_queries(analyst_client, cases[0], 1)
+    fifty = _stage_change_request_queries(analyst_client, cases[1], 50)
+    assert one == fifty
+    assert publish.fan_out.call_count == 2 and not publish.event.called
+
+
 def _queue_queries(case, actor, followers: int) -> list[str]:
+    CaseFanout.objects.create(case=case, fanned_out_at=NOW)  # a case opened earlier, already announced
     for _ in range(followers):
         FollowFactory(case=case)
     event = EventFactory(case=case, kind=Event.Kind.STAGE_CHANGE, from_stage=Stage.ARREST, to_stage=Stage.HEARING)
@@ -363,14 +464,10 @@ def _queue_queries(case, actor, followers: int) -> list[str]:
 
 
 def test_queueing_costs_the_same_queries_for_5_and_50_followers(analyst, publish):
-    from tests.factories import CaseFactory
-
     assert len(_queue_queries(CaseFactory(), analyst, 5)) == len(_queue_queries(CaseFactory(), analyst, 50))
 
 
 def test_a_fan_out_is_one_read_the_marker_one_insert_select_and_the_saved_searches(analyst, publish):
-    from tests.factories import CaseFactory
-
     read, marker, rows, searches = _queue_queries(CaseFactory(), analyst, 20)
     assert read.startswith("SELECT")
     assert marker.startswith("INSERT INTO alerts_eventfanout") and "ON CONFLICT" in marker

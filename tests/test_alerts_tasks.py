@@ -9,9 +9,32 @@ from django.utils import timezone
 
 from alerts import services, tasks
 from alerts.models import Alert
-from tests.factories import AlertFactory, DeadlineFactory, FollowFactory
+from cases.models import Event, Stage
+from tests.factories import AlertFactory, DeadlineFactory, EventFactory, FollowFactory
 
 pytestmark = pytest.mark.django_db
+
+
+def test_the_fan_out_task_writes_the_events_outbox_and_a_second_run_writes_nothing(case, analyst, publish):
+    readers = [FollowFactory(case=case).user for _ in range(2)]
+    FollowFactory(case=case, user=analyst)
+    event = EventFactory(
+        case=case, kind=Event.Kind.STAGE_CHANGE, from_stage=Stage.ARREST, to_stage=Stage.HEARING, recorded_by=analyst
+    )
+    assert tasks.event_alerts_fan_out.apply(args=[event.pk, analyst.pk]).get() is True
+    assert tasks.event_alerts_fan_out.apply(args=[event.pk, analyst.pk]).get() is False
+    assert sorted(Alert.objects.filter(event=event).values_list("recipient_id", flat=True)) == sorted(u.pk for u in readers)
+
+
+def test_the_fan_out_tasks_are_acknowledged_only_once_run():
+    # A worker killed mid fan-out leaves the message to be delivered again (the marker makes it safe).
+    assert tasks.event_alerts_fan_out.acks_late and tasks.case_alerts_fan_out.acks_late
+
+
+def test_the_case_fan_out_task_calls_its_service():
+    with mock.patch.object(services, "case_alerts_queue", return_value=True) as queue:
+        assert tasks.case_alerts_fan_out.apply(args=[7, 3]).get() is True
+    queue.assert_called_once_with(case_id=7, actor_id=3)
 
 
 def test_event_task_sends_the_events_pending_emails(mailoutbox):

@@ -8,7 +8,6 @@ email says which saved search it is for and unsubscribes from that search alone.
 """
 
 import datetime
-from unittest import mock
 from urllib.parse import urlsplit
 
 import pytest
@@ -22,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from alerts import selectors, services, tasks
+from alerts import selectors, services
 from alerts.models import Alert, CaseFanout, EventFanout, Follow, SavedSearch
 from alerts.notifications import AlertRenderer
 from alerts.tokens import search_unsubscribe_token_make
@@ -44,18 +43,9 @@ pytestmark = pytest.mark.django_db
 
 
 def committed():
-    """Run what the commit of a test's change would run (the announcements, then the queueing)."""
+    """Run what the commit of a test's change would run: the announcements, the fan-outs they
+    publish (run by the `publish` fixture's stand-in worker), then the queueing of the sending."""
     return TestCase.captureOnCommitCallbacks(execute=True)
-
-
-@pytest.fixture
-def publish():
-    """The broker, replaced: records what would be queued."""
-    with (
-        mock.patch.object(tasks.event_alerts_send, "apply_async") as event_task,
-        mock.patch.object(tasks.alerts_send, "apply_async") as alerts_task,
-    ):
-        yield mock.Mock(event=event_task, alerts=alerts_task)
 
 
 @pytest.fixture
@@ -63,19 +53,27 @@ def reader(db):
     return ReaderFactory(username="reader", email="reader@example.org")
 
 
+def opened_earlier(case):
+    """A case opened before the test, its words indexed and its opening announced, as the services
+    leave it (a case opened just now without its marker would be announced with its first event)."""
+    case_services.case_refresh_search_text(cases=[case])
+    CaseFanout.objects.create(case=case, fanned_out_at=timezone.now())
+    return case
+
+
 @pytest.fixture
 def uk_case(db):
-    """A UK appeal, its words indexed as the services keep them."""
-    case = CaseFactory(title="Nirav Modi (UK → India)", reference="modi-uk", requested_state="GB", stage=Stage.APPEAL)
-    case_services.case_refresh_search_text(cases=[case])
-    return case
+    """A UK appeal."""
+    return opened_earlier(
+        CaseFactory(title="Nirav Modi (UK → India)", reference="modi-uk", requested_state="GB", stage=Stage.APPEAL)
+    )
 
 
 @pytest.fixture
 def us_case(db):
-    case = CaseFactory(title="Tahawwur Rana (US → India)", reference="rana-us", requested_state="US", stage=Stage.SURRENDER_PENDING)
-    case_services.case_refresh_search_text(cases=[case])
-    return case
+    return opened_earlier(
+        CaseFactory(title="Tahawwur Rana (US → India)", reference="rana-us", requested_state="US", stage=Stage.SURRENDER_PENDING)
+    )
 
 
 def status_update(case, by, summary="Interpol issued a red notice.", category=StatusCategory.INTERPOL_NOTICE):
@@ -467,6 +465,29 @@ def test_a_case_imported_with_its_events_alerts_once_as_a_new_case(reader, analy
     # A later event on it is news again.
     event = status_update(case, analyst, summary="Interpol notice")
     assert Alert.objects.filter(event=event, recipient=reader).exists()
+
+
+def test_an_imported_cases_events_fanned_out_before_the_case_itself_still_alert_once_as_a_new_case(
+    reader, analyst, publish
+):
+    SavedSearchFactory(user=reader, query="requesting_state=IN")
+    publish.worker_stopped = True
+    with committed():
+        case = case_services.case_create(
+            by=analyst, title="Imported (US → India)", reference="imported", requesting_state="IN", requested_state="US",
+            offences="Fraud",
+        )
+        for n in range(2):
+            case_services.event_record(
+                case=case, kind=Event.Kind.STATUS, by=analyst, summary=f"Imported entry {n}", occurred_on=datetime.date(2024, 1, n + 1)
+            )
+    # Two workers: the events' tasks are taken before the case's.
+    case_message, *event_messages = publish.waiting
+    publish.waiting[:] = [*event_messages, case_message]
+    with committed():
+        assert publish.work() == 3
+    assert list(Alert.objects.values_list("kind", flat=True)) == [Alert.Kind.CASE]
+    assert CaseFanout.objects.filter(case=case).count() == 1
 
 
 # Emails ------------------------------------------------------------------------------------------
