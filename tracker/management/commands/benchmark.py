@@ -10,6 +10,7 @@ CI runs so that the command never rots.
 """
 
 import datetime
+import json
 import os
 import platform
 import re
@@ -154,6 +155,12 @@ class Result:
         return max(self.queries) if self.queries else None
 
 
+def _peak_mb(pid: int) -> float:
+    """A process's peak resident memory (VmHWM) so far, in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -225,9 +232,12 @@ class Command(BaseCommand):
             env = self._environment()
             subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
             self._start(["celery", "-A", "tracker", "purge", "-f"], env, wait=True)
+            subprocess.run([sys.executable, "manage.py", "shell", "-c", "from django.core.cache import cache; cache.clear()"],
+                           cwd=ROOT, env=env, check=True)
             self.gunicorn = self._start([sys.executable, "-m", "gunicorn", "tracker.wsgi", "--workers", str(workers),
                                          "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"], env)
-            self._start([sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool", "solo", "--loglevel", "WARNING"], env)
+            self.worker = self._start(
+                [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool", "solo", "--loglevel", "WARNING"], env)
             self._wait_for_server()
             results = self._run_scenarios(load_users, load_seconds)
             memory = self._web_memory_mb()
@@ -273,6 +283,9 @@ class Command(BaseCommand):
             user.set_password(passwords[username])
             user.save()
             roles.user_set_role(user=user, role=role)
+        from rest_framework.authtoken.models import Token
+
+        self.api_token = Token.objects.get_or_create(user=get_user_model().objects.get(username="bench-analyst"))[0].key
         return passwords
 
     def _environment(self) -> dict:
@@ -284,6 +297,9 @@ class Command(BaseCommand):
             "DATABASE_URL": os.environ["DATABASE_URL"], "QUERY_COUNT_HEADER": "true", "VAR_DIR": str(self.tmp),
             "STATIC_ROOT": str(self.tmp / "static"), "LOGIN_FAILURE_LIMIT": "1000",
             "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13"),
+            # Shared by the web workers, as in production: cached permissions and pictures are then
+            # forgotten by all of them when a role or a record changes.
+            "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12"),
             "SITE_URL": f"http://127.0.0.1:{self.port}",
         })
         return env
@@ -401,6 +417,8 @@ class Command(BaseCommand):
         ]
         for name, path in ours:
             results.append(self._get_scenario(name, path))
+        results.extend(self._timeline_pages())
+        results.extend(self._api_pages())
         for name, text in PERSON_FILTERS:
             results.append(self._paired(name, "/?" + urlencode({"person": text})))
         for name, text in FREE_TEXT:
@@ -416,7 +434,94 @@ class Command(BaseCommand):
         for name, path in admin:
             results.append(self._get_scenario(name, path, username="bench-admin"))
         results.append(self._mixed_load(load_users, load_seconds))
+        results.extend(self._exports())
         results.extend(self._analytics())
+        return results
+
+    def _timeline_pages(self) -> list[Result]:
+        """The big case's timeline as "load older entries" asks for it: its first page and its 100th,
+        reached by following the cursor as a reader would."""
+        from cases import selectors
+
+        cursor = None
+        for _ in range(99):
+            page = selectors.case_timeline_page(case=self.big, after=cursor)
+            if not page.has_next:  # the smoke run's big case is smaller
+                break
+            cursor = page.next_cursor
+        headers = {"HX-Request": "true", "HX-Target": "timeline-more"}
+        path = self.big.get_absolute_url()
+        return [
+            self._get_scenario("2a. case timeline, page 1", path, headers=headers),
+            self._get_scenario("2b. case timeline, page 100", f"{path}?after={cursor}", headers=headers),
+        ]
+
+    def _api_pages(self) -> list[Result]:
+        """The API's event list: its first page and its 200th, reached by following ``next``."""
+        headers = {"Authorization": f"Token {self.api_token}"}
+        first = "/api/events/?page_size=50"
+        browser, path, page = Browser(self.port), first, 1
+        while page < 200:  # fewer on the smoke run's small data
+            status, _, content, _ = browser.request("GET", path, extra_headers=headers)
+            if status != 200:
+                raise CommandError(f"The API answered {status} on {path}")
+            link = json.loads(content)["next"]
+            if link is None:
+                break
+            path, page = link[link.index("/api/"):], page + 1
+        results = []
+        for name, target in (("8a. API events, page 1", first), (f"8b. API events, page {page}", path)):
+            client = Browser(self.port)
+            result = self._sequential(name, lambda client=client, target=target: client.request("GET", target, extra_headers=headers))
+            results.append(self._throughput(result, lambda target=target: (
+                lambda own=Browser(self.port): own.request("GET", target, extra_headers=headers))))
+        return results
+
+    def _exports(self) -> list[Result]:
+        """Exports: one large case and a filtered list streamed in the request, then everything by the
+        worker (the list's "Export JSON" with no filter), timed until its file is ready."""
+        from exchange.models import ExportFile
+
+        browser, results = self._browser(), []
+        big_events = Event.objects.filter(case=self.big).count()
+        for name, path in ((f"9a. export one case, {big_events} events (streamed)",
+                            f"/exchange/export/?format=json&case={self.big.reference}"),
+                           ("9b. export the list filtered to one state and stage (streamed)",
+                            "/exchange/export/?format=csv&requested_state=GB&stage=hearing")):
+            result = Result(name)
+            for _ in range(3):
+                status, headers, content, elapsed = browser.request("GET", path)
+                result.errors += status != 200
+                result.latencies.append(elapsed)
+                if "X-Query-Count" in headers:
+                    result.queries.append(int(headers["X-Query-Count"]))
+            result.note = f"{len(content) / 2**20:.1f} MB"
+            results.append(result)
+        before = ExportFile.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        started = time.perf_counter()
+        status, headers, content, elapsed = browser.request("GET", "/exchange/export/?format=json")
+        result = Result("9c. export everything (worker)", queries=[int(headers.get("X-Query-Count", 0))])
+        self.export_worker_peak_mb = _peak_mb(self.worker.pid)
+        if status == 200:  # small enough to stream in the request (the smoke run's data)
+            result.latencies.append(elapsed)
+            result.note = f"streamed in the request: {len(content) / 2**20:.1f} MB"
+            return [*results, result]
+        result.errors += status != 302
+        export = None
+        while time.perf_counter() - started < 1800:
+            export = ExportFile.objects.filter(pk__gt=before).order_by("pk").first()
+            if export and export.state in (ExportFile.State.DONE, ExportFile.State.FAILED):
+                break
+            time.sleep(1)
+        finished = time.perf_counter() - started
+        result.latencies.append(finished)
+        done = export is not None and export.state == ExportFile.State.DONE
+        result.errors += not done
+        size = export.file.size / 2**20 if done else 0
+        self.export_worker_peak_mb = _peak_mb(self.worker.pid)
+        result.note = (f"request {elapsed * 1000:.0f} ms; file {size:.0f} MB ready after {finished:.0f} s; "
+                       f"worker peak RSS {self.export_worker_peak_mb:.0f} MB")
+        results.append(result)
         return results
 
     def _analytics(self) -> list[Result]:
@@ -464,17 +569,27 @@ class Command(BaseCommand):
         turn = {"n": 0}
         stage_path = f"/cases/{self.big.reference}/stage/"
 
+        # Whether the worker had emails of the earlier changes to send as each request was made: the
+        # budget is for the request while mail is being sent, which shares the machine's cores.
+        # Asked before the request, so not counted in its time.
+        sending = []
+
         def change():
+            sending.append(Alert.objects.pending_email().filter(case=self.big).exists())
             turn["n"] += 1
             data = self._event_form(browser, self.big, summary="Benchmark stage change", to_stage=stages[turn["n"] % 2])
             return browser.request("POST", stage_path, data)
 
         # Each stage change sends an email to every follower: a few samples are enough.
-        self.samples, samples = min(self.samples, 5), self.samples
+        self.samples, samples = min(self.samples, 10), self.samples
         followers = Follow.objects.filter(case=self.big).count()
         moving = self._sequential(f"3b. stage change, {followers} followers (POST)", change, expected=302)
+        measured = sending[-self.samples:]
         self.samples = samples
-        moving.note = "the request only: the emails are sent by the worker"
+        moving.note = (
+            "the request only: the worker writes the outbox and sends the emails; "
+            f"it had mail to send during {sum(measured)} of {len(measured)} samples"
+        )
         return [logging, moving]
 
     def _wait_for_outbox(self, timeout: float = 300) -> None:
@@ -593,8 +708,13 @@ class Command(BaseCommand):
         checks = []
         for prefix in ("1a", "1b", "1c", "2."):
             r = find(prefix)
-            checks.append((f"{r.name}: median < 50 ms, p95 < 150 ms, ≤ 10 queries",
-                           r.median_ms < 50 and r.p95_ms < 150 and (r.max_queries or 0) <= 10))
+            checks.append((f"{r.name}: median ≤ 25 ms, p95 ≤ 50 ms", r.median_ms <= 25 and r.p95_ms <= 50))
+        # Every page and API call read over HTTP; the writes (POST) are left out: they keep the edit
+        # history, the search words, the clocks and the figures in the change's transaction.
+        counted = [r for r in results if r.max_queries is not None and "(POST)" not in r.name]
+        over = [f"{r.name} ({r.max_queries})" for r in counted if r.max_queries > 12]
+        checks.append((f"Every page and API call ≤ 12 queries ({len(counted)} measured)"
+                       + (f"; over: {', '.join(over)}" if over else ""), not over))
         for ours, theirs in (("1a", "5a"), ("1b", "5b"), ("1c", "5c")):
             checks.append((f"{find(ours).name}: at most half the admin's time",
                            find(ours).median_ms <= find(theirs).median_ms / 2))
@@ -606,12 +726,23 @@ class Command(BaseCommand):
             r = find(name)
             # Against the unfiltered list measured between its own requests where there is one.
             base = r.baseline_ms or unfiltered.median_ms
-            checks.append((f"{r.name}: median within 1.5× the unfiltered list's ({1.5 * base:.0f} ms), "
-                           "≤ 10 queries", r.median_ms <= 1.5 * base and (r.max_queries or 0) <= 10))
+            checks.append((f"{r.name}: median within 1.5× the unfiltered list's ({1.5 * base:.0f} ms)",
+                           r.median_ms <= 1.5 * base))
+        first, hundredth = find("2a"), find("2b")
+        checks.append((f"{hundredth.name}: median within 1.2× page 1's ({1.2 * first.median_ms:.1f} ms)",
+                       hundredth.median_ms <= 1.2 * first.median_ms))
+        first, later = find("8a"), find("8b")
+        checks.append((f"{later.name}: median within 1.2× page 1's ({1.2 * first.median_ms:.1f} ms)",
+                       later.median_ms <= 1.2 * first.median_ms))
         moving, delivery = find("3b"), find("4.")
-        checks.append((f"{moving.name}: request under 150 ms", moving.median_ms < 150))
+        checks.append((f"{moving.name}: p95 ≤ 100 ms while mail is being sent", moving.p95_ms <= 100))
         checks.append((f"{delivery.name}: all within 10 s, none twice", delivery.errors == 0 and delivery.latencies[0] < 10))
-        checks.append(("Web worker under 150 MB resident", rss < 150))
+        checks.append((f"Web worker ≤ 150 MB resident after every scenario, exports included ({rss:.0f} MB)", rss <= 150))
+        everything = find("9c")
+        peak = getattr(self, "export_worker_peak_mb", float("nan"))
+        checks.append((f"{everything.name}: file ready within 120 s ({everything.latencies[0]:.0f} s), "
+                       f"worker peak ≤ 300 MB ({peak:.0f} MB)",
+                       everything.errors == 0 and everything.latencies[0] <= 120 and peak <= 300))
         load = find("6.")
         checks.append((f"{load.name}: no request failed, no write lost", load.errors == 0))
         for r in results:
