@@ -550,8 +550,8 @@ class CaseFacet(models.Model):
     counts are sums of these rows rather than a scan of every case (see ``cases.facets``)."""
 
     stage = models.CharField("stage", max_length=20, choices=Stage)
-    requesting_state = CountryField("requesting state")
-    requested_state = CountryField("requested state")
+    requesting_state = CountryField("requesting state", blank=True, help_text="Blank: any requesting state.")
+    requested_state = CountryField("requested state", blank=True, help_text="Blank: any requested state.")
     outcome = models.CharField("extradition outcome", max_length=20, choices=Outcome, blank=True)
     after_surrender = models.CharField("after surrender", max_length=20, choices=AfterSurrender, blank=True)
     is_open = models.BooleanField("open", help_text="Whether these cases are still followed (no closing day).")
@@ -564,7 +564,8 @@ class CaseFacet(models.Model):
         verbose_name_plural = "case counts"
         constraints = [
             models.UniqueConstraint(
-                fields=["stage", "requesting_state", "requested_state", "outcome", "after_surrender", "is_open"],
+                # The states first: the list reads the rows of one state pair (or of "any").
+                fields=["requesting_state", "requested_state", "stage", "outcome", "after_surrender", "is_open"],
                 name="case_facet_unique",
             ),
         ]
