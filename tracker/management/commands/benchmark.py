@@ -299,7 +299,7 @@ class Command(BaseCommand):
             "CELERY_BROKER_URL": os.environ.get("BENCH_BROKER_URL", "redis://127.0.0.1:6379/13"),
             # Shared by the web workers, as in production: cached permissions and pictures are then
             # forgotten by all of them when a role or a record changes.
-            "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12"),
+            "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/11"),
             "SITE_URL": f"http://127.0.0.1:{self.port}",
         })
         return env
