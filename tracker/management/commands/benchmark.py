@@ -517,7 +517,9 @@ class Command(BaseCommand):
         result.latencies.append(finished)
         done = export is not None and export.state == ExportFile.State.DONE
         result.errors += not done
-        size = export.file.size / 2**20 if done else 0
+        # The file is in the worker's storage, under its VAR_DIR (this process's settings point elsewhere).
+        stored = self.tmp / "media" / export.file.name if done else None
+        size = stored.stat().st_size / 2**20 if stored and stored.exists() else 0
         self.export_worker_peak_mb = _peak_mb(self.worker.pid)
         result.note = (f"request {elapsed * 1000:.0f} ms; file {size:.0f} MB ready after {finished:.0f} s; "
                        f"worker peak RSS {self.export_worker_peak_mb:.0f} MB")
