@@ -57,11 +57,14 @@ _LANE_ORDER = ["extradition court", "review and appeal courts", "courts", "gover
                "rights court", "international bodies", "other authorities", "statements"]
 
 
-def _lane_of(entry: "PictureEntry", case: Case) -> tuple[int, str]:
-    """(order, label) of the lane an entry is drawn in."""
-    # The states as their codes, read once: each read of a country field builds a Country.
-    sides = case.__dict__.get("_picture_sides") or (case.requested_state.code, case.requesting_state.code)
-    case.__dict__["_picture_sides"] = sides
+def _sides(case: Case) -> tuple[str, str]:
+    """The requested and the requesting state's codes, read once per picture: each read of a country
+    field builds a Country."""
+    return case.requested_state.code, case.requesting_state.code
+
+
+def _lane_of(entry: "PictureEntry", sides: tuple[str, str]) -> tuple[int, str]:
+    """(order, label) of the lane an entry is drawn in; ``sides`` as ``_sides`` gives them."""
     return _lane(entry.kind, entry.authority_kind, entry.authority_level, entry.authority_country or "",
                  entry.government or "", *sides)
 
@@ -120,7 +123,7 @@ _COARSER = [
 SEVERAL_KINDS = "several"
 
 
-def _coarsened(entries: list["PictureEntry"], case: Case) -> list["PictureEntry"]:
+def _coarsened(entries: list["PictureEntry"], sides: tuple[str, str]) -> list["PictureEntry"]:
     from .selectors import PictureEntry
 
     for by_kind, period in _COARSER:
@@ -128,7 +131,7 @@ def _coarsened(entries: list["PictureEntry"], case: Case) -> list["PictureEntry"
             break
         groups: dict = {}
         for entry in entries:
-            groups.setdefault((_lane_of(entry, case), entry.kind if by_kind else "", period(entry.start)), []).append(entry)
+            groups.setdefault((_lane_of(entry, sides), entry.kind if by_kind else "", period(entry.start)), []).append(entry)
         entries = [
             group[0] if len(group) == 1 else PictureEntry(
                 event_id=min(e.event_id for e in group),
@@ -209,7 +212,8 @@ def case_picture(
     """The picture of ``case`` from its entries (``selectors.case_picture_entries``) and stage track."""
     if not entries:
         return None
-    dated = _coarsened(entries, case)
+    sides = _sides(case)
+    dated = _coarsened(entries, sides)
     today = today or datetime.date.today()
     starts = [entry.start for entry in dated]
     ends = [entry.end for entry in dated]
@@ -223,7 +227,7 @@ def case_picture(
     def x(day: datetime.date) -> float:
         return round(left + (right - left) * (day - first).days / span_days, 1)
 
-    lane_keys = sorted({_lane_of(entry, case) for entry in dated})
+    lane_keys = sorted({_lane_of(entry, sides) for entry in dated})
     lane_index = {key: index for index, key in enumerate(lane_keys)}
     lanes = []
     for index, (_order, label) in enumerate(lane_keys):
@@ -232,7 +236,7 @@ def case_picture(
     band_bottom = BAND_TOP + len(lanes) * LANE_HEIGHT
     marks = []
     for entry in dated:
-        lane = lanes[lane_index[_lane_of(entry, case)]]
+        lane = lanes[lane_index[_lane_of(entry, sides)]]
         x0, x1 = x(entry.start), x(entry.end + datetime.timedelta(days=1))
         spread = x1 - x0 if entry.date_precision != DatePrecision.DAY else 0
         marks.append(Mark(entry.event_id, x0, round(max(spread, 0), 1), lane.line_y, KIND_COLOURS.get(entry.kind, "#000"),

@@ -20,7 +20,7 @@ from json.encoder import encode_basestring as _json_string
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Collate
 from django.http import QueryDict
@@ -643,12 +643,38 @@ def _json_case(head: dict, events: Iterable[dict], *, indent: str) -> Iterator[s
     yield closing
 
 
+def export_takes_snapshot() -> bool:
+    """Whether a streamed export started now reads in a transaction of its own, at REPEATABLE READ.
+
+    Its sections give the keys its cases use, read in separate statements: without one snapshot, a
+    source linked or a person added while a long export runs would be named by a case but missing
+    from its list (the export would fail or not import). PostgreSQL gives that snapshot to a reader
+    without holding up writers. SQLite's transactions here take the write lock (IMMEDIATE), so there
+    an export reads statement by statement; inside a caller's transaction, it reads in that one."""
+    return connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
+def _in_one_snapshot(pieces: Iterator[str]) -> Iterator[str]:
+    # Decided when reading starts, not when the export is made: a streamed response is read after its view returns.
+    if not export_takes_snapshot():
+        yield from pieces
+        return
+    # Closing the generator (a client gone) rolls the read-only work back.
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield from pieces
+
+
 def export_json_chunks(*, cases: QuerySet[Case] | None = None, everything: bool = False,
                        on_case: Callable[[int], None] | None = None) -> Iterator[str]:
-    """``export_json(export_document(...))`` in pieces of text, read and written as it goes.
+    """``export_json(export_document(...))`` in pieces of text, read and written as it goes, from one
+    snapshot of the data where ``export_takes_snapshot``.
 
-    ``on_case``: called with the number of cases written so far, after each case."""
-    return _buffered(_json_pieces(_Stream(cases=cases, everything=everything, details=False), on_case=on_case))
+    ``on_case``: called with the number of cases written so far, after each case (inside the
+    snapshot's transaction: what it writes there shows only once the export ends)."""
+    stream = _Stream(cases=cases, everything=everything, details=False)
+    return _in_one_snapshot(_buffered(_json_pieces(stream, on_case=on_case)))
 
 
 def _json_pieces(stream: _Stream, *, on_case) -> Iterator[str]:
@@ -695,8 +721,9 @@ def _csv_event_maps(event: Event, source_rows: list, *, keys: dict) -> dict:
 
 def export_csv_chunks(*, cases: QuerySet[Case] | None = None, everything: bool = False,
                       on_case: Callable[[int], None] | None = None) -> Iterator[str]:
-    """``export_csv(export_document(...))`` in pieces of text, read and written as it goes."""
-    return _buffered(_csv_pieces(_Stream(cases=cases, everything=everything, details=True), on_case=on_case))
+    """``export_csv(export_document(...))`` in pieces of text, as ``export_json_chunks`` writes the JSON."""
+    stream = _Stream(cases=cases, everything=everything, details=True)
+    return _in_one_snapshot(_buffered(_csv_pieces(stream, on_case=on_case)))
 
 
 def _csv_pieces(stream: _Stream, *, on_case) -> Iterator[str]:

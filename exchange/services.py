@@ -3,16 +3,18 @@ Exports written by the worker: asked for, written to storage with their progress
 email once (however often the task is retried), and deleted when they expire.
 """
 
+import contextlib
 import datetime
 import logging
 import secrets
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import connections, transaction
 from django.http import QueryDict
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -71,6 +73,31 @@ def _export_file_queue(export_id: int) -> None:
             logger.warning("Could not email that export %s is ready.", export_id, exc_info=True)
 
 
+@contextlib.contextmanager
+def _progress_saver(export_id: int):
+    """The export's ``on_case``: the number of cases written, saved every EXCHANGE_EXPORT_PROGRESS_EVERY.
+
+    An export that reads in its own snapshot (``exports.export_takes_snapshot``) calls it inside
+    that transaction, where a write would show on the export's page only at the end: there the
+    counts are saved through another connection, a thread's, in the order they come."""
+    every = max(1, settings.EXCHANGE_EXPORT_PROGRESS_EVERY)
+
+    def save(done: int) -> None:
+        try:
+            ExportFile.objects.filter(pk=export_id).update(cases_done=done)
+        except Exception:  # a progress bar a step behind is no reason to fail the export
+            logger.warning("Could not save the progress of export %s.", export_id, exc_info=True)
+
+    if not exports.export_takes_snapshot():
+        yield lambda done: save(done) if done % every == 0 else None
+        return
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-progress") as pool:
+        try:
+            yield lambda done: pool.submit(save, done) if done % every == 0 else None
+        finally:
+            pool.submit(connections.close_all)  # the thread's own connection, which nothing else closes
+
+
 def export_file_write(*, export_id: int) -> ExportFile:
     """Write the export to storage, streamed, its progress saved every EXCHANGE_EXPORT_PROGRESS_EVERY
     cases; done already: nothing. A failure is recorded on the row (state failed, the error)."""
@@ -82,20 +109,16 @@ def export_file_write(*, export_id: int) -> ExportFile:
         export.state, export.cases_done, export.error = ExportFile.State.RUNNING, 0, ""
         export.cases_total = selection.cases.count()
         export.save(update_fields=["state", "cases_done", "cases_total", "error"])
-        every = max(1, settings.EXCHANGE_EXPORT_PROGRESS_EVERY)
-
-        def progress(done: int) -> None:
-            if done % every == 0:
-                ExportFile.objects.filter(pk=export.pk).update(cases_done=done)
-
         write = exports.export_json_chunks if export.format == ExportFile.Format.JSON else exports.export_csv_chunks
         # A temporary file first, then into storage: any storage can take a finished file, in
         # constant memory, and a half-written export is never there to be downloaded.
-        with tempfile.TemporaryFile() as out:
+        with _progress_saver(export.pk) as progress, tempfile.TemporaryFile() as out:
             if export.format == ExportFile.Format.CSV:
                 out.write(CSV_BOM.encode())
-            for chunk in write(cases=selection.cases, everything=selection.everything, on_case=progress):
-                out.write(chunk.encode())
+            # Closed on a failure too, so that the export's own transaction ends before the failure is saved.
+            with contextlib.closing(write(cases=selection.cases, everything=selection.everything, on_case=progress)) as chunks:
+                for chunk in chunks:
+                    out.write(chunk.encode())
             out.seek(0)
             name = default_storage.save(f"exports/{secrets.token_urlsafe(24)}.{export.format}", File(out))
     except Exception as error:

@@ -37,6 +37,17 @@ def analyst_client(client, db):
     return client
 
 
+@pytest.fixture
+def viewer_client(client, db):
+    """The test client, logged in as a viewer ("vera"), who is ``client.user``."""
+    from cases import roles
+    from tests.factories import user_in_role
+
+    client.user = user_in_role(roles.VIEWER, "vera")
+    client.force_login(client.user)
+    return client
+
+
 @pytest.fixture(scope="session", autouse=True)
 def celery_broker_for_tests():
     """Tests never publish to the broker a local `make run` worker reads (var/broker).

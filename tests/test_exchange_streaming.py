@@ -7,6 +7,8 @@ to a file by the worker (``exchange.services``, ``exchange.tasks``) and download
 import datetime
 import io
 import smtplib
+import threading
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -15,13 +17,13 @@ import time_machine
 from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from hypothesis import given
 
 from cases.models import Case, CaseParty, Event, Stage
-from exchange import services, tasks
+from exchange import exports, services, tasks
 from exchange.exports import export_csv, export_csv_chunks, export_document, export_json, export_json_chunks
 from exchange.models import ExportFile
 from tests.factories import (
@@ -36,7 +38,6 @@ from tests.factories import (
     StatementFactory,
     TreatyFactory,
     UserFactory,
-    user_in_role,
 )
 from tests.test_exchange_exports import FIRST_DEMO, generated_cases, record_every_item
 from tests.test_roundtrip_property import PROPERTY, _one_example, _Recorder, histories
@@ -193,16 +194,6 @@ def test_the_stream_makes_as_many_queries_for_40_cases_as_for_5(write, everythin
 
 
 @pytest.fixture
-def viewer(client):
-    from cases import roles
-
-    user = user_in_role(roles.VIEWER, "vera")
-    client.force_login(user)
-    client.user = user
-    return client
-
-
-@pytest.fixture
 def big_exports(settings, tmp_path):
     """Every export counts as large; files go to a scratch storage; the worker is called by the test."""
     settings.EXCHANGE_EXPORT_INLINE_MAX_EVENTS = 1
@@ -218,9 +209,9 @@ def _some_cases():
 
 
 @pytest.mark.parametrize("format", ["json", "csv"])
-def test_a_small_export_streams_the_same_bytes_as_the_document(viewer, format):
+def test_a_small_export_streams_the_same_bytes_as_the_document(viewer_client, format):
     _some_cases()
-    response = viewer.get(reverse("exchange:export"), {"format": format, "requested_state": "GB"})
+    response = viewer_client.get(reverse("exchange:export"), {"format": format, "requested_state": "GB"})
     assert response.status_code == 200 and response.streaming
     expected = export_json if format == "json" else export_csv
     document = export_document(cases=Case.objects.filter(requested_state="GB"))
@@ -229,24 +220,24 @@ def test_a_small_export_streams_the_same_bytes_as_the_document(viewer, format):
     assert not ExportFile.objects.exists()
 
 
-def test_a_small_export_of_everything_streams_the_full_document(viewer):
+def test_a_small_export_of_everything_streams_the_full_document(viewer_client):
     _some_cases()
-    response = viewer.get(reverse("exchange:export"), {"format": "json"})
+    response = viewer_client.get(reverse("exchange:export"), {"format": "json"})
     assert response.getvalue() == export_json(export_document(everything=True)).encode()
 
 
-def test_a_large_export_is_written_by_the_worker_and_downloaded_from_its_page(viewer, big_exports,
+def test_a_large_export_is_written_by_the_worker_and_downloaded_from_its_page(viewer_client, big_exports,
                                                                               django_capture_on_commit_callbacks):
     _some_cases()
     with django_capture_on_commit_callbacks(execute=True):
-        response = viewer.get(reverse("exchange:export"), {"format": "csv", "stage": "hearing"})
+        response = viewer_client.get(reverse("exchange:export"), {"format": "csv", "stage": "hearing"})
     export_file = ExportFile.objects.get()
     assert response.status_code == 302 and response["Location"] == export_file.get_absolute_url()
     assert big_exports == [export_file.pk]
     assert (export_file.requested_by, export_file.format, export_file.query, export_file.state) == (
-        viewer.user, "csv", "stage=hearing", ExportFile.State.QUEUED)
+        viewer_client.user, "csv", "stage=hearing", ExportFile.State.QUEUED)
 
-    page = viewer.get(export_file.get_absolute_url())
+    page = viewer_client.get(export_file.get_absolute_url())
     assert b"Waiting for a worker" in page.content and b"<progress" in page.content
     assert b'hx-trigger="load delay:1s"' in page.content
 
@@ -257,48 +248,48 @@ def test_a_large_export_is_written_by_the_worker_and_downloaded_from_its_page(vi
     assert export_file.cases_done == export_file.cases_total == hearing.count() > 0
     assert export_file.file.name.startswith("exports/") and len(Path(export_file.file.name).stem) >= 30
 
-    fragment = viewer.get(export_file.get_absolute_url(), HTTP_HX_REQUEST="true")
+    fragment = viewer_client.get(export_file.get_absolute_url(), HTTP_HX_REQUEST="true")
     download_url = reverse("exchange:export_download", args=[export_file.pk])
     assert download_url.encode() in fragment.content and b"hx-get" not in fragment.content
-    download = viewer.get(download_url)
+    download = viewer_client.get(download_url)
     assert download["Content-Disposition"] == f'attachment; filename="{export_file.filename}"'
     expected = "\ufeff" + export_csv(export_document(cases=hearing))
     assert b"".join(download.streaming_content) == expected.encode()
 
 
-def test_the_export_page_shows_how_far_the_worker_is(viewer):
-    export_file = ExportFile.objects.create(requested_by=viewer.user, format="json", filename="cases.json",
+def test_the_export_page_shows_how_far_the_worker_is(viewer_client):
+    export_file = ExportFile.objects.create(requested_by=viewer_client.user, format="json", filename="cases.json",
                                             state=ExportFile.State.RUNNING, cases_done=40, cases_total=100)
-    body = viewer.get(export_file.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
+    body = viewer_client.get(export_file.get_absolute_url(), HTTP_HX_REQUEST="true").content.decode()
     assert '<progress max="100" value="40">' in body and "40 of 100 cases" in body
 
 
-def test_the_export_page_lists_the_users_other_recent_exports(viewer):
-    older = ExportFile.objects.create(requested_by=viewer.user, format="json", filename="older.json")
+def test_the_export_page_lists_the_users_other_recent_exports(viewer_client):
+    older = ExportFile.objects.create(requested_by=viewer_client.user, format="json", filename="older.json")
     ExportFile.objects.create(requested_by=UserFactory(), format="json", filename="not-mine.json")
-    current = ExportFile.objects.create(requested_by=viewer.user, format="csv", filename="current.csv")
-    body = viewer.get(current.get_absolute_url()).content.decode()
+    current = ExportFile.objects.create(requested_by=viewer_client.user, format="csv", filename="current.csv")
+    body = viewer_client.get(current.get_absolute_url()).content.decode()
     assert older.get_absolute_url() in body and "not-mine.json" not in body
 
 
-def test_another_users_export_is_not_found(viewer, tmp_path, settings):
+def test_another_users_export_is_not_found(viewer_client, tmp_path, settings):
     settings.MEDIA_ROOT = str(tmp_path)
     export_file = ExportFile.objects.create(requested_by=UserFactory(), format="json", filename="cases.json",
                                             state=ExportFile.State.DONE, file="exports/secret.json")
     default_storage.save("exports/secret.json", io.BytesIO(b"{}"))
-    assert viewer.get(export_file.get_absolute_url()).status_code == 404
-    assert viewer.get(reverse("exchange:export_download", args=[export_file.pk])).status_code == 404
+    assert viewer_client.get(export_file.get_absolute_url()).status_code == 404
+    assert viewer_client.get(reverse("exchange:export_download", args=[export_file.pk])).status_code == 404
 
 
-def test_an_unfinished_export_cannot_be_downloaded(viewer):
-    export_file = ExportFile.objects.create(requested_by=viewer.user, format="json", filename="cases.json")
-    assert viewer.get(reverse("exchange:export_download", args=[export_file.pk])).status_code == 404
+def test_an_unfinished_export_cannot_be_downloaded(viewer_client):
+    export_file = ExportFile.objects.create(requested_by=viewer_client.user, format="json", filename="cases.json")
+    assert viewer_client.get(reverse("exchange:export_download", args=[export_file.pk])).status_code == 404
 
 
-def test_a_large_export_of_one_case_is_written_by_the_worker_too(viewer, big_exports, django_capture_on_commit_callbacks):
+def test_a_large_export_of_one_case_is_written_by_the_worker_too(viewer_client, big_exports, django_capture_on_commit_callbacks):
     _some_cases()
     with django_capture_on_commit_callbacks(execute=True):
-        viewer.get(reverse("exchange:export"), {"case": "gen-001"})
+        viewer_client.get(reverse("exchange:export"), {"case": "gen-001"})
     export_file = ExportFile.objects.get()
     services.export_file_write(export_id=export_file.pk)
     export_file.refresh_from_db()
@@ -306,21 +297,21 @@ def test_a_large_export_of_one_case_is_written_by_the_worker_too(viewer, big_exp
     assert export_file.file.read().decode() == export_json(export_document(cases=Case.objects.filter(reference="gen-001")))
 
 
-def test_without_a_broker_the_export_is_written_in_the_request(viewer, settings, tmp_path,
+def test_without_a_broker_the_export_is_written_in_the_request(viewer_client, settings, tmp_path,
                                                               django_capture_on_commit_callbacks):
     settings.EXCHANGE_EXPORT_INLINE_MAX_EVENTS = 1
     settings.MEDIA_ROOT = str(tmp_path)
     _some_cases()
     with mock.patch.object(tasks.export_file_run, "apply_async", side_effect=ConnectionError("no broker")):
         with django_capture_on_commit_callbacks(execute=True):
-            response = viewer.get(reverse("exchange:export"), {"format": "json"})
+            response = viewer_client.get(reverse("exchange:export"), {"format": "json"})
     assert response.status_code == 302
     assert ExportFile.objects.get().state == ExportFile.State.DONE
     assert len(mail.outbox) == 1
 
 
-def test_a_failed_export_says_why_on_its_page(viewer, monkeypatch):
-    export_file = ExportFile.objects.create(requested_by=viewer.user, format="json", filename="cases.json")
+def test_a_failed_export_says_why_on_its_page(viewer_client, monkeypatch):
+    export_file = ExportFile.objects.create(requested_by=viewer_client.user, format="json", filename="cases.json")
     from exchange import exports
 
     def broken(**kwargs):
@@ -330,8 +321,100 @@ def test_a_failed_export_says_why_on_its_page(viewer, monkeypatch):
     assert tasks.export_file_run(export_file.pk) is False
     export_file.refresh_from_db()
     assert export_file.state == ExportFile.State.FAILED and export_file.error == "disk full"
-    assert b"disk full" in viewer.get(export_file.get_absolute_url()).content
+    assert b"disk full" in viewer_client.get(export_file.get_absolute_url()).content
     assert mail.outbox == []
+
+
+# One snapshot ----------------------------------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the export's snapshot is PostgreSQL's; SQLite's transactions here take the write lock")
+
+
+def _committed_elsewhere(work):
+    """``work()`` on another connection (a thread's), committed before this returns; its result."""
+    outcome = []
+
+    def run():
+        try:
+            with transaction.atomic():
+                outcome.append((True, work()))
+        except Exception as error:
+            outcome.append((False, error))
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    ok, value = outcome[0]
+    if not ok:
+        raise value
+    return value
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("format", ["json", "csv"])
+def test_an_export_reads_one_snapshot_while_analysts_write(format, monkeypatch):
+    generated_cases(count=3)
+    document = export_document(everything=True)
+    expected = export_json(document) if format == "json" else export_csv(document)
+
+    def meanwhile():
+        # A source the lists read before did not hold, on a case not written yet; the case renamed.
+        last = Case.objects.get(reference="gen-002")
+        last.events.order_by("position").first().sources.add(SourceFactory(url="https://news.example.org/late"))
+        Case.objects.filter(pk=last.pk).update(title="Renamed meanwhile")
+
+    # Committed once people, authorities and sources have been read, before the cases are.
+    statements = exports._Stream.statements
+
+    def statements_after_a_change(stream):
+        _committed_elsewhere(meanwhile)
+        yield from statements(stream)
+
+    monkeypatch.setattr(exports._Stream, "statements", statements_after_a_change)
+    write = export_json_chunks if format == "json" else export_csv_chunks
+    assert "".join(write(everything=True)) == expected
+    monkeypatch.undo()
+    assert "Renamed meanwhile" in "".join(export_json_chunks(everything=True))  # and the next export sees it
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_the_progress_shows_while_the_export_reads_in_its_snapshot(settings, tmp_path, monkeypatch):
+    settings.MEDIA_ROOT = str(tmp_path)
+    settings.EXCHANGE_EXPORT_PROGRESS_EVERY = 1
+    generated_cases(count=4)
+    export_file = ExportFile.objects.create(requested_by=UserFactory(), format="json", filename="cases.json")
+    seen, write_case = [], exports._json_case
+
+    def watched(head, events, *, indent):
+        if head["reference"] == "gen-003":  # the last: three written before it
+            deadline = time.monotonic() + 10  # the counts are saved by a thread, a moment later
+            while not seen or (seen[-1] < 3 and time.monotonic() < deadline):
+                seen.append(_committed_elsewhere(lambda: ExportFile.objects.get(pk=export_file.pk).cases_done))
+                time.sleep(0.02)
+        yield from write_case(head, events, indent=indent)
+
+    monkeypatch.setattr(exports, "_json_case", watched)
+    export_file = services.export_file_write(export_id=export_file.pk)
+    assert seen[-1] == 3
+    assert (export_file.state, export_file.cases_done) == (ExportFile.State.DONE, 4)
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_export_ends_its_snapshot_and_is_recorded(settings, tmp_path, monkeypatch):
+    settings.MEDIA_ROOT = str(tmp_path)
+    generated_cases(count=2)
+    export_file = ExportFile.objects.create(requested_by=UserFactory(), format="csv", filename="cases.csv")
+    monkeypatch.setattr(exports, "_csv_event_columns", mock.Mock(side_effect=RuntimeError("disk on fire")))
+    export_file = services.export_file_write(export_id=export_file.pk)
+    assert not connection.in_atomic_block
+    assert _committed_elsewhere(lambda: ExportFile.objects.values_list("state", "error").get(pk=export_file.pk)) == (
+        ExportFile.State.FAILED, "disk on fire")
 
 
 # The "ready" email -------------------------------------------------------------------------------

@@ -30,14 +30,6 @@ def demo(tmp_path, settings):
 
 
 @pytest.fixture
-def viewer(client):
-    user = _user_in(roles.VIEWER, "vera")
-    client.force_login(user)
-    client.user = user
-    return client
-
-
-@pytest.fixture
 def analyst(client):
     user = _user_in(roles.ANALYST, "ana")
     client.force_login(user)
@@ -52,27 +44,27 @@ def _upload(client, text: str, name="cases.json"):
 # Export ----------------------------------------------------------------------------------------
 
 
-def test_a_viewer_downloads_one_case_as_json(viewer, demo):
-    response = viewer.get(reverse("exchange:export"), {"case": "rana-us-india"})
+def test_a_viewer_downloads_one_case_as_json(viewer_client, demo):
+    response = viewer_client.get(reverse("exchange:export"), {"case": "rana-us-india"})
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="rana-us-india.json"'
     assert response.streaming
     assert json.loads(response.getvalue())["cases"][0]["reference"] == "rana-us-india"
 
 
-def test_the_list_export_follows_the_case_list_filters(viewer, demo):
+def test_the_list_export_follows_the_case_list_filters(viewer_client, demo):
     CaseFactory(reference="other", stage="hearing")
-    response = viewer.get(reverse("exchange:export"), {"format": "csv", "stage": "hearing"})
+    response = viewer_client.get(reverse("exchange:export"), {"format": "csv", "stage": "hearing"})
     content = response.getvalue()
     assert response.streaming and content.startswith("\ufeff".encode())
     rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
     assert [row["case_reference"] for row in rows] == ["other"]
 
 
-def test_bad_export_parameters_are_a_400_not_a_500(viewer, demo):
-    assert viewer.get(reverse("exchange:export"), {"format": "xml"}).status_code == 400
-    assert viewer.get(reverse("exchange:export"), {"stage": "limbo"}).status_code == 400
-    assert viewer.get(reverse("exchange:export"), {"case": "nope"}).status_code == 404
+def test_bad_export_parameters_are_a_400_not_a_500(viewer_client, demo):
+    assert viewer_client.get(reverse("exchange:export"), {"format": "xml"}).status_code == 400
+    assert viewer_client.get(reverse("exchange:export"), {"stage": "limbo"}).status_code == 400
+    assert viewer_client.get(reverse("exchange:export"), {"case": "nope"}).status_code == 404
 
 
 def test_export_needs_a_login(client, demo):
@@ -82,9 +74,9 @@ def test_export_needs_a_login(client, demo):
 # Import ----------------------------------------------------------------------------------------
 
 
-def test_a_viewer_cannot_import(viewer):
-    assert viewer.get(reverse("exchange:import_upload")).status_code == 403
-    assert viewer.post(reverse("exchange:import_confirm"), {"upload": "x"}).status_code == 403
+def test_a_viewer_cannot_import(viewer_client):
+    assert viewer_client.get(reverse("exchange:import_upload")).status_code == 403
+    assert viewer_client.post(reverse("exchange:import_confirm"), {"upload": "x"}).status_code == 403
 
 
 def test_upload_shows_a_preview_then_imports_on_confirmation(analyst, demo):
@@ -147,8 +139,8 @@ def _article(step="propose", **extra):
             "article-title": "India working with US", "article-publisher": "Example", "article-url": ""} | extra
 
 
-def test_a_viewer_cannot_draft_events(viewer, demo):
-    assert viewer.get(reverse("exchange:article_draft", args=[demo.reference])).status_code == 403
+def test_a_viewer_cannot_draft_events(viewer_client, demo):
+    assert viewer_client.get(reverse("exchange:article_draft", args=[demo.reference])).status_code == 403
 
 
 def test_drafting_proposes_without_saving_then_records_the_ticked_drafts(analyst, demo):
@@ -219,8 +211,8 @@ def test_a_missing_article_is_a_form_error(analyst, demo):
 # Feeds -----------------------------------------------------------------------------------------
 
 
-def test_the_case_feed_is_atom_with_the_timeline(viewer, demo):
-    response = viewer.get(reverse("exchange:case_feed", args=[demo.reference]))
+def test_the_case_feed_is_atom_with_the_timeline(viewer_client, demo):
+    response = viewer_client.get(reverse("exchange:case_feed", args=[demo.reference]))
     assert response.status_code == 200 and response["Content-Type"].startswith("application/atom+xml")
     body = response.content.decode()
     assert body.count("<entry>") == demo.events.count() and "We will keep you updated" in body
@@ -245,20 +237,20 @@ def test_a_feed_token_stops_working_when_the_user_is_deactivated(client, demo):
     assert client.get(reverse("exchange:following_feed", args=[token])).status_code == 404
 
 
-def test_the_feeds_page_shows_the_private_address_and_makes_an_api_token(viewer):
-    assert "Make a feed address" in viewer.get(reverse("exchange:feeds")).content.decode()
-    address = PrivateAddressFactory(user=viewer.user)
-    response = viewer.get(reverse("exchange:feeds"))
+def test_the_feeds_page_shows_the_private_address_and_makes_an_api_token(viewer_client):
+    assert "Make a feed address" in viewer_client.get(reverse("exchange:feeds")).content.decode()
+    address = PrivateAddressFactory(user=viewer_client.user)
+    response = viewer_client.get(reverse("exchange:feeds"))
     assert address.url() in response.content.decode()
-    first = viewer.post(reverse("exchange:feeds"), follow=True)
+    first = viewer_client.post(reverse("exchange:feeds"), follow=True)
     from rest_framework.authtoken.models import Token
 
-    assert Token.objects.filter(user=viewer.user).count() == 1
+    assert Token.objects.filter(user=viewer_client.user).count() == 1
     # The first token replaces nothing, and its message says so; a second one does.
     assert "Your API token was made." in first.content.decode() and "old one" not in first.content.decode()
-    second = viewer.post(reverse("exchange:feeds"), follow=True)
+    second = viewer_client.post(reverse("exchange:feeds"), follow=True)
     assert "the old one no longer works" in second.content.decode()
-    assert Token.objects.filter(user=viewer.user).count() == 1
+    assert Token.objects.filter(user=viewer_client.user).count() == 1
 
 
 # Large files: checked and imported by a worker, with a progress bar -----------------------------
@@ -357,23 +349,23 @@ def test_a_version_1_file_is_previewed_and_imported_from_the_page(analyst):
 # Feeds show the second-generation record ---------------------------------------------------------
 
 
-def _second_generation_feed(viewer):
+def _second_generation_feed(viewer_client):
     from tests.test_exchange_exports import record_every_item
 
     record_every_item()
-    response = viewer.get(reverse("exchange:case_feed", args=["choksi-ag-in"]))
+    response = viewer_client.get(reverse("exchange:case_feed", args=["choksi-ag-in"]))
     assert response.status_code == 200
     return response.content.decode()
 
 
-def test_the_feed_never_puts_reported_speech_in_quotation_marks(viewer):
-    body = _second_generation_feed(viewer)
+def test_the_feed_never_puts_reported_speech_in_quotation_marks(viewer_client):
+    body = _second_generation_feed(viewer_client)
     assert "Ministry of External Affairs, as reported: India would liaise" in body
     assert "“India would liaise" not in body
 
 
-def test_the_feed_shows_an_executive_decision_with_its_label_official_and_detail(viewer):
-    body = _second_generation_feed(viewer)
+def test_the_feed_shows_an_executive_decision_with_its_label_official_and_detail(viewer_client):
+    body = _second_generation_feed(viewer_client)
     assert "Office of the Attorney General: Extradition ordered (subject to assurances)" in body
     assert "Decided by Steadroy Benjamin." in body
     assert "Analyst&#x27;s note: Sources conflict" in body or "Analyst's note: Sources conflict" in body
@@ -399,11 +391,11 @@ def test_feeds_send_user_text_as_text_never_as_markup_with_tag_ids(client, demo,
     assert response["Cache-Control"] == "no-store, private"
 
 
-def test_logged_in_pages_and_the_token_page_are_not_stored_by_caches(viewer):
+def test_logged_in_pages_and_the_token_page_are_not_stored_by_caches(viewer_client):
     from django.test import Client
 
-    assert viewer.get(reverse("exchange:feeds"))["Cache-Control"] == "no-store, private"
-    assert viewer.get("/")["Cache-Control"] == "no-store, private"
+    assert viewer_client.get(reverse("exchange:feeds"))["Cache-Control"] == "no-store, private"
+    assert viewer_client.get("/")["Cache-Control"] == "no-store, private"
     # A public page (the file format, which holds no data) is left to caches.
     assert "no-store" not in Client().get("/exchange/schema/v2.json").get("Cache-Control", "")
 

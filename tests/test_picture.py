@@ -112,7 +112,7 @@ def test_past_the_most_marks_a_lane_is_drawn_by_quarter_then_by_year(matter, mon
     by_quarter = _picture(matter)
     assert "Hearing, Jan 2023 – Feb 2023: 2 entries" in [mark.title for mark in by_quarter.marks]
     # One mark per lane and year, and every entry still counted.
-    lanes_years = {(picture._lane_of(entry, matter), entry.start.year) for entry in entries}
+    lanes_years = {(picture._lane_of(entry, picture._sides(matter)), entry.start.year) for entry in entries}
     monkeypatch.setattr(picture, "MAX_MARKS", len(lanes_years))
     by_year = _picture(matter)
     assert len(by_year.marks) == len(lanes_years) < len(entries)
