@@ -28,7 +28,7 @@ from .models import (
     Stage,
     StatusCategory,
 )
-from .widgets import use_fast_selects
+from .widgets import KeptFieldGroup, use_fast_selects
 
 
 @lru_cache(maxsize=8)
@@ -164,6 +164,7 @@ class CaseFilter(django_filters.FilterSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         use_fast_selects(self.form)
+        self.form.bound_field_class = KeptFieldGroup
 
     class Meta:
         model = Case

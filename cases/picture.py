@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from django.core.cache import cache
 from django.db import transaction
 from django.dispatch import receiver
+from django.template.loader import render_to_string
+from django.utils.safestring import mark_safe
 
 from .dates import DatePrecision, partial_date_display
 from .models import Authority, Case, Event
@@ -291,14 +293,20 @@ def _record_changed(sender, case_id, **kwargs):
     transaction.on_commit(lambda: case_record_version_raise(case_id))
 
 
-def case_picture_cached(*, case: Case, entries, stage_track: list, today: datetime.date | None = None) -> Picture | None:
-    """``case_picture``, from the cache while the case's record is unchanged. ``entries``: a callable
-    returning the picture's entries, called only when the picture is drawn afresh."""
+def case_picture_html(*, case: Case, entries, stage_track: list, today: datetime.date | None = None) -> str:
+    """The case page's picture section (``_case_picture.html``), drawn and rendered afresh only when
+    the case's record has changed; "" when the case has no entries. ``entries``: a callable returning
+    the picture's entries, called only then.
+
+    The rendered section is kept, not the picture: rendering its hundreds of marks cost more than
+    computing them (61 of the big case's 225 ms). It shows the case's title and the picture only,
+    so it is the same for every reader."""
     today = today or datetime.date.today()
     version = cache.get_or_set(_record_version_key(case.pk), 1, timeout=None)
     key = f"case-picture:{case.pk}:{version}:{case.version}:{today.isoformat()}"
-    picture = cache.get(key)
-    if picture is None:
-        picture = case_picture(case=case, entries=entries(), stage_track=stage_track, today=today) or False
-        cache.set(key, picture, timeout=PICTURE_SECONDS)
-    return picture or None
+    html = cache.get(key)
+    if html is None:
+        picture = case_picture(case=case, entries=entries(), stage_track=stage_track, today=today)
+        html = render_to_string("cases/_case_picture.html", {"case": case, "picture": picture}) if picture else ""
+        cache.set(key, html, timeout=PICTURE_SECONDS)
+    return mark_safe(html)

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from . import names, search, selectors, services
-from .picture import case_picture_cached
+from .picture import case_picture_html
 from .filters import CaseFilter, stage_counts
 from .fields import date_reading_context
 from .forms import (
@@ -159,7 +159,7 @@ def _case_page_context(request, case: Case) -> dict:
         "stage_track": stage_track,
         "stages_ahead": [] if case.closed_on else [Stage(stage).label for stage in stages_ahead(case.stage)],
         "as_of": selectors.case_as_of(case=case),
-        "picture": case_picture_cached(
+        "picture_html": case_picture_html(
             case=case, entries=lambda: selectors.case_picture_entries(case=case), stage_track=stage_track
         ),
         "related_matters": selectors.case_related_matters(case=case) if getattr(case, "has_related", True) else [],

@@ -4,7 +4,7 @@ from cases.forms import PersonLookupField, SourceForm, StageChangeForm
 from cases.widgets import FastSelect
 from django import forms
 from django.urls import reverse
-from tests.factories import PersonFactory, PersonNameFactory
+from tests.factories import AuthorityFactory, PersonFactory, PersonNameFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -262,3 +262,48 @@ def test_a_reported_on_date_after_a_failed_save_is_shown_as_read():
     form = event_form_class(Event.Kind.STATUS)(_event_data(date="31 Feb 2025", reported_on="21/04/2025", category="other"))
     assert not form.is_valid()
     assert "Read as: 21 April 2025 (exact day)" in str(form["reported_on"])
+
+
+# The case list's filters keep their rendered field groups ----------------------------------------
+
+
+def _fresh_group(bound_field) -> str:
+    from django.forms.boundfield import BoundField
+
+    return BoundField(bound_field.form, bound_field.field, bound_field.name).as_field_group()
+
+
+def test_a_kept_field_group_is_the_field_group_django_renders():
+    from cases.filters import CaseFilter
+
+    for query in ({}, {"requested_state": "GB", "status": "open"}, {"q": "<modi>", "confidence": "reported"}):
+        form = CaseFilter(query).form
+        for name in ("q", "status", "requested_state", "court", "decision", "confidence"):
+            assert form[name].as_field_group() == _fresh_group(form[name])  # rendered, then kept
+            assert form[name].as_field_group() == _fresh_group(form[name])
+
+
+def test_a_kept_field_group_follows_the_value_the_choices_and_the_errors():
+    from cases.filters import CaseFilter
+
+    assert "selected" not in CaseFilter({}).form["requested_state"].as_field_group().split('value="GB"')[1][:10]
+    assert CaseFilter({"requested_state": "GB"}).form["requested_state"].as_field_group().count(" selected>") == 1
+    court = AuthorityFactory(name="Court of Appeal of Vanuatu")
+    assert "Court of Appeal of Vanuatu" in CaseFilter({}).form["court"].as_field_group()
+    court.name = "Supreme Court of Vanuatu"
+    court.save()
+    html = CaseFilter({}).form["court"].as_field_group()
+    assert "Supreme Court of Vanuatu" in html and "Court of Appeal of Vanuatu" not in html
+    refused = CaseFilter({"status": "limbo"}).form
+    assert refused["status"].errors and "limbo" in refused["status"].as_field_group()
+
+
+def test_a_kept_court_list_is_read_once_per_page(django_assert_num_queries):
+    from cases.filters import CaseFilter
+
+    AuthorityFactory(name="Court of Appeal of Vanuatu")
+    form = CaseFilter({}).form
+    with django_assert_num_queries(1):
+        form["court"].as_field_group()
+    with django_assert_num_queries(1):  # afresh: the same list, read once more
+        CaseFilter({}).form["court"].as_field_group()
