@@ -130,10 +130,13 @@ def case_timeline_page(
 
 
 def case_with_parties(*, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
-    """Cases with their treaty, latest event and people, for headers and list rows."""
+    """Cases with their treaty, latest event and people, for headers and list rows.
+
+    Without their search document, which holds every word of every entry: reading and parsing it
+    was most of the case page's first query on a case with 10,000 entries, and nothing shown uses it."""
     return (queryset if queryset is not None else Case.objects.all()).select_related(
         "treaty", "last_event"
-    ).prefetch_related(
+    ).defer("search_vector").prefetch_related(
         Prefetch("parties", queryset=CaseParty.objects.select_related("person").order_by(_ROLE_ORDER, "person__name"))
     )
 
