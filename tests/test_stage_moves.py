@@ -84,3 +84,21 @@ def test_the_current_stage_cannot_be_chosen_again(analyst_client, pending):
     response = _post(analyst_client, pending, to_stage=Stage.SURRENDER_PENDING)
     assert "to_stage" in response.context["form"].errors
     assert Case.objects.get(pk=pending.pk).stage == Stage.SURRENDER_PENDING
+
+
+def test_a_stage_change_writes_the_case_row_once_with_its_latest_event():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases import services
+
+    case = CaseFactory(stage=Stage.HEARING, opened_on=datetime.date(2024, 1, 1))
+    with CaptureQueriesContext(connection) as queries:
+        event = services.case_change_stage(case=case, to_stage=Stage.APPEAL, reason="Appeal lodged",
+                                           occurred_on=datetime.date(2024, 5, 2), by=None)
+    # Each update of the row re-indexes all of the case's search words on PostgreSQL.
+    updates = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "cases_case"')]
+    assert len(updates) == 1
+    stored = Case.objects.get(pk=case.pk)
+    assert (stored.stage, stored.last_event_id, stored.last_activity_on) == (Stage.APPEAL, event.pk, event.occurred_on)
+    assert (case.last_event, case.last_activity_on) == (event, event.occurred_on)
