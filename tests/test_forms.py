@@ -4,7 +4,7 @@ from cases.forms import PersonLookupField, SourceForm, StageChangeForm
 from cases.widgets import FastSelect
 from django import forms
 from django.urls import reverse
-from tests.factories import AuthorityFactory, PersonFactory, PersonNameFactory
+from tests.factories import PersonFactory, PersonNameFactory
 
 pytestmark = pytest.mark.django_db
 
