@@ -8,9 +8,10 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 from django_otp import user_has_device
+
+from tracker.next_url import next_url
 
 from . import services, two_factor
 from .forms import OneTimeCodeForm, PrivateAddressForm, ThrottledPasswordResetForm
@@ -25,13 +26,6 @@ def permission_denied(request, exception=None):
     user = request.user.get_username() if getattr(request, "user", None) and request.user.is_authenticated else None
     security_event("permission_denied", request=request, user=user, method=request.method)
     return render(request, "403.html", status=403)
-
-
-def _next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
 
 
 @login_required
@@ -56,7 +50,7 @@ def private_addresses(request):
         return redirect("accounts:security")
     address = services.private_address_create(user=request.user, **form.cleaned_data)
     messages.success(request, f"New private address for {address.get_purpose_display().lower()}: {address.url()}")
-    return redirect(_next(request, reverse("accounts:security")))
+    return redirect(next_url(request, reverse("accounts:security")))
 
 
 @login_required
@@ -81,7 +75,7 @@ def private_address_rotate(request, pk):
 def two_factor_verify(request):
     """The second step of logging in, for a user with an authenticator app."""
     if request.user.is_verified():
-        return redirect(_next(request, "/"))
+        return redirect(next_url(request, "/"))
     form = OneTimeCodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         device = two_factor.device_for_code(user=request.user, code=form.cleaned_data["code"])
@@ -89,10 +83,10 @@ def two_factor_verify(request):
             django_otp.login(request, device)
             request.session.cycle_key()
             security_event("two_factor_verified", request=request, user=request.user.get_username())
-            return redirect(_next(request, "/"))
+            return redirect(next_url(request, "/"))
         security_event("two_factor_failed", request=request, user=request.user.get_username())
         form.add_error("code", "That code is not right, or it was used already. Wait for the next one and try again.")
-    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next(request, "")})
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": next_url(request, "")})
 
 
 @login_required
@@ -114,12 +108,12 @@ def two_factor_setup(request):
             two_factor.session_state_set(request, has_device=True)
             security_event("two_factor_enabled", request=request, user=request.user.get_username())
             messages.success(request, "Two-factor login is on: from now on you will be asked for a code after your password.")
-            return redirect(_next(request, reverse("accounts:security")))
+            return redirect(next_url(request, reverse("accounts:security")))
         form.add_error("code", "That code does not match. Check the app's clock and use the newest code.")
     uri = two_factor.provisioning_uri(user=request.user, secret_hex=secret)
     return render(request, "accounts/two_factor_setup.html", {
         "form": form, "qr": two_factor.qr_data_uri(uri), "secret": two_factor.secret_base32(secret),
-        "required": two_factor.two_factor_required(request.user), "next": _next(request, ""),
+        "required": two_factor.two_factor_required(request.user), "next": next_url(request, ""),
     })
 
 

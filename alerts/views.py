@@ -9,13 +9,13 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from accounts.models import PrivateAddress
 from accounts.services import private_address_reader
 from cases.models import Case
+from tracker.next_url import next_url
 
 from . import selectors, services
 from .calendar import deadlines_ical
@@ -26,10 +26,7 @@ from .tokens import search_unsubscribe_token_read, unsubscribe_token_read
 
 def _back(request, fallback):
     """Where a button on another page sends the user afterwards: its ?next= if it is ours."""
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(fallback)
+    return redirect(next_url(request, fallback))
 
 
 @permission_required("cases.view_case", raise_exception=True)
