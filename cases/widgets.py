@@ -2,7 +2,7 @@
 
 Django renders every <option> of a select through a template; a page with two country lists and a
 list of courts spent most of its time there. These widgets write the same HTML directly, and the
-options of a given list once per process. ``KeptFieldGroups`` then keeps each field's whole group
+options of a given list once per process. ``KeptFieldGroup`` then keeps each field's whole group
 (label, help, widget) once rendered, for the next page that shows it with the same value."""
 
 import threading
