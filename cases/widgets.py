@@ -81,19 +81,20 @@ class _Kept:
 
 
 # Field groups of the case list's filters: 14 per page, the same for every reader of a given filter.
-_FIELD_GROUPS = _Kept(2048)
+# A country list's group is about 10 KB: at most a few megabytes per process.
+_FIELD_GROUPS = _Kept(512)
 
 
-def _choices_key(widget) -> str | None:
-    """The widget's choices as text, read once: choices from the database (a callable) would
-    otherwise be queried again by the render."""
+def _choices_key(widget) -> int | None:
+    """A hash of the widget's choices, read once: choices from the database (a callable) would
+    otherwise be queried again by the render. A hash, not the text: a country list is 10 KB."""
     choices = getattr(widget, "choices", None)
     if choices is None:
         return None
     if not isinstance(choices, (list, tuple)):
         widget.choices = choices = list(choices)
-    return repr([(value, str(label) if not isinstance(label, (list, tuple)) else [(v, str(l)) for v, l in label])
-                 for value, label in choices])
+    return hash(repr([(value, str(label) if not isinstance(label, (list, tuple)) else [(v, str(l)) for v, l in label])
+                      for value, label in choices]))
 
 
 class KeptFieldGroup(BoundField):
