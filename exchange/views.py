@@ -4,7 +4,6 @@ events from a news article. Views read the request and call exports, imports, dr
 services (an export too large for the request, written by the worker).
 """
 
-import itertools
 import logging
 
 from django.conf import settings
@@ -49,9 +48,16 @@ def export(request):
     else:
         chunks = exports.export_csv_chunks(cases=selection.cases, everything=selection.everything)
         response = StreamingHttpResponse(
-            itertools.chain([services.CSV_BOM], chunks), content_type="text/csv; charset=utf-8")
+            _after_bom(chunks), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{selection.name}.{format}"'
     return response
+
+
+def _after_bom(chunks):
+    # A generator, not itertools.chain: closing the response (a client gone) must close the export's
+    # stream too, which ends its snapshot's transaction there and then.
+    yield services.CSV_BOM
+    yield from chunks
 
 
 # How many of the user's latest exports their export pages list.

@@ -417,6 +417,28 @@ def test_a_failed_export_ends_its_snapshot_and_is_recorded(settings, tmp_path, m
         ExportFile.State.FAILED, "disk on fire")
 
 
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("format", ["json", "csv"])
+def test_a_download_closed_halfway_ends_its_snapshot(format, viewer_client, monkeypatch):
+    from django.test import RequestFactory
+
+    from exchange import views
+
+    generated_cases(count=3)
+    monkeypatch.setattr(exports, "CHUNK_CHARS", 1)
+    # The view itself, as a WSGI server calls it: the test client wraps a streamed response in its own closing.
+    request = RequestFactory().get(reverse("exchange:export"), {"format": format})
+    request.user = viewer_client.user
+    response = views.export(request)
+    content = iter(response)
+    for _ in range(3):
+        next(content)
+    assert connection.in_atomic_block  # reading in the export's own transaction
+    response.close()  # the client went away
+    assert not connection.in_atomic_block
+
+
 # The "ready" email -------------------------------------------------------------------------------
 
 
