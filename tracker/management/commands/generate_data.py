@@ -358,12 +358,13 @@ class Command(BaseCommand):
             return
         table = model._meta.db_table
         columns = [model._meta.get_field(name).column for name in fields]
+        attnames = [model._meta.get_field(name).attname for name in fields]
         quoted = [connection.ops.quote_name(column) for column in columns]
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE generated_update AS SELECT id, {', '.join(quoted)} FROM {table} WITH NO DATA")
             with cursor.cursor.copy(f"COPY generated_update (id, {', '.join(quoted)}) FROM STDIN") as copy:
                 for row in rows:
-                    copy.write_row([row.pk, *(_plain(getattr(row, model._meta.get_field(name).attname)) for name in fields)])
+                    copy.write_row([row.pk, *(_plain(getattr(row, name)) for name in attnames)])
             assignments = ", ".join(f"{column} = generated_update.{column}" for column in quoted)
             cursor.execute(f"UPDATE {table} SET {assignments} FROM generated_update WHERE {table}.id = generated_update.id")
             cursor.execute("DROP TABLE generated_update")
