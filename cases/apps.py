@@ -9,6 +9,7 @@ class CasesConfig(AppConfig):
     def ready(self):
         from . import names  # noqa: F401  its receivers keep the name index in step with every save
         from . import picture  # noqa: F401  its receiver forgets a case's cached picture when its record changes
+        from . import search  # noqa: F401  its receiver has the worker tidy the search index after a change
         from .roles import roles_sync
 
         # Sent once per app: by the last one, every permission the roles need exists.

@@ -87,14 +87,16 @@ _FIELD_GROUPS = _Kept(512)
 
 def _choices_key(widget) -> int | None:
     """A hash of the widget's choices, read once: choices from the database (a callable) would
-    otherwise be queried again by the render. A hash, not the text: a country list is 10 KB."""
+    otherwise be queried again by the render. A hash of the pairs themselves, not of their text:
+    building the text of 400 courts took longer than rendering their group."""
     choices = getattr(widget, "choices", None)
     if choices is None:
         return None
     if not isinstance(choices, (list, tuple)):
         widget.choices = choices = list(choices)
-    return hash(repr([(value, str(label) if not isinstance(label, (list, tuple)) else [(v, str(l)) for v, l in label])
-                      for value, label in choices]))
+    # Values and labels hash as they compare (a translated label as its text in the active
+    # language); option groups are lists, hashed as tuples.
+    return hash(tuple((value, tuple(label) if isinstance(label, list) else label) for value, label in choices))
 
 
 class KeptFieldGroup(BoundField):

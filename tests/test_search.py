@@ -1,12 +1,15 @@
 """The free-text search, on whichever database the suite runs (CI runs it on SQLite and PostgreSQL)."""
 
 import datetime
+from unittest import mock
 
 import pytest
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.http import QueryDict
 from django.urls import reverse
 
-from cases import search, services
+from cases import search, services, tasks
 from cases.filters import CaseFilter
 from cases.models import Authority, Case, CaseParty, Event
 
@@ -388,3 +391,77 @@ def analyst_client_text(client, analyst):
     roles.user_set_role(user=analyst, role=roles.ANALYST)
     client.force_login(analyst)
     return client
+
+
+# -- the index's pending words (PostgreSQL) ----------------------------------------------------------
+
+postgresql_only = pytest.mark.skipif(connection.vendor != "postgresql", reason="a GIN index's pending list is PostgreSQL's")
+
+
+@pytest.fixture
+def tidy_queue():
+    """The tidying task's publication, recorded; nothing queued before the test."""
+    cache.delete(search._TIDY_QUEUED)
+    with mock.patch.object(tasks.search_index_tidy, "apply_async") as apply_async:
+        yield apply_async
+    cache.delete(search._TIDY_QUEUED)
+
+
+def _log_two_events(case, analyst, django_capture_on_commit_callbacks):
+    for summary in ("Hearing adjourned", "Bail refused"):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.event_record(case=case, kind="status", occurred_on=DAY, summary=summary, by=analyst)
+
+
+@postgresql_only
+def test_changes_queue_one_tidying_of_the_index_until_it_runs(rana, analyst, tidy_queue, django_capture_on_commit_callbacks):
+    _log_two_events(rana, analyst, django_capture_on_commit_callbacks)
+    assert tidy_queue.call_count == 1
+
+    search.search_index_tidy()  # the worker takes it: the next change queues it again
+    _log_two_events(rana, analyst, django_capture_on_commit_callbacks)
+    assert tidy_queue.call_count == 2
+
+
+@postgresql_only
+def test_a_change_rolled_back_queues_nothing(rana, analyst, tidy_queue, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            services.event_record(case=rana, kind="status", occurred_on=DAY, summary="Never kept", by=analyst)
+            raise RuntimeError
+    tidy_queue.assert_not_called()
+
+
+@postgresql_only
+def test_a_broker_out_of_reach_leaves_the_tidying_to_the_next_change(rana, analyst, tidy_queue, caplog,
+                                                                     django_capture_on_commit_callbacks):
+    tidy_queue.side_effect = ConnectionError("broker down")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_record(case=rana, kind="status", occurred_on=DAY, summary="Hearing adjourned", by=analyst)
+    assert "Could not queue the search index's tidying" in caplog.text
+    tidy_queue.side_effect = None
+    with django_capture_on_commit_callbacks(execute=True):
+        services.event_record(case=rana, kind="status", occurred_on=DAY, summary="Bail refused", by=analyst)
+    assert tidy_queue.call_count == 2
+
+
+@postgresql_only
+def test_the_tidying_merges_the_pending_words_into_the_index(rana, analyst):
+    services.event_record(case=rana, kind="status", occurred_on=DAY, summary="Zygomorphic habeas", by=analyst)
+    assert search.search_index_tidy() > 0
+    assert search.search_index_tidy() == 0
+    assert _found("zygomorphic") == {"rana"}
+
+
+@postgresql_only
+def test_the_index_has_room_for_a_long_cases_updates_until_the_worker_tidies():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reloptions FROM pg_class WHERE relname = %s", [search.SEARCH_INDEX])
+        assert cursor.fetchone()[0] == ["gin_pending_list_limit=16384"]
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite has no such index")
+def test_sqlite_has_nothing_to_tidy(rana, analyst, tidy_queue, django_capture_on_commit_callbacks):
+    _log_two_events(rana, analyst, django_capture_on_commit_callbacks)
+    tidy_queue.assert_not_called()
+    assert search.search_index_tidy() == 0

@@ -414,6 +414,9 @@ CELERY_BEAT_SCHEDULE = {
     "clocks-recompute": {"task": "clocks.tasks.clocks_recompute_all", "schedule": crontab(minute=30, hour=2)},
     # What the figures across matters read of each case, rebuilt from every record.
     "analytics-derive": {"task": "analytics.tasks.matters_derive_all", "schedule": crontab(minute=0, hour=3)},
+    # The search index's pending words merged, should a change's own run have been lost (see
+    # cases.search.search_index_tidy).
+    "cases-search-index-tidy": {"task": "cases.tasks.search_index_tidy", "schedule": crontab(minute="*/10")},
     # Worker-written exports older than EXCHANGE_EXPORT_KEEP_HOURS: their files and rows.
     "exchange-exports-expire": {"task": "exchange.tasks.export_files_expire", "schedule": crontab(minute=40)},
 }
