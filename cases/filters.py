@@ -1,15 +1,12 @@
 """The case list's filters: everything lives in the query string, so a filtered list can be bookmarked."""
 
-from functools import lru_cache
-
 import django_filters
 from django import forms
 from django.db.models import Case as SqlCase
 from django.db.models import Count, Exists, F, OuterRef, Q, Value, When
-from django.utils.translation import get_language
-from django_countries import countries
 
 from . import facets, names, search
+from .countries import country_choices
 from .dates import partial_date_bounds
 from .fields import PartialDateField
 from .forms import RULING_DECISION_GROUPS, GroupedSelect
@@ -29,17 +26,6 @@ from .models import (
     StatusCategory,
 )
 from .widgets import KeptFieldGroup, use_fast_selects
-
-
-@lru_cache(maxsize=8)
-def _country_choices(language: str) -> tuple[tuple[str, str], ...]:
-    return tuple((code, str(name)) for code, name in countries)
-
-
-def country_choices() -> tuple[tuple[str, str], ...]:
-    """The country list as plain pairs, translated once per language rather than on every use
-    (django-countries translates and sorts afresh each time it is iterated)."""
-    return _country_choices(get_language())
 
 
 def decision_choices() -> list:

@@ -45,8 +45,8 @@ from django.db.models.functions import JSONObject
 from django.dispatch import receiver
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
-from django_countries import countries
 
+from .countries import country_name
 from .dates import partial_date_display
 from .models import Case, Event
 from .signals import case_record_changed
@@ -209,10 +209,6 @@ def _event_words(documents: dict, events: QuerySet, models: dict) -> None:
             documents[case_id].add(name, EVENTS)
 
 
-def _country_name(code: str) -> str:
-    return str(countries.name(code)) if code else ""
-
-
 def _case_documents(case_ids: list[int], models: dict, *, with_events: bool = True) -> dict[int, _Document]:
     """Each case's search document and search text, read in a fixed number of queries whatever the
     number of events."""
@@ -227,7 +223,7 @@ def _case_documents(case_ids: list[int], models: dict, *, with_events: bool = Tr
         document.lines += [text for text in (offences, summary, legal_basis, treaty) if text]
         for text in (title, reference):
             document.add(text, HEAD)
-        for text in (offences, summary, legal_basis, treaty, _country_name(requesting), _country_name(requested)):
+        for text in (offences, summary, legal_basis, treaty, country_name(requesting), country_name(requested)):
             document.add(text, CASE_TEXT)
     parties: dict[int, set[int]] = {}
     for case_id, person_id, name, note in CaseParty._base_manager.filter(case_id__in=case_ids).order_by(

@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 
-from cases.filters import country_choices
+from cases.countries import country_choices
 
 from .catalogue import catalogue
 from .models import Clock

@@ -17,7 +17,8 @@ from rest_framework import pagination, permissions, serializers, viewsets
 from rest_framework.exceptions import NotFound
 
 from cases.dates import partial_date_text
-from cases.filters import CaseFilter, country_choices, decision_choices
+from cases.countries import country_choices
+from cases.filters import CaseFilter, decision_choices
 from cases.models import Case, CaseParty, CaseRelation, Event
 from cases.selectors import case_with_parties
 from tracker.absolute_urls import absolute_url

@@ -4,6 +4,7 @@ from django import template
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
+from django.utils.translation import get_language
 
 from cases.dates import DatePrecision
 
@@ -20,10 +21,16 @@ def stage_duration(case) -> str:
     since = f"since {case.stage_entered_display}"
     if case.stage_entered_precision != DatePrecision.DAY or case.stage_entered_approximate:
         return since
-    days = (timezone.localdate() - case.stage_entered_on).days
+    return f"{since}{_time_since(case.stage_entered_on, timezone.localdate(), get_language())}"
+
+
+@lru_cache(maxsize=4096)
+def _time_since(entered, today, language) -> str:
+    """" (10 months)"; the same few thousand dates over and over on the list, written once a day."""
+    days = (today - entered).days
     if days < 1:
-        return f"{since} (today)" if days == 0 else since
-    return f"{since} ({timesince(case.stage_entered_on, timezone.localdate(), depth=2)})"
+        return " (today)" if days == 0 else ""
+    return f" ({timesince(entered, today, depth=2)})"
 
 
 @register.simple_tag

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 
 from dateutil.relativedelta import relativedelta
-from django_countries import countries
 
+from cases.countries import country_name
 from cases.dates import DatePrecision
 from cases.models import Authority, Case, Event, ExecutiveDecision, RulingDecision
 
@@ -385,7 +385,7 @@ def _executive_authority(who: str, *, code: str, clause: str, sentence: str, req
 
 
 def _country_name(code: str) -> str:
-    return str(dict(countries).get(code, code))
+    return country_name(code) or code
 
 
 def _official(clause: Clause, sought: set[str] = frozenset()) -> str:
