@@ -6,19 +6,26 @@ happens to it is an Event on its timeline; the case's stage is always the result
 stage-change event, written by ``services.case_change_stage`` and nowhere else.
 """
 
+import logging
+from contextlib import nullcontext
 from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
-from django.db import models, transaction
-from django.db.models import Q
+from django.db import DatabaseError, connections, models, router, transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
+from django.db.models.sql import Query
+from django.db.models.sql.constants import SINGLE
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from .countries import country_name
 from .dates import DateBounds, DatePrecision, partial_date_bounds, partial_date_display, partial_date_validate
+
+logger = logging.getLogger(__name__)
 
 
 class SoftDeletable(models.Model):
@@ -44,6 +51,59 @@ class SoftDeletable(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
+
+    def validate_constraints(self, exclude=None):
+        """Django's, with the check constraints asked in one query: each costs a query and a
+        savepoint otherwise, 24 round trips for an event's eight."""
+        if not connections[router.db_for_write(type(self), instance=self)].features.supports_comparing_boolean_expr:
+            return super().validate_constraints(exclude=exclude)
+        using = router.db_for_write(type(self), instance=self)
+        failing = _failing_checks(self, exclude=exclude, using=using)
+        errors = {}
+        for model_class, constraints in self.get_constraints():
+            for constraint in constraints:
+                try:
+                    if type(constraint) is models.CheckConstraint:
+                        if id(constraint) in failing:
+                            raise ValidationError(constraint.get_violation_error_message(),
+                                                  code=constraint.violation_error_code)
+                    else:
+                        constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as error:
+                    if getattr(error, "code", None) == "unique" and len(constraint.fields) == 1:
+                        errors.setdefault(constraint.fields[0], []).append(error)
+                    else:
+                        errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+def _failing_checks(instance, *, exclude, using) -> set[int]:
+    """The ids of the check constraints that the instance's values break, as ``CheckConstraint.validate``
+    decides each (a condition that is unknown passes; one naming an excluded field is skipped)."""
+    query, checks = Query(None), []
+    for model_class, constraints in instance.get_constraints():
+        against = instance._get_field_expression_map(meta=model_class._meta, exclude=exclude)
+        for constraint in constraints:
+            if type(constraint) is not models.CheckConstraint:
+                continue
+            if exclude and constraint._expression_refs_exclude(model_class, constraint.condition, exclude):
+                continue
+            if not checks:
+                for name, value in against.items():
+                    query.add_annotation(value if hasattr(value, "resolve_expression") else Value(value), name, select=False)
+            query.add_annotation(Coalesce(constraint.condition, True, output_field=models.BooleanField()), f"_check_{len(checks)}")
+            checks.append(constraint)
+    if not checks:
+        return set()
+    connection = connections[using]
+    try:
+        with transaction.atomic(using=using) if connection.in_atomic_block else nullcontext():
+            row = query.get_compiler(using=using).execute_sql(SINGLE)
+    except DatabaseError:
+        logger.warning("A database error checking the constraints of %r", instance, exc_info=True)
+        return set()
+    return {id(constraint) for constraint, passed in zip(checks, row) if not passed}
 
 
 class LiveManager(models.Manager):

@@ -2,9 +2,13 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, models, transaction
+from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from cases.models import Case, CaseRelation, Event, Person
+from cases.models import Case, CaseRelation, Event, ExecutiveDecision, Person, RulingDecision, Stage
 from tests.factories import (
     AuthorityFactory,
     CaseFactory,
@@ -117,3 +121,63 @@ def test_case_person_sought_is_the_party_with_that_role():
     CasePartyFactory(case=case, role="witness")
     sought = CasePartyFactory(case=case, role="person_sought")
     assert case.person_sought == sought.person
+
+
+# -- check constraints, asked in one query ----------------------------------------------------------
+
+
+def _constraint_errors(validate) -> dict | None:
+    try:
+        validate()
+    except ValidationError as error:
+        return error.message_dict
+    return None
+
+
+_CHOICE_OR_BLANK = {
+    "kind": Event.Kind.values,
+    "decision": ["", *RulingDecision.values[:2], *ExecutiveDecision.values[:2], "made-up"],
+    "hearing_status": ["", "held"],
+    "filing_type": ["", "appeal"],
+    "custody_change": ["", "arrested"],
+    "category": ["", "health"],
+    "from_stage": ["", *Stage.values[:3]],
+    "to_stage": ["", *Stage.values[:3]],
+}
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(values=st.fixed_dictionaries({name: st.sampled_from(choices) for name, choices in _CHOICE_OR_BLANK.items()}),
+       with_authority=st.booleans(), with_statement=st.booleans())
+def test_an_events_checks_decide_as_djangos_one_query_a_check(case, values, with_authority, with_statement):
+    event = Event(case=case, occurred_on=datetime.date(2025, 1, 1), summary="x", **values)
+    if with_authority:
+        event.authority = AuthorityFactory.build(pk=1)
+    if with_statement:
+        event.statement_id = 1
+    ours = _constraint_errors(event.validate_constraints)
+    assert ours == _constraint_errors(lambda: models.Model.validate_constraints(event))
+
+
+def test_the_checks_are_asked_in_one_query(case):
+    event = Event(case=case, kind=Event.Kind.STAGE_CHANGE, from_stage="hearing", to_stage="hearing", summary="x")
+    with CaptureQueriesContext(connection) as queries:
+        errors = _constraint_errors(event.validate_constraints)
+    assert errors == {"__all__": ["A stage change must move the case to a different stage."]}
+    # Inside a transaction, in a savepoint of its own (as Django asks each check).
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["SAVEPOINT", "SELECT", "RELEASE"]
+
+
+def test_a_check_on_an_excluded_field_is_skipped_as_django_skips_it(case):
+    event = Event(case=case, kind=Event.Kind.HEARING, hearing_status="", summary="x")
+    assert _constraint_errors(event.validate_constraints) == {"__all__": ["A hearing needs its status (scheduled, held, adjourned…)."]}
+    assert _constraint_errors(lambda: event.validate_constraints(exclude={"hearing_status"})) is None
+
+
+def test_a_cases_checks_name_other_columns_too():
+    case = CaseFactory.build(requesting_state="IN", requested_state="IN", after_surrender="tried")
+    assert _constraint_errors(case.validate_constraints) == _constraint_errors(lambda: models.Model.validate_constraints(case))
+    assert set(_constraint_errors(case.validate_constraints)["__all__"]) == {
+        "The requesting and requested states must differ.",
+        "What happened after surrender applies only to a person who was extradited.",
+    }
