@@ -9,6 +9,7 @@ second under concurrency, and SQL queries per request; then checks the budgets a
 CI runs so that the command never rots.
 """
 
+import argparse
 import datetime
 import json
 import os
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from http.client import HTTPConnection
 from http.cookies import SimpleCookie
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -64,6 +65,13 @@ FREE_TEXT = [
     ("1h. case list, free text: 26/11", "26/11"),
 ]
 SMOKE = {"cases": 200, "events": 2_000, "big_cases": 1, "big_case_events": 1_000, "followers": 100}
+# Ten times the data, for the scale run (--scale): the same famous cases, ten times the others.
+LARGE = {**FULL, "cases": 1_000_000, "events": 10_000_000}
+# The figures the scale run compares between the two sizes, by the start of their names, and how
+# much slower they may be at ten times the data.
+SCALE_SCENARIOS = ("1a.", "1b.", "1c.", "2.", "1d.", "1e.", "1f.", "7a. analytics", "7b. analytics", "7c. analytics",
+                   "7d. analytics", "7e. analytics")
+SCALE_BUDGET = 1.5
 
 
 # -- a tiny HTTP client with a cookie jar ------------------------------------------------------------
@@ -213,13 +221,27 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes.")
         parser.add_argument("--regenerate", action="store_true", help="Generate data even if some is there.")
         parser.add_argument("--record", action="store_true", help="Append the results to BENCHMARKS.md.")
+        parser.add_argument(
+            "--scale", metavar="LARGE_DATABASE_URL",
+            help="The scale run: the list, the case page, the person filter and the analytics on this database "
+                 "(100,000 cases) and then on LARGE_DATABASE_URL (1,000,000 cases, generated there if empty), "
+                 f"each figure within {SCALE_BUDGET}x of the smaller one's.")
+        # One size of the scale run, in a process of its own; its figures go to a JSON file.
+        parser.add_argument("--scale-part", choices=["full", "large"], help=argparse.SUPPRESS)
+        parser.add_argument("--json", dest="json_path", help=argparse.SUPPRESS)
 
-    def handle(self, *args, smoke, samples, duration, concurrency, load_users, load_seconds, workers, regenerate, record, **options):
+    def handle(self, *args, smoke, samples, duration, concurrency, load_users, load_seconds, workers, regenerate, record,
+               scale=None, scale_part=None, json_path=None, **options):
         if connection.vendor != "postgresql":
             raise CommandError("The benchmark runs on PostgreSQL: set DATABASE_URL=postgres://... (a throwaway database).")
+        if scale:
+            return self._scale_run(scale, smoke=smoke, samples=samples, duration=duration, workers=workers, record=record)
         if smoke:
             samples, duration, concurrency, load_users, load_seconds, workers = 5, 1.0, 2, 5, 3.0, 2
         self.sizes = SMOKE if smoke else FULL
+        self.scale_part = scale_part
+        if scale_part:
+            self.sizes = {"full": SMOKE if smoke else FULL, "large": {**SMOKE, "cases": 2_000, "events": 20_000} if smoke else LARGE}[scale_part]
         self.samples, self.duration, self.concurrency = samples, duration, concurrency
         self.warmup = 2 * workers + 2
         self._prepare_data(regenerate)
@@ -251,18 +273,15 @@ class Command(BaseCommand):
                     process.kill()
             self.sink.stop()
             shutil.rmtree(self.tmp, ignore_errors=True)
+        if scale_part:
+            Path(json_path).write_text(json.dumps({"data": self._data_line(), "results": [
+                {"name": r.name, "median_ms": r.median_ms, "p95_ms": r.p95_ms, "queries": r.max_queries} for r in results]}))
+            return
         report = self._report(results, memory, smoke)
         self.stdout.write(report)
         if record:
-            path = ROOT / "BENCHMARKS.md"
-            existing = path.read_text() if path.exists() else ""
-            marker = "## Results\n"
-            if marker in existing:
-                head, tail = existing.split(marker, 1)
-                path.write_text(head + marker + "\n" + report + "\n" + tail)
-            else:
-                path.write_text(existing + "\n" + marker + "\n" + report)
-            self.stdout.write(self.style.SUCCESS(f"Appended to {path}"))
+            _record(report)
+            self.stdout.write(self.style.SUCCESS("Appended to BENCHMARKS.md"))
 
     # -- setup ------------------------------------------------------------------------------------
 
@@ -417,6 +436,10 @@ class Command(BaseCommand):
         ]
         for name, path in ours:
             results.append(self._get_scenario(name, path))
+        if self.scale_part:
+            for name, text in PERSON_FILTERS:
+                results.append(self._paired(name, "/?" + urlencode({"person": text})))
+            return results + self._analytics()
         results.extend(self._timeline_pages())
         results.extend(self._api_pages())
         for name, text in PERSON_FILTERS:
@@ -672,6 +695,38 @@ class Command(BaseCommand):
                 sizes[pid] = int(match.group(1)) / 1024
         return sizes
 
+    # -- the scale run ----------------------------------------------------------------------------
+
+    def _scale_run(self, large_url: str, *, smoke: bool, samples: int, duration: float, workers: int, record: bool) -> None:
+        """Each size measured by a benchmark process of its own, one after the other on the same
+        machine and code, then compared figure by figure."""
+        parts = {}
+        with tempfile.TemporaryDirectory(prefix="tracker-scale-") as tmp:
+            for part, url in (("full", os.environ["DATABASE_URL"]), ("large", large_url)):
+                out = Path(tmp) / f"{part}.json"
+                command = [sys.executable, "manage.py", "benchmark", "--scale-part", part, "--json", str(out),
+                           "--samples", str(samples), "--duration", str(duration), "--workers", str(workers)]
+                if smoke:
+                    command.append("--smoke")
+                self.stdout.write(f"Scale run: the {part} size on {urlsplit(url).path.lstrip('/')} ...")
+                if url != os.environ["DATABASE_URL"]:
+                    where = urlsplit(url)
+                    subprocess.run(["createdb", "-h", where.hostname or "127.0.0.1", "-p", str(where.port or 5432),
+                                    "-U", where.username or "postgres", where.path.lstrip("/")],
+                                   capture_output=True, check=False)  # already there: fine
+                    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT,
+                                   env={**os.environ, "DATABASE_URL": url}, check=True)
+                subprocess.run(command, cwd=ROOT, env={**os.environ, "DATABASE_URL": url}, check=True)
+                parts[part] = json.loads(out.read_text())
+        report = _scale_report(parts["full"], parts["large"], smoke=smoke)
+        self.stdout.write(report)
+        if record:
+            _record(report)
+            self.stdout.write(self.style.SUCCESS("Appended to BENCHMARKS.md"))
+
+    def _data_line(self) -> str:
+        return f"{Case.objects.count():,} cases, {Event.objects.count():,} events"
+
     # -- report -----------------------------------------------------------------------------------
 
     def _report(self, results: list[Result], memory: dict, smoke: bool) -> str:
@@ -683,7 +738,7 @@ class Command(BaseCommand):
             f"### {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC{' (smoke run: tiny data, not for budgets)' if smoke else ''}",
             "",
             f"Machine: {cores} cores, {mem_gb:.0f} GiB, {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
-            f"PostgreSQL {pg}. Data: {Case.objects.count():,} cases, {Event.objects.count():,} events. "
+            f"PostgreSQL {pg}. Data: {self._data_line()}. "
             f"gunicorn with {len(memory) or '?'} workers; one Celery worker (solo pool); Redis broker.",
             "",
             "| scenario | median ms | p95 ms | req/s (concurrent) | SQL queries | errors | note |",
@@ -751,3 +806,45 @@ class Command(BaseCommand):
             if r.name.startswith("7"):
                 checks.append((f"{r.name}: median < 500 ms", r.median_ms < 500))
         return [f"- {'PASS' if ok else 'MISS'}: {text}" for text, ok in checks]
+
+
+def _scale_key(name: str) -> str:
+    # The case page's name says how many events the big case has, which grows as the run posts.
+    return re.sub(r"\d[\d,]* events", "N events", name)
+
+
+def _scale_report(full: dict, large: dict, *, smoke: bool) -> str:
+    """The two sizes side by side, and the budget: each figure within SCALE_BUDGET of the smaller size's."""
+    larger = {_scale_key(r["name"]): r for r in large["results"]}
+    lines = [
+        f"### {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC: scale run{' (smoke: tiny data, not for budgets)' if smoke else ''}",
+        "",
+        f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}. Smaller: {full['data']}; "
+        f"larger: {large['data']}. Each size on its own gunicorn and worker, one after the other.",
+        "",
+        "| scenario | median ms, smaller | median ms, larger | larger ÷ smaller | p95 ms, larger | SQL queries, larger |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    checks = []
+    for r in full["results"]:
+        other = larger.get(_scale_key(r["name"]))
+        if other is None or not r["name"].startswith(SCALE_SCENARIOS):
+            continue
+        ratio = other["median_ms"] / r["median_ms"] if r["median_ms"] else float("nan")
+        queries = other["queries"] if other["queries"] is not None else "–"
+        lines.append(f"| {_scale_key(r['name'])} | {r['median_ms']:.1f} | {other['median_ms']:.1f} | {ratio:.2f} | "
+                     f"{other['p95_ms']:.1f} | {queries} |")
+        checks.append((f"{_scale_key(r['name'])}: {ratio:.2f}× at ten times the data (≤ {SCALE_BUDGET}×)", ratio <= SCALE_BUDGET))
+    lines += ["", "Budgets:", ""] + [f"- {'PASS' if ok else 'MISS'}: {text}" for text, ok in checks]
+    return "\n".join(lines) + "\n"
+
+
+def _record(report: str) -> None:
+    path = ROOT / "BENCHMARKS.md"
+    existing = path.read_text() if path.exists() else ""
+    marker = "## Results\n"
+    if marker in existing:
+        head, tail = existing.split(marker, 1)
+        path.write_text(head + marker + "\n" + report + "\n" + tail)
+    else:
+        path.write_text(existing + "\n" + marker + "\n" + report)
