@@ -59,7 +59,9 @@ test: $(VENV)/.installed-test
 
 # The benchmark: PostgreSQL (a throwaway database, created if missing), gunicorn, a Celery worker on
 # Redis, generated data (100,000 cases, 1,000,000 events). BENCH_ARGS="--smoke" for a quick pass,
-# BENCH_ARGS="--record" to add the results to BENCHMARKS.md.
+# BENCH_ARGS="--record" to add the results to BENCHMARKS.md. The scale run, ten times the data:
+# BENCH_ARGS="--scale postgres://postgres@127.0.0.1:5432/tracker_bench_1m" (generated there when
+# empty: over an hour) compares the list, the case page, the person filter and the analytics.
 bench: $(VENV)/.installed-test
 	@createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_DATABASE_URL)) 2>/dev/null || true
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v0
