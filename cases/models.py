@@ -8,7 +8,6 @@ stage-change event, written by ``services.case_change_stage`` and nowhere else.
 
 import logging
 from contextlib import nullcontext
-from functools import lru_cache
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
@@ -18,9 +17,11 @@ from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
 from django.db.models.sql import Query
 from django.db.models.sql.constants import SINGLE
-from django.urls import get_script_prefix, get_urlconf, reverse
+from django.urls import reverse
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
+
+from tracker.url_patterns import reverse_one
 
 from .countries import country_name
 from .dates import DateBounds, DatePrecision, partial_date_bounds, partial_date_display, partial_date_validate
@@ -55,9 +56,9 @@ class SoftDeletable(models.Model):
     def validate_constraints(self, exclude=None):
         """Django's, with the check constraints asked in one query: each costs a query and a
         savepoint otherwise, 24 round trips for an event's eight."""
-        if not connections[router.db_for_write(type(self), instance=self)].features.supports_comparing_boolean_expr:
-            return super().validate_constraints(exclude=exclude)
         using = router.db_for_write(type(self), instance=self)
+        if not connections[using].features.supports_comparing_boolean_expr:
+            return super().validate_constraints(exclude=exclude)
         failing = _failing_checks(self, exclude=exclude, using=using)
         errors = {}
         for model_class, constraints in self.get_constraints():
@@ -412,16 +413,6 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(closed_on__isnull=False)
 
 
-_REFERENCE_PLACEHOLDER = "case-reference-placeholder"
-
-
-@lru_cache(maxsize=8)
-def _case_url(script_prefix: str, urlconf: str) -> str:
-    # The pattern resolved once: a list page links every case once or twice, and reverse() costs
-    # about 60 µs a time.
-    return reverse("cases:case_detail", args=[_REFERENCE_PLACEHOLDER], urlconf=urlconf)
-
-
 class Case(SoftDeletable):
     title = models.CharField(
         "title", max_length=200, help_text="How analysts refer to the matter, e.g. “Tahawwur Rana (US → India)”."
@@ -564,7 +555,7 @@ class Case(SoftDeletable):
         return self.title
 
     def get_absolute_url(self):
-        return _case_url(get_script_prefix(), get_urlconf() or settings.ROOT_URLCONF).replace(_REFERENCE_PLACEHOLDER, self.reference, 1)
+        return reverse_one("cases:case_detail", self.reference)
 
     # The one way the app writes a matter's direction: the way the person would go, as titles do
     # ("Tahawwur Rana (US → India)").

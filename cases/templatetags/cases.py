@@ -1,12 +1,12 @@
 from functools import lru_cache
 
 from django import template
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import get_language
 
 from cases.dates import DatePrecision
+from tracker.url_patterns import reverse_one
 
 register = template.Library()
 
@@ -26,7 +26,7 @@ def stage_duration(case) -> str:
 
 @lru_cache(maxsize=4096)
 def _time_since(entered, today, language) -> str:
-    """" (10 months)"; the same few thousand dates over and over on the list, written once a day."""
+    """The part in brackets, " (10 months)": a list shows the same few thousand dates again and again."""
     days = (today - entered).days
     if days < 1:
         return " (today)" if days == 0 else ""
@@ -55,16 +55,8 @@ def record_values(obj) -> list[tuple[str, object]]:
     return values
 
 
-_PK_PLACEHOLDER = 999999999999
-
-
-@lru_cache(maxsize=32)
-def _url_pattern(name: str) -> str:
-    return reverse(name, args=[_PK_PLACEHOLDER])
-
-
 @register.simple_tag
 def pk_url(name: str, pk) -> str:
     """reverse(name, args=[pk]) for views taking one id, without resolving the URL pattern again for
-    every row of a long timeline (reverse() was a tenth of the case page's time)."""
-    return _url_pattern(name).replace(str(_PK_PLACEHOLDER), str(int(pk)))
+    every row of a long timeline."""
+    return reverse_one(name, int(pk))

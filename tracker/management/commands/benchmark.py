@@ -67,6 +67,7 @@ FREE_TEXT = [
 SMOKE = {"cases": 200, "events": 2_000, "big_cases": 1, "big_case_events": 1_000, "followers": 100}
 # Ten times the data, for the scale run (--scale): the same famous cases, ten times the others.
 LARGE = {**FULL, "cases": 1_000_000, "events": 10_000_000}
+SMOKE_LARGE = {**SMOKE, "cases": 2_000, "events": 20_000}
 # The figures the scale run compares between the two sizes, by the start of their names, and how
 # much slower they may be at ten times the data.
 SCALE_SCENARIOS = ("1a.", "1b.", "1c.", "2.", "1d.", "1e.", "1f.", "7a. analytics", "7b. analytics", "7c. analytics",
@@ -241,7 +242,7 @@ class Command(BaseCommand):
         self.sizes = SMOKE if smoke else FULL
         self.scale_part = scale_part
         if scale_part:
-            self.sizes = {"full": SMOKE if smoke else FULL, "large": {**SMOKE, "cases": 2_000, "events": 20_000} if smoke else LARGE}[scale_part]
+            self.sizes = {"full": SMOKE if smoke else FULL, "large": SMOKE_LARGE if smoke else LARGE}[scale_part]
         self.samples, self.duration, self.concurrency = samples, duration, concurrency
         self.warmup = 2 * workers + 2
         self._prepare_data(regenerate)
