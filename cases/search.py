@@ -358,6 +358,8 @@ def search_vector_add_event(*, event) -> None:
 # -- the index's pending words (PostgreSQL) ---------------------------------------------------------
 
 SEARCH_INDEX = "case_search_vector"
+# All that a bulk load of the documents and words may build once at its end (migrations 0007, 0014).
+SEARCH_INDEXES = [SEARCH_INDEX, "search_word_prefix", "search_word_trigram"]
 _TIDY_QUEUED = "cases:search-index-tidy-queued"
 # Long enough for a busy worker to reach the task; a task lost meanwhile is made up by beat's.
 TIDY_QUEUED_SECONDS = 300

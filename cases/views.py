@@ -128,9 +128,7 @@ def _mark_related(cases: list[Case]) -> list[Case]:
 def _case_or_404(reference) -> Case:
     # Whether the case has related matters comes with the case itself, so that the many cases
     # without any cost no query for them (the page's budget is ten queries).
-    linked = Exists(CaseRelation.objects.filter(case=OuterRef("pk"))) | Exists(
-        CaseRelation.objects.filter(related_case=OuterRef("pk"))
-    )
+    linked = Exists(CaseRelation.objects.filter(Q(case=OuterRef("pk")) | Q(related_case=OuterRef("pk"))))
     return get_object_or_404(
         selectors.cases_with_as_of(selectors.case_with_parties()).annotate(has_related=linked), reference=reference
     )

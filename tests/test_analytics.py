@@ -4,8 +4,11 @@ one of them still open (censored), one ended without extradition (censored at it
 import csv
 import datetime
 import io
+import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
@@ -192,6 +195,30 @@ def test_time_to_surrender_counted_in_the_database_agrees_with_scipy_on_every_ma
     assert (curve.surrendered, curve.censored) == (len(observed), len(censored))
     expected = stats.ecdf(stats.CensoredData(uncensored=observed, right=censored)).sf
     assert curve.steps == [(int(t), pytest.approx(float(p))) for t, p in zip(expected.quantiles, expected.probabilities, strict=True)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 60), st.booleans(), st.integers(1, 5)), max_size=40))
+def test_the_kaplan_meier_steps_agree_with_scipy_on_any_counts(lengths):
+    from scipy import stats
+
+    observed = [days for days, done, number in lengths if done for _ in range(number)]
+    censored = [days for days, done, number in lengths if not done for _ in range(number)]
+    steps = selectors.kaplan_meier(lengths)
+    if not observed:  # SciPy needs one surrender at least; with none the share stays whole
+        assert all(share == 1.0 for _, share in steps)
+        return
+    expected = stats.ecdf(stats.CensoredData(uncensored=observed, right=censored)).sf
+    assert steps == [(int(t), pytest.approx(float(p))) for t, p in zip(expected.quantiles, expected.probabilities, strict=True)]
+
+
+def test_time_to_surrender_needs_no_scipy(db, monkeypatch):
+    """SciPy is for the tests only: importing it took a web worker past its memory budget (60 MB)."""
+    _random_matters(3)
+    for name in ("scipy", "scipy.stats", "numpy"):
+        monkeypatch.setitem(sys.modules, name, None)  # any import of them now fails
+    curve = selectors.time_to_surrender(Case.objects.all(), start="request", today=TODAY)
+    assert curve.surrendered and curve.steps
 
 
 # The page ----------------------------------------------------------------------------------------

@@ -69,6 +69,19 @@ def test_recording_an_entry_after_a_check_counts_as_the_latest_look(analyst_clie
     assert "2 Dec 2026</time> by Ana Lyst" in top and "nothing new" not in top.split("Checked today")[0]
 
 
+def test_a_check_a_moment_after_an_entry_is_the_latest_look_and_names_a_nameless_user_by_login(analyst_client, pending):
+    nameless = user_in_role(roles.ANALYST, username="desk7")
+    nameless.first_name = nameless.last_name = ""
+    nameless.save()
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 0, 0, 400000, tzinfo=datetime.UTC), tick=False):
+        services.event_record(
+            case=pending, kind=Event.Kind.STATUS, by=None, occurred_on=datetime.date(2026, 12, 1), summary="In custody",
+        )
+    with time_machine.travel(datetime.datetime(2026, 12, 2, 9, 0, 0, 700000, tzinfo=datetime.UTC), tick=False):
+        services.case_mark_checked(case=pending, by=nameless)
+    assert "2 Dec 2026</time> by desk7, nothing new" in _top(analyst_client, pending)
+
+
 def test_the_actions_come_before_the_timeline_with_one_primary(analyst_client, pending):
     top = _top(analyst_client, pending)
     actions = top.split('class="case-actions"')[1]

@@ -3,6 +3,7 @@ import datetime
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from cases.models import (
     Statement,
     StatusCategory,
 )
+from cases.search import SEARCH_INDEXES, WORD_TABLE, case_search
 from cases.services import POSITION_GAP
 from exchange.exports import export_document, export_json
 from exchange.imports import ImportResult, import_bytes
@@ -219,3 +221,20 @@ def test_generated_data_exports_and_imports_into_an_empty_database():
 def test_generated_data_comes_back_from_the_import_unchanged():
     exported, _result = _export_and_import_again()
     assert export_json(export_document()) == exported
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="GIN indexes are PostgreSQL's")
+def test_the_search_indexes_are_built_again_after_the_words_are_written():
+
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s)", [["cases_case", WORD_TABLE]])
+            return sorted(cursor.fetchall())
+
+    before = indexes()
+    assert {name for name, _ in before} >= set(SEARCH_INDEXES)
+    _generate(seed=1)
+    assert indexes() == before
+    case = Case.objects.order_by("pk").last()
+    surname = case.person_sought.name.split()[-1]
+    assert case in case_search(Case.objects.all(), surname)

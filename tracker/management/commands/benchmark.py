@@ -249,7 +249,7 @@ class Command(BaseCommand):
         self.passwords = self._users()
         self.tmp = Path(tempfile.mkdtemp(prefix="tracker-bench-"))
         self.sink = SmtpSink()
-        self.processes = []
+        self.processes, self.memory_trace = [], []
         try:
             self.port = _free_port()
             env = self._environment()
@@ -437,12 +437,14 @@ class Command(BaseCommand):
         ]
         for name, path in ours:
             results.append(self._get_scenario(name, path))
+        self._trace_memory("pages")
         if self.scale_part:
             for name, text in PERSON_FILTERS:
                 results.append(self._paired(name, "/?" + urlencode({"person": text})))
             return results + self._analytics()
         results.extend(self._timeline_pages())
         results.extend(self._api_pages())
+        self._trace_memory("timeline and API pages")
         for name, text in PERSON_FILTERS:
             results.append(self._paired(name, "/?" + urlencode({"person": text})))
         for name, text in FREE_TEXT:
@@ -450,17 +452,28 @@ class Command(BaseCommand):
         # The header's search box as htmx asks it while one types: cases, people and events at once.
         for name, text in HEADER_SUGGESTIONS:
             results.append(self._get_scenario(name, "/search/?" + urlencode({"q": text}), headers={"HX-Request": "true"}))
+        self._trace_memory("searches")
         results.append(self._delivery())
         results.extend(self._writes())
+        self._trace_memory("writes")
         # The stage changes above queued emails; let the worker finish so it does not share the CPU
         # with the admin's measurements.
         self._wait_for_outbox()
         for name, path in admin:
             results.append(self._get_scenario(name, path, username="bench-admin"))
+        self._trace_memory("admin")
         results.append(self._mixed_load(load_users, load_seconds))
+        self._trace_memory("mixed load")
         results.extend(self._exports())
+        self._trace_memory("exports")
         results.extend(self._analytics())
+        self._trace_memory("analytics")
         return results
+
+    def _trace_memory(self, after: str) -> None:
+        """The largest web worker's memory after each part of the run: which part raised it."""
+        sizes = self._web_memory_mb()
+        self.memory_trace.append((after, max(sizes.values()) if sizes else float("nan")))
 
     def _timeline_pages(self) -> list[Result]:
         """The big case's timeline as "load older entries" asks for it: its first page and its 100th,
@@ -756,6 +769,8 @@ class Command(BaseCommand):
                 lines.append(f"- {mine.name} / {admin.name}: {mine.median_ms / admin.median_ms:.2f}")
         rss = max(memory.values()) if memory else float("nan")
         lines += ["", f"Web worker resident memory after the run: {rss:.0f} MB (largest of {len(memory)}).", ""]
+        if getattr(self, "memory_trace", None):
+            lines += ["After each part: " + "; ".join(f"{after} {mb:.0f} MB" for after, mb in self.memory_trace) + ".", ""]
         lines += ["Budgets:", ""] + self._budgets(results, rss)
         return "\n".join(lines) + "\n"
 

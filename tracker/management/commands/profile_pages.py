@@ -15,6 +15,7 @@ import time
 from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.core.management.base import BaseCommand
 from django.db import connection
 from django.template import base as template_base
@@ -62,6 +63,35 @@ def _template_timer(totals: dict):
         template_base.Template.render = original
 
 
+CACHE_METHODS = ("get", "get_many", "set", "set_many", "add", "delete", "delete_many", "incr", "touch", "has_key")
+
+
+@contextmanager
+def _cache_timer(totals: dict):
+    """Time the default cache's calls: with a shared cache (Redis) each is a round trip and an unpickling."""
+    backend = type(caches["default"])
+    originals = {name: getattr(backend, name) for name in CACHE_METHODS}
+
+    def timed(original):
+        def method(self, *args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                totals["cache"] += time.perf_counter() - started
+                totals["cache_calls"] += 1
+
+        return method
+
+    for name, original in originals.items():
+        setattr(backend, name, timed(original))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(backend, name, original)
+
+
 class Command(BaseCommand):
     help = "Profile the main pages in-process: total, SQL and template time per page, and the costliest functions."
 
@@ -82,18 +112,19 @@ class Command(BaseCommand):
             client = Client()
             client.force_login(user)
             rows = [self._profile(client, path, samples, top) for path in paths]
-        self.stdout.write("\n| page | median ms | SQL ms | queries | templates ms | other Python ms |")
-        self.stdout.write("|---|---:|---:|---:|---:|---:|")
-        for path, total, sql, queries, template in rows:
-            self.stdout.write(f"| `{path}` | {total:.1f} | {sql:.1f} | {queries} | {template:.1f} | {total - sql - template:.1f} |")
+        self.stdout.write("\n| page | median ms | SQL ms | queries | cache ms | cache calls | templates ms | other Python ms |")
+        self.stdout.write("|---|---:|---:|---:|---:|---:|---:|---:|")
+        for path, total, sql, queries, cache, cache_calls, template in rows:
+            self.stdout.write(f"| `{path}` | {total:.1f} | {sql:.1f} | {queries} | {cache:.1f} | {cache_calls} | {template:.1f} "
+                              f"| {total - sql - cache - template:.1f} |")
 
     def _profile(self, client: Client, path: str, samples: int, top: int):
         for _ in range(3):  # warm: imports, template loaders, the database's cache
             client.get(path, secure=True)
         measured = []
         for _ in range(samples):
-            totals = {"sql": 0.0, "queries": 0, "template": 0.0}
-            with _sql_timer(totals), _template_timer(totals):
+            totals = {"sql": 0.0, "queries": 0, "template": 0.0, "cache": 0.0, "cache_calls": 0}
+            with _sql_timer(totals), _template_timer(totals), _cache_timer(totals):
                 started = time.perf_counter()
                 response = client.get(path, secure=True)
                 totals["total"] = time.perf_counter() - started
@@ -110,6 +141,7 @@ class Command(BaseCommand):
         self.stdout.write("\n".join(line for line in out.getvalue().splitlines() if line.strip())[-(top + 2) * 120:])
 
         def median(key):
-            return statistics.median(m[key] for m in measured) * (1000 if key != "queries" else 1)
+            return statistics.median(m[key] for m in measured) * (1 if key in ("queries", "cache_calls") else 1000)
 
-        return path, median("total"), median("sql"), int(median("queries")), median("template")
+        return (path, median("total"), median("sql"), int(median("queries")), median("cache"), int(median("cache_calls")),
+                median("template"))
