@@ -262,6 +262,7 @@ class Command(BaseCommand):
             self.worker = self._start(
                 [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool", "solo", "--loglevel", "WARNING"], env)
             self._wait_for_server()
+            self._wait_for_worker(env)
             results = self._run_scenarios(load_users, load_seconds)
             memory = self._web_memory_mb()
         finally:
@@ -343,6 +344,18 @@ class Command(BaseCommand):
                 pass
             time.sleep(0.3)
         raise CommandError("gunicorn did not answer within 60 s")
+
+    def _wait_for_worker(self, env: dict) -> None:
+        """Until the Celery worker answers: it starts beside the first scenario otherwise, and its
+        imports took both cores from the first pages measured."""
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            ping = subprocess.run([sys.executable, "-m", "celery", "-A", "tracker", "inspect", "ping", "--timeout", "2"],
+                                  cwd=ROOT, env=env, capture_output=True)
+            if ping.returncode == 0:
+                return
+            time.sleep(0.5)
+        raise CommandError("The Celery worker did not answer within 90 s")
 
     def _browser(self, username="bench-analyst") -> Browser:
         return Browser(self.port).login(username, self.passwords[username])
