@@ -1,4 +1,5 @@
 import datetime
+import email.policy
 
 import pytest
 import time_machine
@@ -296,3 +297,12 @@ def test_unsubscribe_header_reaches_the_wire_as_a_plain_url(stage_alert, setting
     header = next(line for line in raw.split(b"\r\n") if line.startswith(b"List-Unsubscribe:"))
     assert header.startswith(b"List-Unsubscribe: <https://extradition-tracker.example.org/alerts/unsubscribe/")
     assert header.endswith(b"/>") and b"=?utf-8?" not in header
+
+
+def test_alert_emails_make_each_header_class_once_and_keep_the_unsubscribe_link_unfolded():
+    from alerts.notifications import _HEADERS, _UnfoldedHeader, _with_alert_headers
+
+    assert _HEADERS["Subject"] is _HEADERS["subject"]
+    assert issubclass(_HEADERS["List-Unsubscribe"], _UnfoldedHeader)
+    assert _with_alert_headers(email.policy.SMTP) is _with_alert_headers(email.policy.SMTP)
+    assert _with_alert_headers(email.policy.SMTP).linesep == "\r\n"
