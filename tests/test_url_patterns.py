@@ -1,9 +1,12 @@
 """reverse() with each pattern resolved once: the same URLs as reverse(), under the prefix of the moment."""
 
 import pytest
-from django.urls import reverse, set_script_prefix
+from django.template import Context, Template
+from django.urls import NoReverseMatch, reverse, set_script_prefix
+from hypothesis import given
+from hypothesis import strategies as st
 
-from cases.templatetags.cases import pk_url
+from cases.templatetags.cases import pk_url, url_to
 from tests.factories import CaseFactory
 from tracker.url_patterns import reverse_one
 
@@ -32,3 +35,33 @@ def test_a_case_link_is_reversed_under_the_script_prefix_of_the_moment():
         assert case.get_absolute_url() == "/tracker/cases/rana-2025/"
     finally:
         set_script_prefix("/")
+
+
+@pytest.mark.parametrize(
+    ("name", "args"),
+    [
+        ("cases:event_create", ["rana-2025", "ruling"]),
+        ("cases:case_stage_change", ["rana-2025"]),
+        ("cases:case_list", []),
+        ("logout", []),
+        ("cases:case_detail", ["9018019"]),  # a reference made of a placeholder's digits
+    ],
+)
+def test_url_to_gives_what_reverse_gives(name, args):
+    assert url_to(name, *args) == reverse(name, args=args)
+
+
+def test_the_url_to_tag_in_a_template_gives_what_the_url_tag_gives():
+    context = Context({"reference": "rana-2025", "kind": "ruling"})
+    ours = Template("{% load cases %}{% url_to 'cases:event_create' reference kind %}").render(context)
+    django = Template("{% url 'cases:event_create' reference kind %}").render(context)
+    assert ours == django == "/cases/rana-2025/events/new/ruling/"
+
+
+@given(st.text(min_size=1, max_size=30))
+def test_any_argument_the_pattern_takes_is_quoted_as_reverse_quotes_it(reference):
+    try:
+        expected = reverse("cases:case_detail", args=[reference])
+    except NoReverseMatch:
+        return
+    assert url_to("cases:case_detail", reference) == expected

@@ -6,7 +6,7 @@ from django.utils.timesince import timesince
 from django.utils.translation import get_language
 
 from cases.dates import DatePrecision
-from tracker.url_patterns import reverse_one
+from tracker.url_patterns import reverse_cached, reverse_one
 
 register = template.Library()
 
@@ -60,3 +60,10 @@ def pk_url(name: str, pk) -> str:
     """reverse(name, args=[pk]) for views taking one id, without resolving the URL pattern again for
     every row of a long timeline."""
     return reverse_one(name, int(pk))
+
+
+@register.simple_tag
+def url_to(name: str, *args) -> str:
+    """``{% url %}`` for positional arguments, with the URL pattern resolved once rather than on every
+    use: a case's actions link a dozen forms, and every page's header its sections."""
+    return reverse_cached(name, *args)
