@@ -169,3 +169,10 @@ def test_what_most_entries_leave_alone_is_folded_until_it_holds_something(analys
     content = re.sub(r"\s+", " ", response.content.decode())
     assert '<details class="field-group group-more" open>' in content
     assert '<details class="field-group group-new-authority" open>' in content
+
+
+def test_each_kind_of_entry_is_offered_with_its_icon(analyst_client, pending):
+    top = _top(analyst_client, pending)
+    actions = top.split('class="case-actions"')[1]
+    for kind in ("ruling", "statement", "stage_change"):
+        assert re.search(rf'<svg class="icon" aria-hidden="true" focusable="false"><use href="[^"]*icons[^"]*\.svg#{kind}">', actions)
