@@ -73,6 +73,7 @@ SMOKE_LARGE = {**SMOKE, "cases": 2_000, "events": 20_000}
 SCALE_SCENARIOS = ("1a.", "1b.", "1c.", "2.", "1d.", "1e.", "1f.", "7a. analytics", "7b. analytics", "7c. analytics",
                    "7d. analytics", "7e. analytics")
 SCALE_BUDGET = 1.5
+WORKER_NICENESS = 10
 
 
 # -- a tiny HTTP client with a cookie jar ------------------------------------------------------------
@@ -259,8 +260,11 @@ class Command(BaseCommand):
                            cwd=ROOT, env=env, check=True)
             self.gunicorn = self._start([sys.executable, "-m", "gunicorn", "tracker.wsgi", "--workers", str(workers),
                                          "--bind", f"127.0.0.1:{self.port}", "--log-level", "warning"], env)
+            # At a lower priority than the web workers, as the README's deployment runs it where both
+            # share a machine's cores: mail and exports wait for the pages, not the other way round.
             self.worker = self._start(
-                [sys.executable, "-m", "celery", "-A", "tracker", "worker", "--pool", "solo", "--loglevel", "WARNING"], env)
+                ["nice", "-n", str(WORKER_NICENESS), sys.executable, "-m", "celery", "-A", "tracker", "worker",
+                 "--pool", "solo", "--loglevel", "WARNING"], env)
             self._wait_for_server()
             self._wait_for_worker(env)
             results = self._run_scenarios(load_users, load_seconds)
@@ -766,7 +770,7 @@ class Command(BaseCommand):
             "",
             f"Machine: {cores} cores, {mem_gb:.0f} GiB, {platform.system()} {platform.machine()}, Python {platform.python_version()}, "
             f"PostgreSQL {pg}. Data: {self._data_line()}. "
-            f"gunicorn with {len(memory) or '?'} workers; one Celery worker (solo pool); Redis broker.",
+            f"gunicorn with {len(memory) or '?'} workers; one Celery worker (solo pool, nice {WORKER_NICENESS}); Redis broker.",
             "",
             "| scenario | median ms | p95 ms | req/s (concurrent) | SQL queries | errors | note |",
             "|---|---:|---:|---:|---:|---:|---|",
