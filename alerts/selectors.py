@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from cases.filters import CaseFilter
 from cases.models import Authority, Case, Event
+from cases.selectors import with_cases_unsearched
 
 from .models import Alert, Deadline, Follow, SavedSearch, scope_left_out_text
 
@@ -73,9 +74,9 @@ def user_alerts(*, user: AbstractBaseUser) -> QuerySet[Alert]:
 def digest_items(*, digest: Alert) -> list[Alert]:
     """The alerts a digest bundles, by case, oldest first."""
     return list(
-        digest.items.select_related("case", "event", "event__recorded_by", "deadline", "saved_search").order_by(
-            "case__title", "created_at", "id"
-        )
+        with_cases_unsearched(digest.items.all())
+        .select_related("event", "event__recorded_by", "deadline", "saved_search")
+        .order_by("case__title", "created_at", "id")
     )
 
 
@@ -83,9 +84,9 @@ def user_calendar_deadlines(*, user_id: int, today: datetime.date | None = None)
     """Deadlines of every case a user follows, for the calendar feed: all open ones and the last 90 days' done ones."""
     today = today or timezone.localdate()
     return (
-        Deadline.objects.filter(case__follows__user_id=user_id, due_on__gte=today - datetime.timedelta(days=90))
-        .select_related("case")
-        .order_by("due_on", "id")
+        with_cases_unsearched(
+            Deadline.objects.filter(case__follows__user_id=user_id, due_on__gte=today - datetime.timedelta(days=90))
+        ).order_by("due_on", "id")
     )
 
 
@@ -271,17 +272,14 @@ def home_briefing(
     first_visit = since is None
     since = since or timezone.now() - datetime.timedelta(days=HOME_FIRST_VISIT_DAYS)
     followed = Follow.objects.filter(user=user).values("case_id")
-    changed = (
-        Event.objects.filter(case__in=followed, case__deleted_at__isnull=True, recorded_at__gt=since)
-        .exclude(recorded_by=user)
-        .select_related("case")
-        .order_by("-recorded_at", "-id")
-    )
+    changed = with_cases_unsearched(
+        Event.objects.filter(case__in=followed, case__deleted_at__isnull=True, recorded_at__gt=since).exclude(recorded_by=user)
+    ).order_by("-recorded_at", "-id")
     changes = list(changed[: limit + 1])
     due = list(
-        Deadline.objects.open().filter(case__in=followed, case__deleted_at__isnull=True,
-                                       due_on__lte=today + datetime.timedelta(days=HOME_DUE_DAYS))
-        .select_related("case").order_by("due_on", "id")[:limit]
+        with_cases_unsearched(Deadline.objects.open().filter(
+            case__in=followed, case__deleted_at__isnull=True, due_on__lte=today + datetime.timedelta(days=HOME_DUE_DAYS)
+        )).order_by("due_on", "id")[:limit]
     )
     matches = dict(
         Alert.objects.filter(recipient=user, saved_search__isnull=False, created_at__gt=since)

@@ -569,7 +569,7 @@ def _source_initial(event: Event) -> list[dict]:
 
 @permission_required("cases.change_event", raise_exception=True)
 def event_edit(request, pk):
-    event = get_object_or_404(Event.objects.select_related("case", "statement", "authority"), pk=pk)
+    event = get_object_or_404(selectors.with_cases_unsearched(Event.objects.select_related("statement", "authority")), pk=pk)
     case = event.case
     form_class = event_form_class(event.kind)
     form_kwargs = {"case": case, "editing": True} if form_class is StatementEventForm else {"case": case}
@@ -627,7 +627,7 @@ def event_edit(request, pk):
 @permission_required("cases.change_event", raise_exception=True)
 def event_move(request, pk):
     """Move an entry one place earlier or later on its timeline, where the dates allow it."""
-    event = get_object_or_404(Event.objects.select_related("case"), pk=pk)
+    event = get_object_or_404(selectors.with_cases_unsearched(Event.objects.all()), pk=pk)
     direction = request.POST.get("direction")
     anchor = f"#event-{event.pk}"
     if direction not in ("earlier", "later"):
@@ -642,7 +642,7 @@ def event_move(request, pk):
 @require_POST
 @permission_required("cases.delete_event", raise_exception=True)
 def event_delete(request, pk):
-    event = get_object_or_404(Event.objects.select_related("case"), pk=pk)
+    event = get_object_or_404(selectors.with_cases_unsearched(Event.objects.all()), pk=pk)
     try:
         services.event_delete(event=event, by=request.user)
     except ValidationError as error:
@@ -677,7 +677,7 @@ def case_history(request, reference):
 
 @permission_required("cases.view_event", raise_exception=True)
 def event_history(request, pk):
-    event = get_object_or_404(Event.objects.select_related("case"), pk=pk)
+    event = get_object_or_404(selectors.with_cases_unsearched(Event.objects.all()), pk=pk)
     changes = selectors.history_changes(history=event.history.all())
     return render(request, "cases/history.html", {"object": event, "what": "event", "case": event.case, "changes": changes})
 

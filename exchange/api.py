@@ -20,7 +20,7 @@ from cases.dates import partial_date_text
 from cases.countries import country_choices
 from cases.filters import CaseFilter, decision_choices
 from cases.models import Case, CaseParty, CaseRelation, Event
-from cases.selectors import case_with_parties
+from cases.selectors import case_with_parties, with_cases_unsearched
 from tracker.absolute_urls import absolute_url
 
 
@@ -323,5 +323,5 @@ class EventViewSet(viewsets.ReadOnlyModelViewSet):
         if kinds:
             events = events.filter(kind__in=kinds)
         # The pagination orders by id; a case's timeline order is for its page.
-        return events.select_related(
-            "case", "authority", "official", "statement", "statement__speaker").prefetch_related("sources")
+        return with_cases_unsearched(events).select_related(
+            "authority", "official", "statement", "statement__speaker").prefetch_related("sources")

@@ -77,6 +77,15 @@ def test_events_come_with_partial_dates_statements_and_sources(client, demo, aut
     assert event["sources"][0]["published_on"] == "2025-01-31"
 
 
+def test_the_event_list_reads_each_case_without_its_search_words(client, demo, auth):
+    """A long case's words run to half a megabyte, and every one of its newest events joined them."""
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get("/api/events/?page_size=50", **auth).json()
+    assert body["results"] and {event["case"] for event in body["results"]} == {"rana-us-india"}
+    read = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "cases_event" in read and "search_vector" not in read and "search_text" not in read
+
+
 def test_events_are_filtered_by_the_same_case_filters(client, demo, auth):
     other = CaseFactory(reference="uk-case", requested_state="GB")
     EventFactory(case=other, date_precision="month")
