@@ -155,8 +155,8 @@ def kaplan_meier(lengths: list[tuple[int, bool, int]]) -> list[tuple[int, float]
 
     At each such day the share falls by the surrenders over the matters still waiting that day; a
     matter censored on a day counts as waiting on it (the usual convention; the tests compare with
-    SciPy). Written out over the counts rather than through
-    SciPy: importing it took a web worker 60 MB and 3 s for an estimate of a few hundred steps."""
+    SciPy). Written out over the counts rather than through SciPy: importing it took a web worker
+    60 MB and 3 s for an estimate of a few hundred steps."""
     by_day: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for days, surrendered, number in lengths:
         by_day[days][0 if surrendered else 1] += number

@@ -21,7 +21,7 @@ from django.urls import reverse
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from tracker.url_patterns import reverse_one
+from tracker.url_patterns import reverse_cached
 
 from .countries import country_name
 from .dates import DateBounds, DatePrecision, partial_date_bounds, partial_date_display, partial_date_validate
@@ -555,7 +555,7 @@ class Case(SoftDeletable):
         return self.title
 
     def get_absolute_url(self):
-        return reverse_one("cases:case_detail", self.reference)
+        return reverse_cached("cases:case_detail", self.reference)
 
     # The one way the app writes a matter's direction: the way the person would go, as titles do
     # ("Tahawwur Rana (US → India)").

@@ -39,8 +39,3 @@ def reverse_cached(name: str, *args) -> str:
     values = dict(zip(_PLACEHOLDERS, (quote(str(argument), safe=_SAFE) for argument in args), strict=False))
     # In one pass: an argument that happens to hold another placeholder's digits stays as it is.
     return _ANY_PLACEHOLDER.sub(lambda found: values.get(found.group(0), found.group(0)), pattern)
-
-
-def reverse_one(name: str, argument) -> str:
-    """reverse(name, args=[argument])."""
-    return reverse_cached(name, argument)

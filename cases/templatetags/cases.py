@@ -2,13 +2,13 @@ from functools import lru_cache
 
 from django import template
 from django.templatetags.static import static
-from django.utils.html import format_html
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.timesince import timesince
 from django.utils.translation import get_language
 
 from cases.dates import DatePrecision
-from tracker.url_patterns import reverse_cached, reverse_one
+from tracker.url_patterns import reverse_cached
 
 register = template.Library()
 
@@ -61,7 +61,7 @@ def record_values(obj) -> list[tuple[str, object]]:
 def pk_url(name: str, pk) -> str:
     """reverse(name, args=[pk]) for views taking one id, without resolving the URL pattern again for
     every row of a long timeline."""
-    return reverse_one(name, int(pk))
+    return reverse_cached(name, int(pk))
 
 
 @register.simple_tag
